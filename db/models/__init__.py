@@ -1,0 +1,57 @@
+"""All Callsheet tables; importing this module registers them on `Base.metadata`."""
+
+from db.models.base import Base
+from db.models.cage import Audit, AuditSighting, CustodyRecord, ScanRecord
+from db.models.enums import (
+    BLOCKING_STATUSES,
+    BookingStatus,
+    Condition,
+    CustodyState,
+    InvoiceStatus,
+    RateUnit,
+    ResourceKind,
+    Role,
+)
+from db.models.events import Event, IdempotencyRecord
+from db.models.money import BudgetChange, Invoice, InvoiceCounter, InvoiceLine, Rate, ScopeChange
+from db.models.projects import Client, Project
+from db.models.resources import Kit, KitItem, Resource
+from db.models.scheduling import Allocation, Block, Booking, Occupancy
+from db.models.tenancy import ApiToken, Location, Studio, User
+
+__all__ = [
+    "BLOCKING_STATUSES",
+    "Allocation",
+    "ApiToken",
+    "Audit",
+    "AuditSighting",
+    "Base",
+    "Block",
+    "Booking",
+    "BookingStatus",
+    "BudgetChange",
+    "Client",
+    "Condition",
+    "CustodyRecord",
+    "CustodyState",
+    "Event",
+    "IdempotencyRecord",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Kit",
+    "KitItem",
+    "Location",
+    "Occupancy",
+    "Project",
+    "Rate",
+    "RateUnit",
+    "Resource",
+    "ResourceKind",
+    "Role",
+    "ScanRecord",
+    "ScopeChange",
+    "Studio",
+    "User",
+]

@@ -1,0 +1,77 @@
+"""The closed vocabularies of the domain, stored as checked strings so both databases agree."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+
+
+class Role(enum.StrEnum):
+    ADMIN = "ADMIN"
+    COORDINATOR = "COORDINATOR"
+    PRODUCER = "PRODUCER"
+    CREW = "CREW"
+    SCANNER = "SCANNER"
+    DISPLAY = "DISPLAY"
+
+
+class ResourceKind(enum.StrEnum):
+    ROOM = "ROOM"
+    EQUIPMENT = "EQUIPMENT"
+    STOCK = "STOCK"
+    CREW = "CREW"
+
+
+class CustodyState(enum.StrEnum):
+    IN_CAGE = "IN_CAGE"
+    CHECKED_OUT = "CHECKED_OUT"
+    MAINTENANCE = "MAINTENANCE"
+    MISSING = "MISSING"
+    RETIRED = "RETIRED"
+
+
+class BookingStatus(enum.StrEnum):
+    HOLD = "HOLD"
+    CONFIRMED = "CONFIRMED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+
+BLOCKING_STATUSES = frozenset({BookingStatus.HOLD, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS})
+
+
+class RateUnit(enum.StrEnum):
+    HOUR = "HOUR"
+    HALF_DAY = "HALF_DAY"
+    DAY = "DAY"
+    FLAT = "FLAT"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "DRAFT"
+    ISSUED = "ISSUED"
+    PAID = "PAID"
+    VOID = "VOID"
+
+
+class Condition(enum.StrEnum):
+    OK = "OK"
+    WORN = "WORN"
+    DAMAGED = "DAMAGED"
+
+
+def enum_type(cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A portable checked-string column type for one of the enums above."""
+    return sa.Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+

@@ -1,0 +1,107 @@
+"""Bookings, their allocations, blocks, and the occupancy ledger that makes double booking impossible.
+
+Every claim on a unit resource's time (an allocation of a room, item or crew member, or a block)
+writes one `occupancies` row holding the buffered window `[start - setup, end + teardown)`. On
+PostgreSQL the migration adds a generated `period tstzrange` column and an exclusion constraint
+(range first, partial on active rows), so two active claims on one resource can never overlap,
+whatever the concurrency. Stock pools are checked by the service under a pool-row lock instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+from db.models.enums import BookingStatus, enum_type
+from db.types import UTCDateTime, utcnow
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "booking_status"))
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actual_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="window_positive"),
+        sa.Index("ix_bookings_studio_window", "studio_id", "start_at", "end_at"),
+    )
+
+
+class Allocation(Base):
+    """One resource (or N units of a stock pool) for one window inside a booking."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="RESTRICT"), index=True)
+    kit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kits.id", ondelete="SET NULL"))
+    quantity: Mapped[int] = mapped_column(default=1)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    role: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="window_positive"),
+        sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
+        sa.Index("ix_allocations_resource_window", "resource_id", "start_at", "end_at"),
+    )
+
+
+class Block(Base):
+    """Maintenance or unavailability of a resource (repair, crew time off)."""
+
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("end_at > start_at", name="window_positive"),)
+
+
+class Occupancy(Base):
+    """The ledger of buffered claims on unit resources; see the module docstring."""
+
+    __tablename__ = "occupancies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
+    allocation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("allocations.id", ondelete="CASCADE"), unique=True
+    )
+    block_id: Mapped[int | None] = mapped_column(sa.ForeignKey("blocks.id", ondelete="CASCADE"), unique=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="window_positive"),
+        sa.CheckConstraint("(allocation_id IS NULL) <> (block_id IS NULL)", name="one_source"),
+        sa.Index("ix_occupancies_resource_window", "resource_id", "start_at", "end_at"),
+    )

@@ -1,0 +1,127 @@
+"""Settings, read once from `CALLSHEET_*` variables at start-up and injected everywhere else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+DEFAULT_SECRET = "callsheet-development-secret-change-me"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///callsheet.db"
+
+# Every variable the server reads; docker-compose and the README are checked against this list.
+ENVIRONMENT_VARIABLES = (
+    "CALLSHEET_DATABASE_URL",
+    "CALLSHEET_REDIS_URL",
+    "CALLSHEET_SECRET",
+    "CALLSHEET_MODE",
+    "CALLSHEET_ALLOWED_ORIGINS",
+    "CALLSHEET_MAX_DEPTH",
+    "CALLSHEET_MAX_ALIASES",
+    "CALLSHEET_MAX_TOKENS",
+    "CALLSHEET_MAX_PAGE_SIZE",
+    "CALLSHEET_MAX_BODY_BYTES",
+    "CALLSHEET_MAX_SUBSCRIPTIONS",
+)
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says which variable and why."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map plain `sqlite://` and `postgresql://` URLs onto the async drivers Callsheet uses."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return url
+    raise SettingsError(f"CALLSHEET_DATABASE_URL: unsupported database URL scheme in {url.split(':')[0]!r}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-request guards."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_page_size: int = 200
+    max_body_bytes: int = 256 * 1024
+    max_subscriptions: int = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    secret: str = DEFAULT_SECRET
+    mode: Literal["development", "production"] = "development"
+    allowed_origins: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from the environment (or a mapping), validating every value."""
+        env = os.environ if environ is None else environ
+        mode = env.get("CALLSHEET_MODE", "development")
+        if mode not in ("development", "production"):
+            raise SettingsError("CALLSHEET_MODE must be 'development' or 'production'")
+        origins = tuple(o.strip() for o in env.get("CALLSHEET_ALLOWED_ORIGINS", "").split(",") if o.strip())
+        limits = Limits(
+            max_depth=_int(env, "CALLSHEET_MAX_DEPTH", Limits.max_depth),
+            max_aliases=_int(env, "CALLSHEET_MAX_ALIASES", Limits.max_aliases),
+            max_tokens=_int(env, "CALLSHEET_MAX_TOKENS", Limits.max_tokens),
+            max_page_size=_int(env, "CALLSHEET_MAX_PAGE_SIZE", Limits.max_page_size),
+            max_body_bytes=_int(env, "CALLSHEET_MAX_BODY_BYTES", Limits.max_body_bytes),
+            max_subscriptions=_int(env, "CALLSHEET_MAX_SUBSCRIPTIONS", Limits.max_subscriptions),
+        )
+        settings = cls(
+            database_url=normalise_database_url(env.get("CALLSHEET_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            redis_url=env.get("CALLSHEET_REDIS_URL") or None,
+            secret=env.get("CALLSHEET_SECRET") or DEFAULT_SECRET,
+            mode=mode,  # type: ignore[arg-type]
+            allowed_origins=origins,
+            limits=limits,
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse configurations that are unsafe in production."""
+        if self.production and self.secret == DEFAULT_SECRET:
+            raise SettingsError("CALLSHEET_SECRET must be set to a private value in production mode")
+        if self.production and len(self.secret) < 32:
+            raise SettingsError("CALLSHEET_SECRET must be at least 32 characters in production mode")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (tests and the CLI use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
