@@ -74,4 +74,3 @@ def enum_type(cls: type[enum.StrEnum], name: str) -> sa.Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
-

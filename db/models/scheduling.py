@@ -92,9 +92,7 @@ class Occupancy(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
     resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resources.id", ondelete="CASCADE"))
-    allocation_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("allocations.id", ondelete="CASCADE"), unique=True
-    )
+    allocation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("allocations.id", ondelete="CASCADE"), unique=True)
     block_id: Mapped[int | None] = mapped_column(sa.ForeignKey("blocks.id", ondelete="CASCADE"), unique=True)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -75,7 +75,5 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "(role IN ('SCANNER', 'DISPLAY')) = (location_id IS NOT NULL)", name="device_has_location"
-        ),
+        sa.CheckConstraint("(role IN ('SCANNER', 'DISPLAY')) = (location_id IS NOT NULL)", name="device_has_location"),
     )

@@ -279,9 +279,7 @@ def upgrade() -> None:
             "(kind = 'EQUIPMENT') = (custody IS NOT NULL)", name=op.f("ck_resources_custody_for_equipment")
         ),
         sa.CheckConstraint("kind = 'STOCK' OR quantity = 1", name=op.f("ck_resources_unit_quantity_one")),
-        sa.CheckConstraint(
-            "capacity IS NULL OR capacity >= 0", name=op.f("ck_resources_capacity_non_negative")
-        ),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name=op.f("ck_resources_capacity_non_negative")),
         sa.CheckConstraint("quantity >= 1", name=op.f("ck_resources_quantity_positive")),
         sa.CheckConstraint(
             "setup_minutes >= 0 AND teardown_minutes >= 0", name=op.f("ck_resources_buffers_non_negative")
@@ -494,9 +492,7 @@ def upgrade() -> None:
         sa.Column("issued_at", UTCDateTime(), nullable=True),
         sa.Column("paid_at", UTCDateTime(), nullable=True),
         sa.Column("voided_at", UTCDateTime(), nullable=True),
-        sa.CheckConstraint(
-            "(status = 'DRAFT') = (number IS NULL)", name=op.f("ck_invoices_number_when_issued")
-        ),
+        sa.CheckConstraint("(status = 'DRAFT') = (number IS NULL)", name=op.f("ck_invoices_number_when_issued")),
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_invoices_project_id_projects"), ondelete="CASCADE"
         ),
@@ -515,9 +511,7 @@ def upgrade() -> None:
         sa.Column("kit_id", sa.Integer(), nullable=False),
         sa.Column("resource_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["kit_id"], ["kits.id"], name=op.f("fk_kit_items_kit_id_kits"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["kit_id"], ["kits.id"], name=op.f("fk_kit_items_kit_id_kits"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["resource_id"],
             ["resources.id"],
@@ -557,9 +551,7 @@ def upgrade() -> None:
         sa.Column("valid_until", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint("(resource_id IS NULL) <> (category IS NULL)", name=op.f("ck_rates_one_target")),
-        sa.CheckConstraint(
-            "cost_rate_minor >= 0 AND bill_rate_minor >= 0", name=op.f("ck_rates_rates_non_negative")
-        ),
+        sa.CheckConstraint("cost_rate_minor >= 0 AND bill_rate_minor >= 0", name=op.f("ck_rates_rates_non_negative")),
         sa.CheckConstraint(
             "valid_until IS NULL OR valid_from IS NULL OR valid_until > valid_from",
             name=op.f("ck_rates_validity"),
@@ -595,9 +587,7 @@ def upgrade() -> None:
             name=op.f("fk_allocations_booking_id_bookings"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["kit_id"], ["kits.id"], name=op.f("fk_allocations_kit_id_kits"), ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["kit_id"], ["kits.id"], name=op.f("fk_allocations_kit_id_kits"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
             ["resource_id"],
             ["resources.id"],
@@ -612,9 +602,7 @@ def upgrade() -> None:
     with op.batch_alter_table("allocations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_allocations_booking_id"), ["booking_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_allocations_resource_id"), ["resource_id"], unique=False)
-        batch_op.create_index(
-            "ix_allocations_resource_window", ["resource_id", "start_at", "end_at"], unique=False
-        )
+        batch_op.create_index("ix_allocations_resource_window", ["resource_id", "start_at", "end_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_allocations_studio_id"), ["studio_id"], unique=False)
 
     op.create_table(
@@ -814,9 +802,7 @@ def upgrade() -> None:
         sa.Column("start_at", UTCDateTime(), nullable=False),
         sa.Column("end_at", UTCDateTime(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.CheckConstraint(
-            "(allocation_id IS NULL) <> (block_id IS NULL)", name=op.f("ck_occupancies_one_source")
-        ),
+        sa.CheckConstraint("(allocation_id IS NULL) <> (block_id IS NULL)", name=op.f("ck_occupancies_one_source")),
         sa.CheckConstraint("end_at > start_at", name=op.f("ck_occupancies_window_positive")),
         sa.ForeignKeyConstraint(
             ["allocation_id"],
@@ -841,9 +827,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("block_id", name=op.f("uq_occupancies_block_id")),
     )
     with op.batch_alter_table("occupancies", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_occupancies_resource_window", ["resource_id", "start_at", "end_at"], unique=False
-        )
+        batch_op.create_index("ix_occupancies_resource_window", ["resource_id", "start_at", "end_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_occupancies_studio_id"), ["studio_id"], unique=False)
 
     if op.get_bind().dialect.name == "postgresql":

@@ -1,0 +1,77 @@
+"""Clients and projects, with the producer/crew visibility rules applied in the statement."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Allocation, Booking, Client, Project, Resource, Role
+from db.repositories.scoping import Scope, scoped
+
+
+class ProjectScope(Scope, Protocol):
+    """A scope that also knows the caller's role and user (the services' Principal)."""
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def user_id(self) -> int | None: ...
+
+
+def visible(scope: ProjectScope | None) -> Select[Project]:
+    """Projects the caller may read: all of the studio for staff, own for producers, assigned for crew."""
+    stmt = scoped(Project, scope)
+    if scope is None:
+        return stmt
+    if scope.role == Role.PRODUCER:
+        return stmt.where(Project.producer_id == scope.user_id) if scope.user_id else stmt.where(false())
+    if scope.role == Role.CREW:
+        assigned = (
+            select(Booking.project_id)
+            .join(Allocation, Allocation.booking_id == Booking.id)
+            .join(Resource, Resource.id == Allocation.resource_id)
+            .where(Resource.user_id == scope.user_id, Booking.studio_id == scope.studio_id)
+        )
+        return stmt.where(Project.id.in_(assigned)) if scope.user_id else stmt.where(false())
+    if scope.role in (Role.SCANNER, Role.DISPLAY):
+        return stmt.where(false())
+    return stmt
+
+
+async def page(
+    session: AsyncSession, scope: ProjectScope | None, *, first: int, after_id: int | None
+) -> tuple[list[Project], bool]:
+    stmt = visible(scope)
+    if after_id is not None:
+        stmt = stmt.where(Project.id > after_id)
+    rows = list((await session.scalars(stmt.order_by(Project.id).limit(first + 1))).all())
+    return rows[:first], len(rows) > first
+
+
+async def get(session: AsyncSession, scope: ProjectScope | None, project_id: int) -> Project | None:
+    return await session.scalar(visible(scope).where(Project.id == project_id))
+
+
+async def get_in_studio(session: AsyncSession, scope: Scope | None, project_id: int) -> Project | None:
+    """A project of the caller's studio regardless of role (services then check ownership)."""
+    return await session.scalar(scoped(Project, scope).where(Project.id == project_id))
+
+
+async def by_ids(session: AsyncSession, scope: ProjectScope | None, ids: list[int]) -> list[Project]:
+    return list((await session.scalars(visible(scope).where(Project.id.in_(ids)))).all())
+
+
+async def name_taken(session: AsyncSession, studio_id: int, name: str) -> bool:
+    stmt = select(Project.id).where(Project.studio_id == studio_id, Project.name == name)
+    return (await session.scalar(stmt.limit(1))) is not None
+
+
+async def client_named(session: AsyncSession, studio_id: int, name: str) -> Client | None:
+    return await session.scalar(select(Client).where(Client.studio_id == studio_id, Client.name == name))
+
+
+async def clients_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Client]:
+    return list((await session.scalars(scoped(Client, scope).where(Client.id.in_(ids)))).all())

@@ -1,0 +1,139 @@
+"""API tokens: minted at random, shown once, stored only as an HMAC with the server secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from db.models import ApiToken, Role, User
+from db.repositories import tenancy
+from db.types import utcnow
+from server.events.types import TOKENS, DomainEvent
+from server.services.errors import Invalid, NotFound
+from server.services.principal import Principal
+from server.services.uow import Tx, UnitOfWork
+
+TOKEN_PREFIX = "cs_"
+# Writing last_used_at on every request would turn reads into writes; once a minute is enough.
+TOUCH_INTERVAL = timedelta(seconds=60)
+DEVICE_ROLES = (Role.SCANNER, Role.DISPLAY)
+
+
+def hash_token(secret: str, token: str) -> str:
+    """The stored form of a token: HMAC-SHA256 keyed with the server secret."""
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer ...` value, or None."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def authenticate(uow: UnitOfWork, secret: str, token: str | None) -> Principal | None:
+    """The principal of a presented token, or None if it is unknown, revoked or expired."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_token(secret, token)
+    now = utcnow()
+    async with uow.read() as session:
+        row = await tenancy.token_by_hash(session, digest)
+        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+            return None
+        name = row.name
+        if row.user_id is not None:
+            users = await tenancy.users_by_ids(session, _StudioScope(row.studio_id), [row.user_id])
+            name = users[0].name if users else name
+    # Constant-time compare is implicit: the lookup is by digest, and the digest is keyed.
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
+
+        async def touch(tx: Tx) -> None:
+            await tenancy.touch_token(tx.session, row.id, now)
+
+        await uow.run(touch, studio_id=row.studio_id)
+    return Principal(
+        token_id=row.id,
+        studio_id=row.studio_id,
+        role=Role(row.role),
+        name=name,
+        user_id=row.user_id,
+        location_id=row.location_id,
+    )
+
+
+@dataclass(frozen=True)
+class _StudioScope:
+    studio_id: int
+
+
+@dataclass(frozen=True)
+class MintedToken:
+    token: str
+    row_id: int
+    role: Role
+    studio_id: int
+
+
+async def create_token(
+    tx: Tx,
+    secret: str,
+    *,
+    studio_id: int,
+    role: Role,
+    name: str,
+    location_id: int | None = None,
+    user_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> MintedToken:
+    """Mint a token; the plain text exists only in the return value."""
+    if role in DEVICE_ROLES and location_id is None:
+        raise Invalid(f"A {role.value} token must be bound to a location.", field="location")
+    if role not in DEVICE_ROLES and location_id is not None:
+        raise Invalid("Only SCANNER and DISPLAY tokens are bound to a location.", field="location")
+    if not name.strip() or len(name) > 120:
+        raise Invalid("A token needs a name of 1 to 120 characters.", field="name")
+    if expires_at is not None and expires_at <= utcnow():
+        raise Invalid("The expiry must lie in the future.", field="expiresAt")
+    if role not in DEVICE_ROLES and user_id is None:
+        # A user token stands for a person; create the user the first time their name is used.
+        user = await tenancy.user_by_name(tx.session, studio_id, name)
+        if user is None:
+            user = User(studio_id=studio_id, name=name, role=role)
+            tx.session.add(user)
+            await tx.session.flush()
+        elif user.role != role:
+            raise Invalid(f"{name} already exists with the role {user.role.value}.", field="role")
+        user_id = user.id
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        studio_id=studio_id,
+        name=name,
+        role=role,
+        user_id=user_id,
+        location_id=location_id,
+        token_hash=hash_token(secret, plain),
+        prefix=plain[len(TOKEN_PREFIX) : len(TOKEN_PREFIX) + 8],
+        expires_at=expires_at,
+    )
+    tx.session.add(row)
+    await tx.session.flush()
+    tx.emit(DomainEvent(TOKENS, "TokenCreated", {"tokenId": row.id, "role": role.value}), studio_id)
+    return MintedToken(plain, row.id, role, studio_id)
+
+
+async def revoke_token(tx: Tx, *, studio_id: int, token_id: int) -> ApiToken:
+    """Revoke a token (idempotent); open websockets of it are closed by the realtime layer."""
+    row = await tenancy.token(tx.session, _StudioScope(studio_id), token_id)
+    if row is None:
+        raise NotFound("No such token.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        tx.emit(DomainEvent(TOKENS, "TokenRevoked", {"tokenId": row.id}), studio_id)
+    return row

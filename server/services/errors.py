@@ -1,0 +1,78 @@
+"""Domain errors with stable codes; resolvers map each to a member of the result union."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class DomainError(Exception):
+    """An expected refusal the client can act on."""
+
+    code = "ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class Invalid(DomainError):
+    """Input that can never succeed as given (the API's ValidationError)."""
+
+    code = "VALIDATION"
+
+
+class InvalidTransition(DomainError):
+    code = "INVALID_TRANSITION"
+
+
+class IdempotencyMismatch(DomainError):
+    code = "IDEMPOTENCY_MISMATCH"
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One existing claim that collides with what was asked."""
+
+    resource_id: int
+    start: datetime
+    end: datetime
+    booking_id: int | None  # None for a block, or when the caller may not see the booking
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+    def __init__(self, message: str, clashes: list[Clash], alternative_ids: list[int] | None = None) -> None:
+        super().__init__(message)
+        self.clashes = clashes
+        self.alternative_ids = alternative_ids or []
+
+
+class BudgetExceeded(DomainError):
+    code = "BUDGET_EXCEEDED"
+
+    def __init__(self, message: str, over_by_minor: int, currency: str) -> None:
+        super().__init__(message)
+        self.over_by_minor = over_by_minor
+        self.currency = currency
+
+
+@dataclass
+class Warnings:
+    """Soft rule breaches returned beside a success (crew caps and rest under a lenient policy)."""
+
+    messages: list[str] = field(default_factory=list)

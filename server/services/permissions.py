@@ -1,0 +1,52 @@
+"""The permission table of DESIGN §7, in one place. Services ask `require(principal, action)`."""
+
+from __future__ import annotations
+
+import enum
+
+from db.models import Role
+from server.services.errors import Forbidden
+from server.services.principal import Principal
+
+
+class Action(enum.StrEnum):
+    READ_CATALOGUE = "read the resource catalogue"
+    MANAGE_RESOURCES = "manage resources and kits"
+    MANAGE_PROJECTS = "manage projects"
+    READ_PROJECTS = "read projects"
+    SCHEDULE = "schedule bookings"
+    HOLD = "place holds"
+    BLOCK_RESOURCES = "block resources"
+    OPERATE_CAGE = "check gear out and in"
+    AD_HOC_CHECKOUT = "check gear out without a booking"
+    AUDIT_CAGE = "audit the cage"
+    READ_BOARD = "read room boards"
+    READ_MONEY = "read rates, costs and budgets"
+    MANAGE_MONEY = "manage rates, budgets and invoices"
+    APPROVE_OVERRUN = "approve budget overruns"
+    MANAGE_TOKENS = "manage API tokens"
+
+
+_USER_READ = {Action.READ_CATALOGUE, Action.READ_PROJECTS, Action.READ_BOARD}
+
+GRANTS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS},
+    # Producers act on their own projects' bookings and money; the services narrow to those projects.
+    Role.PRODUCER: frozenset(_USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY}),
+    Role.CREW: frozenset(_USER_READ),
+    Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
+    Role.DISPLAY: frozenset({Action.READ_BOARD}),
+}
+
+
+def allowed(principal: Principal | None, action: Action) -> bool:
+    """Whether the principal's role grants the action (no principal: nothing)."""
+    return principal is not None and action in GRANTS[principal.role]
+
+
+def require(principal: Principal | None, action: Action) -> Principal:
+    """The principal, or Forbidden when its role does not grant the action."""
+    if principal is None or action not in GRANTS[principal.role]:
+        raise Forbidden(f"Your role may not {action.value}.")
+    return principal
