@@ -75,3 +75,12 @@ async def client_named(session: AsyncSession, studio_id: int, name: str) -> Clie
 
 async def clients_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Client]:
     return list((await session.scalars(scoped(Client, scope).where(Client.id.in_(ids)))).all())
+
+
+async def in_studio_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Project]:
+    """Projects by id within the studio, for showing the project of a booking the caller may see."""
+    return list((await session.scalars(scoped(Project, scope).where(Project.id.in_(ids)))).all())
+
+
+async def by_name(session: AsyncSession, studio_id: int, name: str) -> Project | None:
+    return await session.scalar(select(Project).where(Project.studio_id == studio_id, Project.name == name))

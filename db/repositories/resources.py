@@ -158,3 +158,7 @@ async def replace_kit_items(session: AsyncSession, kit_id: int, resource_ids: li
     await session.flush()
     session.add_all(KitItem(kit_id=kit_id, resource_id=rid, position=i) for i, rid in enumerate(resource_ids))
     await session.flush()
+
+
+async def by_name(session: AsyncSession, scope: Scope | None, kind: ResourceKind, name: str) -> Resource | None:
+    return await session.scalar(scoped(Resource, scope).where(Resource.kind == kind, Resource.name == name))

@@ -30,6 +30,10 @@ class Decoder(Protocol):
         """Called when the port has been quiet for the idle time: flush what is pending."""
         ...
 
+    def reset(self) -> None:
+        """Discard partial input (the port was reopened)."""
+        ...
+
     def poll_command(self) -> bytes | None:
         """Bytes to send to the reader periodically (an inventory command), or None for push readers."""
         ...

@@ -9,7 +9,7 @@ from db.models import Role
 
 @dataclass(frozen=True)
 class Principal:
-    token_id: int
+    token_id: int | None
     studio_id: int
     role: Role
     name: str

@@ -1,0 +1,88 @@
+"""Drains the outbox in order: one request at a time, retried with backoff until the server answers for good."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from .client import Applied, CallsheetClient, Outcome, Rejected, RetryableError
+from .display import Display, applied_line, rejected_line
+from .outbox import Batch, Outbox
+from .reader import Backoff
+from .station import Mode
+
+
+class Sender:
+    """Sends the oldest pending batch until none is left; a retryable failure blocks the queue (order matters)."""
+
+    def __init__(self, outbox: Outbox, client: CallsheetClient, display: Display, backoff: Backoff) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.display = display
+        self.backoff = backoff
+        self.online: bool | None = None
+        self.last_error: str | None = None
+        self.sent = 0
+        self.rejected = 0
+        self.failures = 0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """A scan was added."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Loop until cancelled."""
+        while True:
+            self._wake.clear()
+            batch = self.outbox.next_batch()
+            if batch is None:
+                await self._wake.wait()
+                continue
+            try:
+                outcome = await self.send(batch)
+            except RetryableError as exc:
+                await self._retry_later(batch, exc)
+                continue
+            self._record(batch, outcome)
+
+    async def send(self, batch: Batch) -> Outcome:
+        """One request for a batch."""
+        entry = batch.entries[0]
+        if batch.op == Mode.CHECKOUT.value:
+            return await self.client.check_out(entry.code, entry.booking_id, batch.key)
+        if batch.op == Mode.RETURN.value:
+            return await self.client.return_asset(entry.code, batch.key)
+        if batch.op == Mode.AUDIT.value and entry.audit_id:
+            return await self.client.record_audit_scans(entry.audit_id, batch.codes, batch.key)
+        # Only a damaged outbox row gets here; refusing it keeps the rest of the queue moving.
+        return Rejected("LocalError", "INVALID_SCAN", f"cannot send a {batch.op!r} scan without its audit", {})
+
+    def _record(self, batch: Batch, outcome: Outcome) -> None:
+        if self.online is not True:
+            if self.online is False:
+                self.display.show(f"✔ SERVER BACK  {self.outbox.depth()} waiting")
+            self.online = True
+        self.backoff.reset()
+        self.last_error = None
+        if isinstance(outcome, Applied):
+            self.outbox.mark_applied(batch, outcome.result)
+            self.sent += 1
+            self.display.show(applied_line(batch, outcome))
+        elif isinstance(outcome, Rejected):
+            self.outbox.mark_rejected(batch, outcome.result, f"{outcome.code}: {outcome.message}")
+            self.rejected += 1
+            self.display.show(rejected_line(batch, outcome), alert=True)
+
+    async def _retry_later(self, batch: Batch, exc: RetryableError) -> None:
+        self.failures += 1
+        self.last_error = exc.reason
+        try:
+            self.outbox.mark_failed_attempt(batch, exc.reason)
+        except sqlite3.Error:
+            pass  # only the attempt counter is lost; the scan itself is still pending
+        if self.online is not False:
+            self.online = False
+            what = "TOKEN REFUSED" if exc.auth else "SERVER UNREACHABLE"
+            self.display.show(f"⚠ {what}  {exc.reason}; {self.outbox.depth()} waiting, retrying", alert=True)
+        await asyncio.sleep(self.backoff.next())

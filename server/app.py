@@ -1,0 +1,85 @@
+"""The Starlette application: GraphQL over HTTP and websockets at /graphql, and /healthz."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from server.config import Settings
+from server.http import BodySizeLimit, CallsheetGraphQL
+from server.runtime import Runtime
+from server.schema.root import build_schema
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
+    """Build the app; it opens its own runtime in the lifespan unless one is given (tests share one)."""
+    schema = build_schema(settings.limits, production=settings.production)
+    holder: dict[str, Runtime] = {}
+
+    class LazyGraphQL:
+        # The view needs the runtime, which exists only once the lifespan has run.
+        view: CallsheetGraphQL | None = None
+
+        async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+            if self.view is None:
+                self.view = CallsheetGraphQL(holder["runtime"], schema=schema)
+            await self.view(scope, receive, send)
+
+    graphql = LazyGraphQL()
+
+    async def healthz(request: Request) -> JSONResponse:
+        rt = holder["runtime"]
+        database_ok = True
+        try:
+            async with rt.uow.read() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check: database unreachable")
+            database_ok = False
+        bus_ok = await rt.bus.healthy()
+        body = {
+            "status": "ok" if database_ok and bus_ok else "degraded",
+            "database": {"ok": database_ok, "dialect": rt.database.dialect},
+            "bus": {"ok": bus_ok, "kind": rt.bus.name},
+        }
+        return JSONResponse(body, status_code=200 if database_ok and bus_ok else 503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own = runtime is None
+        rt = runtime if runtime is not None else await Runtime.open(settings)
+        holder["runtime"] = rt
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            if own:
+                await rt.close()
+
+    if runtime is not None:
+        holder["runtime"] = runtime
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)],
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """App factory for multi-worker serving: each worker reads the settings itself."""
+    return create_app(Settings.from_env())

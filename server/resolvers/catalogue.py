@@ -1,0 +1,134 @@
+"""Resolvers of the catalogue: arguments -> one service call -> result type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.repositories import resources as resource_rows
+from db.repositories import tenancy
+from db.repositories.resources import ResourceFilter as ResourceFilterQuery
+from server.schema.catalogue.inputs import (
+    CreateKitInput,
+    CreateKitResult,
+    CreateResourceInput,
+    CreateResourceResult,
+    KitCreated,
+    KitUpdated,
+    ResourceCreated,
+    ResourceFilter,
+    ResourceRetired,
+    ResourceUpdated,
+    RetireResourceResult,
+    UpdateKitInput,
+    UpdateKitResult,
+    UpdateResourceInput,
+    UpdateResourceResult,
+)
+from server.schema.context import Context
+from server.schema.errors import bad_input, from_domain
+from server.schema.ids import decode_id, decode_optional
+from server.schema.types.catalogue import Kit, Location, Resource, ResourceConnection, ResourceEdge, ResourceKind
+from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
+from server.services import kits, resources
+from server.services.errors import DomainError
+from server.services.permissions import Action, allowed
+
+Info = strawberry.Info[Context, None]
+
+
+async def locations(info: Info) -> list[Location]:
+    principal = info.context.require_principal()
+    async with info.context.uow.read() as session:
+        rows = await tenancy.locations(session, principal)
+    return [Location.from_model(r) for r in rows]
+
+
+async def resource_page(
+    info: Info,
+    kind: ResourceKind | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    filter: ResourceFilter | None = None,
+) -> ResourceConnection:
+    principal = info.context.require_principal()
+    if not allowed(principal, Action.READ_CATALOGUE):
+        return ResourceConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
+    try:
+        size = page_size(first, info.context.settings.limits.max_page_size)
+        after_id = decode_cursor(after)
+        flt = filter or ResourceFilter()
+        query = ResourceFilterQuery(
+            kind=kind if kind is not None else flt.kind,
+            category=flt.category,
+            location_id=decode_optional(flt.location_id, "Location"),
+            text=flt.text,
+            include_retired=flt.include_retired,
+        )
+    except DomainError as exc:
+        raise bad_input(exc) from None
+    async with info.context.uow.read() as session:
+        rows, more = await resource_rows.page(session, principal, query, first=size, after_id=after_id)
+    edges = [ResourceEdge(node=Resource.from_model(r), cursor=encode_cursor(r.id)) for r in rows]
+    return ResourceConnection(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )
+
+
+async def kit_list(info: Info) -> list[Kit]:
+    principal = info.context.require_principal()
+    if not allowed(principal, Action.READ_CATALOGUE):
+        return []
+    async with info.context.uow.read() as session:
+        rows = await resource_rows.kits(session, principal)
+    return [Kit.from_model(r) for r in rows]
+
+
+async def create_resource(info: Info, input: CreateResourceInput) -> CreateResourceResult:
+    principal = info.context.require_principal()
+    try:
+        fields = input.to_fields()
+        row = await info.context.write(lambda tx: resources.create_resource(tx, principal, input.kind, fields))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ResourceCreated(resource=Resource.from_model(row))
+
+
+async def update_resource(info: Info, input: UpdateResourceInput) -> UpdateResourceResult:
+    principal = info.context.require_principal()
+    try:
+        pk, fields = input.resource_pk(), input.to_fields()
+        row = await info.context.write(lambda tx: resources.update_resource(tx, principal, pk, fields))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ResourceUpdated(resource=Resource.from_model(row))
+
+
+async def retire_resource(info: Info, id: strawberry.ID) -> RetireResourceResult:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(id, "Resource")
+        row = await info.context.write(lambda tx: resources.retire_resource(tx, principal, pk))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ResourceRetired(resource=Resource.from_model(row))
+
+
+async def create_kit(info: Info, input: CreateKitInput) -> CreateKitResult:
+    principal = info.context.require_principal()
+    try:
+        item_ids = [decode_id(i, "Resource", "item") for i in input.item_ids]
+        row = await info.context.write(lambda tx: kits.create_kit(tx, principal, input.name, input.code, item_ids))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return KitCreated(kit=Kit.from_model(row))
+
+
+async def update_kit(info: Info, input: UpdateKitInput) -> UpdateKitResult:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(input.id, "Kit")
+        item_ids = None if input.item_ids is None else [decode_id(i, "Resource", "item") for i in input.item_ids]
+        row = await info.context.write(lambda tx: kits.update_kit(tx, principal, pk, input.name, input.code, item_ids))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return KitUpdated(kit=Kit.from_model(row))

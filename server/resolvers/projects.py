@@ -1,0 +1,55 @@
+"""Resolvers of projects."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.repositories import projects as project_rows
+from server.schema.context import Context
+from server.schema.errors import bad_input, from_domain
+from server.schema.ids import decode_id
+from server.schema.projects.inputs import CreateProjectInput, CreateProjectResult, ProjectCreated
+from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
+from server.schema.types.projects import Project, ProjectConnection, ProjectEdge
+from server.services import projects
+from server.services.errors import DomainError
+
+Info = strawberry.Info[Context, None]
+
+
+async def project_page(info: Info, first: int | None = None, after: str | None = None) -> ProjectConnection:
+    principal = info.context.require_principal()
+    try:
+        size = page_size(first, info.context.settings.limits.max_page_size)
+        after_id = decode_cursor(after)
+    except DomainError as exc:
+        raise bad_input(exc) from None
+    async with info.context.uow.read() as session:
+        rows, more = await project_rows.page(session, principal, first=size, after_id=after_id)
+    edges = [ProjectEdge(node=Project.from_model(r), cursor=encode_cursor(r.id)) for r in rows]
+    return ProjectConnection(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )
+
+
+async def project(info: Info, id: strawberry.ID) -> Project | None:
+    info.context.require_principal()
+    try:
+        pk = decode_id(id, "Project")
+    except DomainError:
+        return None
+    row = await info.context.loaders.projects_by_id.load(pk)
+    return None if row is None else Project.from_model(row)
+
+
+async def create_project(info: Info, input: CreateProjectInput) -> CreateProjectResult:
+    principal = info.context.require_principal()
+    try:
+        row = await info.context.write(
+            lambda tx: projects.create_project(
+                tx, principal, input.name, input.client_name, input.approved_budget, input.currency
+            )
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ProjectCreated(project=Project.from_model(row))

@@ -1,0 +1,1 @@
+"""The catalogue slice of the API: locations, resources and kits."""

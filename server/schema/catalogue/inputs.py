@@ -1,0 +1,162 @@
+"""Inputs, payloads and result unions of the catalogue operations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from server.schema.errors import ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError
+from server.schema.ids import decode_id, decode_optional
+from server.schema.types.catalogue import Kit, Resource, ResourceKind
+from server.services.resources import ResourceFields
+
+
+@strawberry.input(description="A new room, equipment item, stock pool or crew member.")
+class CreateResourceInput:
+    kind: ResourceKind = strawberry.field(description="What it is.")
+    name: str = strawberry.field(description="Display name (1-120 characters).")
+    category: str | None = strawberry.field(default=None, description="Room type, equipment category, crew role.")
+    location_id: strawberry.ID | None = strawberry.field(default=None, description="Where it lives.")
+    code: str | None = strawberry.field(default=None, description="Asset tag text (EQUIPMENT).")
+    epc: str | None = strawberry.field(default=None, description="RFID EPC as hex (EQUIPMENT).")
+    quantity: int | None = strawberry.field(default=1, description="Pool size (STOCK); 1 otherwise.")
+    skills: list[str] | None = strawberry.field(default=None, description="Skills (CREW).")
+    setup_minutes: int | None = strawberry.field(default=0, description="Turnaround buffer before each use.")
+    teardown_minutes: int | None = strawberry.field(default=0, description="Turnaround buffer after each use.")
+    capacity: int | None = strawberry.field(default=None, description="People the room holds (ROOM).")
+    unit: str | None = strawberry.field(default=None, description="Unit name (STOCK).")
+    model: str | None = strawberry.field(default=None, description="Make and model (EQUIPMENT).")
+    serial_number: str | None = strawberry.field(default=None, description="Serial number (EQUIPMENT).")
+    weekly_hour_cap: int | None = strawberry.field(default=None, description="Most hours a week (CREW).")
+    min_rest_minutes: int | None = strawberry.field(default=None, description="Least rest between calls (CREW).")
+
+    def to_fields(self) -> ResourceFields:
+        return ResourceFields(
+            name=self.name,
+            category=self.category,
+            location_id=decode_optional(self.location_id, "Location"),
+            code=self.code,
+            epc=self.epc,
+            quantity=self.quantity,
+            skills=self.skills,
+            setup_minutes=self.setup_minutes,
+            teardown_minutes=self.teardown_minutes,
+            capacity=self.capacity,
+            unit=self.unit,
+            model=self.model,
+            serial_number=self.serial_number,
+            weekly_hour_cap=self.weekly_hour_cap,
+            min_rest_minutes=self.min_rest_minutes,
+        )
+
+
+@strawberry.input(description="Changes to a resource; omitted fields stay as they are.")
+class UpdateResourceInput:
+    id: strawberry.ID = strawberry.field(description="The resource.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    category: str | None = strawberry.field(default=None, description="Category.")
+    location_id: strawberry.ID | None = strawberry.field(default=None, description="Where it lives.")
+    code: str | None = strawberry.field(default=None, description="Asset tag text (EQUIPMENT).")
+    epc: str | None = strawberry.field(default=None, description="RFID EPC as hex (EQUIPMENT).")
+    quantity: int | None = strawberry.field(default=None, description="Pool size (STOCK).")
+    skills: list[str] | None = strawberry.field(default=None, description="Skills (CREW).")
+    setup_minutes: int | None = strawberry.field(default=None, description="Buffer before each use.")
+    teardown_minutes: int | None = strawberry.field(default=None, description="Buffer after each use.")
+    capacity: int | None = strawberry.field(default=None, description="People the room holds (ROOM).")
+    unit: str | None = strawberry.field(default=None, description="Unit name (STOCK).")
+    model: str | None = strawberry.field(default=None, description="Make and model (EQUIPMENT).")
+    serial_number: str | None = strawberry.field(default=None, description="Serial number (EQUIPMENT).")
+    weekly_hour_cap: int | None = strawberry.field(default=None, description="Most hours a week (CREW).")
+    min_rest_minutes: int | None = strawberry.field(default=None, description="Least rest between calls (CREW).")
+
+    def resource_pk(self) -> int:
+        return decode_id(self.id, "Resource")
+
+    def to_fields(self) -> ResourceFields:
+        return ResourceFields(
+            name=self.name,
+            category=self.category,
+            location_id=decode_optional(self.location_id, "Location"),
+            code=self.code,
+            epc=self.epc,
+            quantity=self.quantity,
+            skills=self.skills,
+            setup_minutes=self.setup_minutes,
+            teardown_minutes=self.teardown_minutes,
+            capacity=self.capacity,
+            unit=self.unit,
+            model=self.model,
+            serial_number=self.serial_number,
+            weekly_hour_cap=self.weekly_hour_cap,
+            min_rest_minutes=self.min_rest_minutes,
+        )
+
+
+@strawberry.input(description="A new kit of equipment items.")
+class CreateKitInput:
+    name: str = strawberry.field(description="Display name.")
+    code: str | None = strawberry.field(default=None, description="Label to scan at the cage.")
+    item_ids: list[strawberry.ID] = strawberry.field(description="The equipment items, in order.")
+
+
+@strawberry.input(description="Changes to a kit; omitted fields stay as they are.")
+class UpdateKitInput:
+    id: strawberry.ID = strawberry.field(description="The kit.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    code: str | None = strawberry.field(default=None, description="Label to scan at the cage.")
+    item_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="The new set of items.")
+
+
+@strawberry.input(description="Filters of the resource list.")
+class ResourceFilter:
+    kind: ResourceKind | None = strawberry.field(default=None, description="Only this kind.")
+    category: str | None = strawberry.field(default=None, description="Only this category (case-insensitive).")
+    location_id: strawberry.ID | None = strawberry.field(default=None, description="Only at this location.")
+    text: str | None = strawberry.field(default=None, description="Name, asset tag or model contains this.")
+    include_retired: bool = strawberry.field(default=False, description="Also list retired resources.")
+
+
+@strawberry.type(description="The resource was created.")
+class ResourceCreated:
+    resource: Resource = strawberry.field(description="The new resource.")
+
+
+@strawberry.type(description="The resource was updated.")
+class ResourceUpdated:
+    resource: Resource = strawberry.field(description="The resource as it is now.")
+
+
+@strawberry.type(description="The resource was retired.")
+class ResourceRetired:
+    resource: Resource = strawberry.field(description="The retired resource.")
+
+
+@strawberry.type(description="The kit was created.")
+class KitCreated:
+    kit: Kit = strawberry.field(description="The new kit.")
+
+
+@strawberry.type(description="The kit was updated.")
+class KitUpdated:
+    kit: Kit = strawberry.field(description="The kit as it is now.")
+
+
+CreateResourceResult = Annotated[
+    ResourceCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateResourceResult")
+]
+UpdateResourceResult = Annotated[
+    ResourceUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    strawberry.union("UpdateResourceResult"),
+]
+RetireResourceResult = Annotated[
+    ResourceRetired | NotFoundError | ForbiddenError | InvalidTransitionError,
+    strawberry.union("RetireResourceResult"),
+]
+CreateKitResult = Annotated[
+    KitCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateKitResult")
+]
+UpdateKitResult = Annotated[
+    KitUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    strawberry.union("UpdateKitResult"),
+]

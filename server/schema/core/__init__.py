@@ -1,0 +1,1 @@
+"""Node lookup and the viewer."""

@@ -1,0 +1,154 @@
+"""Typed errors returned as members of mutation result unions (never raised to the client)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from graphql import GraphQLError
+
+from server.services import errors as domain
+from server.services.currency import from_minor
+
+if TYPE_CHECKING:
+    from server.schema.types.catalogue import Resource
+    from server.schema.types.scheduling import Booking
+
+
+@strawberry.interface(description="An expected refusal the client can act on.")
+class UserError:
+    code: str = strawberry.field(description="Stable UPPER_SNAKE code, e.g. CONFLICT, NOT_FOUND.")
+    message: str = strawberry.field(description="A sentence for a person.")
+
+
+@strawberry.type(description="The input cannot succeed as given.")
+class ValidationError(UserError):
+    field: str | None = strawberry.field(default=None, description="The input field at fault, if one is.")
+
+
+@strawberry.type(description="The thing does not exist, or the caller may not know it exists.")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="The caller's role does not allow this.")
+class ForbiddenError(UserError):
+    pass
+
+
+@strawberry.type(description="The object is not in a state that allows this change.")
+class InvalidTransitionError(UserError):
+    pass
+
+
+@strawberry.type(description="The idempotency key was used before with a different input.")
+class IdempotencyMismatchError(UserError):
+    pass
+
+
+@strawberry.type(description="An amount of money.")
+class Money:
+    amount: Decimal = strawberry.field(description="Exact decimal amount, e.g. 125.50.")
+    currency: str = strawberry.field(description="ISO 4217 code.")
+
+    @classmethod
+    def of(cls, minor: int, currency: str) -> Money:
+        return cls(amount=from_minor(minor, currency), currency=currency)
+
+
+@strawberry.type(description="The change would take the project's estimate above its approved budget.")
+class BudgetExceededError(UserError):
+    over_by: Money = strawberry.field(description="How far above the approved budget.")
+
+
+@strawberry.type(description="An existing claim that collides with the request.")
+class Conflict:
+    start: datetime = strawberry.field(description="Start of the clashing claim.")
+    end: datetime = strawberry.field(description="End of the clashing claim.")
+    resource_id: strawberry.Private[int]
+    booking_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The resource that is taken.")
+    async def resource(
+        self, info: strawberry.Info
+    ) -> Annotated[Resource, strawberry.lazy("server.schema.types.catalogue")]:
+        from server.schema.types.catalogue import Resource
+
+        row = await info.context.loaders.resources_by_id.load(self.resource_id)
+        return Resource.from_model(row)
+
+    @strawberry.field(description="The booking holding it; null for a block or where the caller may not see it.")
+    async def booking(
+        self, info: strawberry.Info
+    ) -> Annotated[Booking, strawberry.lazy("server.schema.types.scheduling")] | None:
+        if self.booking_id is None:
+            return None
+        from server.schema.types.scheduling import Booking
+
+        row = await info.context.loaders.visible_bookings_by_id.load(self.booking_id)
+        return None if row is None else Booking.from_model(row)
+
+
+@strawberry.type(description="The request clashes with existing bookings or blocks.")
+class ConflictError(UserError):
+    conflicts: list[Conflict] = strawberry.field(description="Every clash.")
+    alternative_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="Free resources of the same category / skill in the asked window.")
+    async def alternatives(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Resource, strawberry.lazy("server.schema.types.catalogue")]]:
+        from server.schema.types.catalogue import Resource
+
+        rows = await info.context.loaders.resources_by_id.load_many(self.alternative_ids)
+        return [Resource.from_model(r) for r in rows if r is not None]
+
+
+AnyUserError = (
+    ValidationError
+    | NotFoundError
+    | ForbiddenError
+    | InvalidTransitionError
+    | IdempotencyMismatchError
+    | BudgetExceededError
+    | ConflictError
+)
+
+
+def from_domain(exc: domain.DomainError) -> AnyUserError:
+    """The API error type of a domain error."""
+    if isinstance(exc, domain.Conflict):
+        return ConflictError(
+            code=exc.code,
+            message=exc.message,
+            conflicts=[
+                Conflict(start=c.start, end=c.end, resource_id=c.resource_id, booking_id=c.booking_id)
+                for c in exc.clashes
+            ],
+            alternative_ids=exc.alternative_ids,
+        )
+    if isinstance(exc, domain.BudgetExceeded):
+        return BudgetExceededError(
+            code=exc.code, message=exc.message, over_by=Money.of(exc.over_by_minor, exc.currency)
+        )
+    if isinstance(exc, domain.Invalid):
+        return ValidationError(code=exc.code, message=exc.message, field=exc.field)
+    if isinstance(exc, domain.NotFound):
+        return NotFoundError(code=exc.code, message=exc.message)
+    if isinstance(exc, domain.Forbidden | domain.Unauthenticated):
+        return ForbiddenError(code="FORBIDDEN", message=exc.message)
+    if isinstance(exc, domain.InvalidTransition):
+        return InvalidTransitionError(code=exc.code, message=exc.message)
+    if isinstance(exc, domain.IdempotencyMismatch):
+        return IdempotencyMismatchError(code=exc.code, message=exc.message)
+    raise TypeError(f"unmapped domain error {type(exc).__name__}")
+
+
+def bad_input(exc: domain.DomainError) -> GraphQLError:
+    """A query argument that cannot be served (queries have no result union to carry it)."""
+    extensions = {"code": "BAD_USER_INPUT" if not isinstance(exc, domain.NotFound) else "NOT_FOUND"}
+    if exc.field:
+        extensions["field"] = exc.field
+    return GraphQLError(exc.message, extensions=extensions)

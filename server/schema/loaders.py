@@ -1,0 +1,65 @@
+"""DataLoaders, built per request (or per websocket message), each batch in its own short session."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from db.models import Allocation, Booking, Client, Kit, Location, Project, Resource
+from db.repositories import bookings, projects, resources, tenancy
+from server.services.principal import Principal
+from server.services.uow import UnitOfWork
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loaders:
+    """Named `<things>_by_<key>`; results align with keys (None where not visible)."""
+
+    def __init__(self, uow: UnitOfWork, principal: Principal | None) -> None:
+        self._uow = uow
+        self._principal = principal
+        p = principal
+        self.locations_by_id: DataLoader[int, Location | None] = self._by_id(
+            lambda s, ids: tenancy.locations_by_ids(s, p, ids)
+        )
+        self.resources_by_id: DataLoader[int, Resource | None] = self._by_id(lambda s, ids: resources.by_ids(s, p, ids))
+        self.kits_by_id: DataLoader[int, Kit | None] = self._by_id(lambda s, ids: resources.kits_by_ids(s, p, ids))
+        self.projects_by_id: DataLoader[int, Project | None] = self._by_id(lambda s, ids: projects.by_ids(s, p, ids))
+        self.projects_in_studio_by_id: DataLoader[int, Project | None] = self._by_id(
+            lambda s, ids: projects.in_studio_by_ids(s, p, ids)
+        )
+        self.clients_by_id: DataLoader[int, Client | None] = self._by_id(
+            lambda s, ids: projects.clients_by_ids(s, p, ids)
+        )
+        self.visible_bookings_by_id: DataLoader[int, Booking | None] = self._by_id(
+            lambda s, ids: bookings.visible_by_ids(s, p, ids)
+        )
+        self.kit_items_by_kit: DataLoader[int, list[int]] = DataLoader(self._kit_items)
+        self.allocations_by_booking: DataLoader[int, list[Allocation]] = DataLoader(self._allocations)
+
+    def _by_id(self, fetch: Callable[[Any, list[int]], Awaitable[Sequence[Any]]]) -> DataLoader[int, Any]:
+        async def load(keys: list[int]) -> list[Any]:
+            async with self._uow.read() as session:
+                rows = await fetch(session, list(set(keys)))
+            found = {row.id: row for row in rows}
+            return [found.get(k) for k in keys]
+
+        return DataLoader(load_fn=load)
+
+    async def _kit_items(self, keys: list[int]) -> list[list[int]]:
+        async with self._uow.read() as session:
+            visible = {k.id for k in await resources.kits_by_ids(session, self._principal, list(keys))}
+            items = await resources.kit_item_ids(session, list(visible))
+        return [items.get(k, []) for k in keys]
+
+    async def _allocations(self, keys: list[int]) -> list[list[Allocation]]:
+        async with self._uow.read() as session:
+            rows = await bookings.allocations_of(session, self._principal, list(keys))
+        out: dict[int, list[Allocation]] = {k: [] for k in keys}
+        for row in rows:
+            out[row.booking_id].append(row)
+        return [out[k] for k in keys]

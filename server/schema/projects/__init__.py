@@ -1,0 +1,1 @@
+"""The projects slice of the API."""

@@ -1,0 +1,102 @@
+"""The root types, composed from each slice of the API, and the schema with its guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from server.config import Limits
+from server.schema.catalogue.fields import CatalogueMutation, CatalogueQuery
+from server.schema.errors import (
+    BudgetExceededError,
+    ConflictError,
+    ForbiddenError,
+    IdempotencyMismatchError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
+from server.schema.projects.fields import ProjectMutation, ProjectQuery
+from server.schema.scalars import DateTime
+from server.schema.types.catalogue import Kit, Location, Resource
+from server.schema.types.projects import Project
+from server.schema.types.scheduling import Allocation, Booking
+
+
+@strawberry.type(description="Read the studio's operating record.")
+class Query(CatalogueQuery, ProjectQuery):
+    pass
+
+
+@strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
+class Mutation(CatalogueMutation, ProjectMutation):
+    pass
+
+
+# Types reachable only through interfaces (node, UserError) must be named for the schema.
+EXTRA_TYPES = [
+    Resource,
+    Location,
+    Kit,
+    Project,
+    Booking,
+    Allocation,
+    ValidationError,
+    NotFoundError,
+    ForbiddenError,
+    InvalidTransitionError,
+    IdempotencyMismatchError,
+    BudgetExceededError,
+    ConflictError,
+]
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions; keep errors we raise on purpose and parse/validation errors."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_schema(limits: Limits | None = None, *, production: bool = False) -> strawberry.Schema:
+    """The schema with request guards; introspection is refused in production mode."""
+    limits = limits or Limits()
+    # Extensions are passed as factories so each execution gets its own instance.
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        # Parser and validation caches: the same small requests repeat, and parsing dominates them.
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=_subscription_type(),
+        types=EXTRA_TYPES,
+        extensions=extensions,
+        scalar_overrides={datetime: DateTime},
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+
+
+def _subscription_type() -> type | None:
+    """The Subscription root, once the realtime slice provides one."""
+    return None

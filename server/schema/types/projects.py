@@ -1,0 +1,46 @@
+"""Projects as the API shows them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db import models
+from server.schema.ids import to_global_id
+from server.schema.types.node import Node, PageInfo
+
+
+@strawberry.type(description="A job for a client: its bookings and its budget.")
+class Project(Node):
+    name: str = strawberry.field(description="Display name.")
+    currency: str = strawberry.field(description="Currency of the project's money.")
+    pk: strawberry.Private[int]
+    client_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The client's name.")
+    async def client_name(self, info: strawberry.Info) -> str | None:
+        if self.client_id is None:
+            return None
+        row = await info.context.loaders.clients_by_id.load(self.client_id)
+        return None if row is None else row.name
+
+    @classmethod
+    def from_model(cls, row: models.Project) -> Project:
+        return cls(
+            id=strawberry.ID(to_global_id("Project", row.id)),
+            pk=row.id,
+            name=row.name,
+            currency=row.currency,
+            client_id=row.client_id,
+        )
+
+
+@strawberry.type(description="An edge of a project page.")
+class ProjectEdge:
+    node: Project = strawberry.field(description="The project.")
+    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
+
+
+@strawberry.type(description="A page of projects.")
+class ProjectConnection:
+    edges: list[ProjectEdge] = strawberry.field(description="The projects on this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
