@@ -92,8 +92,7 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
         subscription=_subscription_type(),
         types=EXTRA_TYPES,
         extensions=extensions,
-        scalar_overrides={datetime: DateTime},
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
     )
 
 

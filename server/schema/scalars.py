@@ -29,7 +29,6 @@ def serialize_datetime(value: datetime) -> str:
 
 
 DateTime = strawberry.scalar(
-    datetime,
     name="DateTime",
     description="An ISO-8601 date-time with an offset; returned in UTC.",
     serialize=serialize_datetime,
