@@ -1,4 +1,4 @@
-"""The agent: reader bytes -> reads -> debounce/presence -> station -> outbox -> acknowledgement; a sender drains the outbox."""
+"""The agent: reader bytes -> reads -> debounce -> station -> outbox -> acknowledgement; a sender drains the outbox."""
 
 from __future__ import annotations
 
@@ -120,12 +120,8 @@ class Agent:
         config = self.config
         self._outbox = Outbox(config.outbox)
         self.station = Station(self._initial_state())
-        client = CallsheetClient(
-            config.server, config.token, transport=self._transport, timeout=config.request_timeout
-        )
-        self._sender = Sender(
-            self.outbox, client, self.display, Backoff(config.retry_initial, config.retry_max)
-        )
+        client = CallsheetClient(config.server, config.token, transport=self._transport, timeout=config.request_timeout)
+        self._sender = Sender(self.outbox, client, self.display, Backoff(config.retry_initial, config.retry_max))
         events: asyncio.Queue[ReaderEvent] = asyncio.Queue()
 
         def emit(event: ReaderEvent) -> None:
@@ -186,7 +182,8 @@ class Agent:
     def _initial_state(self) -> StationState:
         config = self.config
         if config.mode or config.booking_id or config.audit_id:
-            mode = config.mode or (Mode.CHECKOUT if config.booking_id else Mode.AUDIT if config.audit_id else Mode.RETURN)
+            implied = Mode.CHECKOUT if config.booking_id else Mode.AUDIT if config.audit_id else Mode.RETURN
+            mode = config.mode or implied
             return StationState(mode, config.booking_id, config.audit_id)
         # Without flags, carry on in the mode the last command card set (the agent may have restarted mid-job).
         saved = self.outbox.get_state("station")
@@ -278,7 +275,8 @@ class Agent:
             return
         self.scans += 1
         depth = self.outbox.depth()
-        if self.sender.online is False or depth > 1:
+        # While the server answers promptly its outcome line is the acknowledgement; otherwise say it is saved.
+        if self.sender.online is not True or depth > 1:
             self.display.show(saved_line(entry, depth))
         self.sender.wake()
 

@@ -152,9 +152,7 @@ class Outbox:
         An audit batch is sealed (its rows get the first row's key as `batch_key`) before it is
         sent, so a retry after a crash sends the same codes under the same idempotency key.
         """
-        head_row = self._db.execute(
-            "SELECT * FROM scans WHERE state = ? ORDER BY id LIMIT 1", (PENDING,)
-        ).fetchone()
+        head_row = self._db.execute("SELECT * FROM scans WHERE state = ? ORDER BY id LIMIT 1", (PENDING,)).fetchone()
         if head_row is None:
             return None
         head = _entry(head_row)
@@ -175,12 +173,8 @@ class Outbox:
                 break
             entries.append(entry)
         with self._write() as db:
-            db.executemany(
-                "UPDATE scans SET batch_key = ? WHERE id = ?", [(head.key, entry.id) for entry in entries]
-            )
-        sealed = self._db.execute(
-            "SELECT * FROM scans WHERE batch_key = ? ORDER BY id", (head.key,)
-        ).fetchall()
+            db.executemany("UPDATE scans SET batch_key = ? WHERE id = ?", [(head.key, entry.id) for entry in entries])
+        sealed = self._db.execute("SELECT * FROM scans WHERE batch_key = ? ORDER BY id", (head.key,)).fetchall()
         return Batch(head.key, head.op, tuple(_entry(row) for row in sealed))
 
     def mark_applied(self, batch: Batch, result: dict[str, Any]) -> None:
@@ -254,4 +248,6 @@ class Outbox:
 
 
 def _entry(row: sqlite3.Row) -> Entry:
-    return Entry(**{name: row[name] for name in row.keys() if name != "finished_at"})
+    fields = dict(zip(row.keys(), tuple(row), strict=True))
+    del fields["finished_at"]
+    return Entry(**fields)

@@ -6,6 +6,7 @@ thread only moves bytes and reports connection changes, all decoding happens on 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -123,10 +124,8 @@ class SerialReader:
             except RuntimeError:
                 return  # the event loop is gone: nobody is listening any more
             finally:
-                try:
+                with contextlib.suppress(serial.SerialException, OSError):
                     port.close()
-                except (serial.SerialException, OSError):
-                    pass
 
     def _pump(self, port: serial.SerialBase) -> None:
         next_poll = 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 
 from .client import Applied, CallsheetClient, Outcome, Rejected, RetryableError
@@ -77,10 +78,9 @@ class Sender:
     async def _retry_later(self, batch: Batch, exc: RetryableError) -> None:
         self.failures += 1
         self.last_error = exc.reason
-        try:
+        # Losing the attempt counter is harmless: the scan itself is still pending.
+        with contextlib.suppress(sqlite3.Error):
             self.outbox.mark_failed_attempt(batch, exc.reason)
-        except sqlite3.Error:
-            pass  # only the attempt counter is lost; the scan itself is still pending
         if self.online is not False:
             self.online = False
             what = "TOKEN REFUSED" if exc.auth else "SERVER UNREACHABLE"

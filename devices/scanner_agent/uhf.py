@@ -119,6 +119,7 @@ class FrameParser:
         self._commands = commands
         self._accept = accept
         self._in_sync = True
+        self._searched = 0  # candidates ending within this many bytes were already rejected
         self.frames = 0
         self.bad_frames = 0
         self.dropped_bytes = 0
@@ -145,7 +146,7 @@ class FrameParser:
             if frame is None:
                 self._drop(1)
                 continue
-            del buf[: length + 1]
+            self._consume(length + 1)
             self._in_sync = True
             self.frames += 1
             out.append(frame)
@@ -154,7 +155,7 @@ class FrameParser:
     def reset(self) -> None:
         """Discard a partial frame."""
         self.dropped_bytes += len(self._buf)
-        self._buf.clear()
+        self._consume(len(self._buf))
 
     def buffered(self) -> int:
         """Bytes held for an incomplete frame."""
@@ -176,10 +177,27 @@ class FrameParser:
         return frame
 
     def _find_frame(self, start: int) -> int | None:
-        for pos in range(start, len(self._buf)):
-            if self._frame_at(pos) is not None:
+        buf = self._buf
+        if self._searched >= len(buf):
+            return None  # no byte arrived since the last search, so no candidate has completed
+        for pos in self._candidates(start):
+            # A candidate that was already complete at the last search was rejected then; bytes never change.
+            if pos + buf[pos] + 1 > self._searched and self._frame_at(pos) is not None:
                 return pos
+        self._searched = len(buf)
         return None
+
+    def _candidates(self, start: int) -> Iterable[int]:
+        if self._commands is None:
+            return range(start, len(self._buf))
+        # Scanning for the Cmd byte with bytearray.find keeps endless garbage cheap.
+        found = []
+        for cmd in self._commands:
+            pos = self._buf.find(cmd, start + 2)
+            while pos != -1:
+                found.append(pos - 2)
+                pos = self._buf.find(cmd, pos + 1)
+        return sorted(found)
 
     def _drop(self, count: int) -> None:
         # One run of discarded bytes between good frames counts as one bad frame.
@@ -187,7 +205,11 @@ class FrameParser:
             self.bad_frames += 1
             self._in_sync = False
         self.dropped_bytes += count
+        self._consume(count)
+
+    def _consume(self, count: int) -> None:
         del self._buf[:count]
+        self._searched = max(0, self._searched - count)
 
 
 def _is_inventory_answer(frame: Frame) -> bool:
