@@ -60,4 +60,5 @@ mutation($input: CreateProjectInput!) {
   }
 }"""
 
-COUNTS = "{ resources(first: 200, filter: { includeRetired: true }) { edges { node { id name retired } } } kits { id name } }"
+COUNTS = """{ resources(first: 200, filter: { includeRetired: true }) { edges { node { id name retired } } }
+             kits { id name } }"""

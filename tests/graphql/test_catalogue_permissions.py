@@ -140,7 +140,8 @@ async def test_another_studios_kit_cannot_take_our_items(studio: StudioFixture, 
 async def test_reads_never_cross_studios(studio: StudioFixture, other_studio: StudioFixture) -> None:
     ids = await seed(studio)
     data = await other_studio.data(
-        "query($id: ID!) { node(id: $id) { id } resources(first: 50) { edges { node { id } } } kits { id } locations { name } }",
+        """query($id: ID!) { node(id: $id) { id } resources(first: 50) { edges { node { id } } }
+                             kits { id } locations { name } }""",
         {"id": ids["room"]},
     )
     assert data["node"] is None
