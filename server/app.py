@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from server.config import Settings
-from server.http import BodySizeLimit, CallsheetGraphQL
+from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.runtime import Runtime
 from server.schema.root import build_schema
 
@@ -24,21 +24,11 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """Build the app; it opens its own runtime in the lifespan unless one is given (tests share one)."""
     schema = build_schema(settings.limits, production=settings.production)
-    holder: dict[str, Runtime] = {}
-
-    class LazyGraphQL:
-        # The view needs the runtime, which exists only once the lifespan has run.
-        view: CallsheetGraphQL | None = None
-
-        async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
-            if self.view is None:
-                self.view = CallsheetGraphQL(holder["runtime"], schema=schema)
-            await self.view(scope, receive, send)
-
-    graphql = LazyGraphQL()
+    ref = RuntimeRef(runtime)
+    graphql = CallsheetGraphQL(ref, settings, schema)
 
     async def healthz(request: Request) -> JSONResponse:
-        rt = holder["runtime"]
+        rt = ref.runtime
         database_ok = True
         try:
             async with rt.uow.read() as session:
@@ -58,16 +48,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = runtime is None
         rt = runtime if runtime is not None else await Runtime.open(settings)
-        holder["runtime"] = rt
+        ref.set(rt)
         app.state.runtime = rt
         try:
             yield
         finally:
             if own:
                 await rt.close()
-
-    if runtime is not None:
-        holder["runtime"] = runtime
 
     return Starlette(
         routes=[

@@ -11,8 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from server.config import Settings
 from server.runtime import Runtime
 from server.schema.context import Context
 from server.services.auth import authenticate, parse_bearer
@@ -23,13 +25,28 @@ def unauthenticated() -> Response:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="callsheet"'})
 
 
+class RuntimeRef:
+    """Where the app's runtime will be once the lifespan has opened it."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
+
+    def set(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise RuntimeError("the app's lifespan has not started")
+        return self._runtime
+
+
 class CallsheetGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with Callsheet's principal in the context."""
 
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
-        settings = runtime.settings
+    def __init__(self, ref: RuntimeRef, settings: Settings, schema: BaseSchema) -> None:
         super().__init__(
-            kwargs.pop("schema"),
+            schema,
             graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,  # GET runs queries only; Strawberry refuses mutations over GET
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -37,16 +54,20 @@ class CallsheetGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
             keep_alive=True,
             keep_alive_interval=15,
-            **kwargs,
         )
-        self.runtime = runtime
+        self.ref = ref
+        self.settings = settings
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.ref.runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
             if _is_operation(request):
                 token = parse_bearer(request.headers.get("authorization"))
-                principal = await authenticate(self.runtime.uow, self.runtime.settings.secret, token)
+                principal = await authenticate(self.runtime.uow, self.settings.secret, token)
                 if principal is None:
                     await unauthenticated()(scope, receive, send)
                     return
@@ -55,13 +76,15 @@ class CallsheetGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal = request.scope.get("state", {}).get("principal")
-        return Context(runtime=self.runtime, principal=principal, request=request, response=response)
+        return Context(
+            runtime=self.runtime, principal=principal, config=self.settings, request=request, response=response
+        )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
         token = parse_bearer(raw) if isinstance(raw, str) else None
-        principal = await authenticate(self.runtime.uow, self.runtime.settings.secret, token)
+        principal = await authenticate(self.runtime.uow, self.settings.secret, token)
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal

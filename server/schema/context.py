@@ -22,6 +22,7 @@ T = TypeVar("T")
 class Context:
     runtime: Runtime
     principal: Principal | None
+    config: Settings | None = None  # the app's settings, when they differ from the runtime's
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
@@ -33,7 +34,7 @@ class Context:
 
     @property
     def settings(self) -> Settings:
-        return self.runtime.settings
+        return self.config if self.config is not None else self.runtime.settings
 
     @property
     def loaders(self) -> Loaders:
