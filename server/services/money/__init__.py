@@ -1,0 +1,1 @@
+"""Money: rates, estimates, the budget guard, actuals, invoices and utilization."""
