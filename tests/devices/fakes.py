@@ -27,10 +27,15 @@ def due_today(hour: int = 14) -> str:
 
 
 class FakeCage:
-    """Records every request and applies each idempotency key once."""
+    """Records every request and applies each idempotency key once.
+
+    `attempts` lists the key of every request the transport saw, failed ones included;
+    `requests` only those that reached the server.
+    """
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.attempts: list[str] = []
         self.applied: dict[str, dict[str, Any]] = {}
         self.applied_order: list[str] = []
         self.refusals: dict[str, tuple[str, str, str]] = {}
@@ -70,7 +75,7 @@ class FakeCage:
             # Applied, but the answer is held back: the client may die before it hears it.
             self.held.set()
             self.release.wait(10)
-        return {"data": {field: {k: v for k, v in result.items() if not k.startswith("_")}}}
+        return {"data": {field: {k: v for k, v in result.items() if k != "_code"}}}
 
     def _apply(self, field: str, inp: dict[str, Any]) -> dict[str, Any]:
         code = inp.get("code") or ",".join(inp.get("codes", []))
@@ -81,8 +86,13 @@ class FakeCage:
         if field == "checkOutAsset":
             booking = {"id": inp["bookingId"], "title": "Interview"} if inp.get("bookingId") else None
             asset["custody"] = "CHECKED_OUT"
-            return {"__typename": "AssetCheckedOut", "asset": asset, "booking": booking, "dueAt": due_today(),
-                    "_code": code}
+            return {
+                "__typename": "AssetCheckedOut",
+                "asset": asset,
+                "booking": booking,
+                "dueAt": due_today(),
+                "_code": code,
+            }
         if field == "returnAsset":
             asset["custody"] = "IN_CAGE"
             return {"__typename": "AssetReturned", "asset": asset, "_code": code}
@@ -92,6 +102,8 @@ class FakeCage:
         """An httpx transport answering like the server (or failing like a server that is down)."""
 
         def handler(request: httpx.Request) -> httpx.Response:
+            body = json.loads(request.content)
+            self.attempts.append(body["variables"]["input"]["idempotencyKey"])
             if self.down:
                 raise httpx.ConnectError("connection refused", request=request)
             if self.connect_errors:
@@ -99,7 +111,7 @@ class FakeCage:
                 raise httpx.ConnectError("connection refused", request=request)
             if self.status is not None:
                 return httpx.Response(self.status, text="unavailable")
-            return httpx.Response(200, json=self.answer(json.loads(request.content)))
+            return httpx.Response(200, json=self.answer(body))
 
         return httpx.MockTransport(handler)
 
@@ -136,18 +148,18 @@ class FakeCage:
             server.server_close()
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+async def wait_until(predicate: Callable[[], bool], within: float = 5.0, what: str = "condition") -> None:
     """Poll `predicate` on the event loop until it holds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
 
 
-def wait_until_sync(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+def wait_until_sync(predicate: Callable[[], bool], within: float = 5.0, what: str = "condition") -> None:
     """Poll `predicate` from a plain (non-async) test until it holds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

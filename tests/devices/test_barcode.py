@@ -15,7 +15,7 @@ GS = "\x1d"
 
 
 def codes(decoder: BarcodeDecoder, *chunks: bytes) -> list[str]:
-    out = []
+    out: list[str] = []
     for chunk in chunks:
         out.extend(read.code for read in decoder.feed(chunk))
     return out
@@ -98,8 +98,11 @@ def test_over_long_line_is_dropped_and_the_next_line_is_read() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.binary(min_size=1, max_size=500).filter(lambda b: b"\r" not in b and b"\n" not in b),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.binary(min_size=1, max_size=500).filter(lambda b: b"\r" not in b and b"\n" not in b), min_size=1, max_size=40
+    )
+)
 def test_line_buffer_stays_bounded_without_terminator(chunks: list[bytes]) -> None:
     splitter = LineSplitter(max_line=64)
     for chunk in chunks:
@@ -113,8 +116,7 @@ printable = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_s
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(printable, st.sampled_from([b"\r", b"\n", b"\r\n"])), min_size=1, max_size=10),
-       st.data())
+@given(st.lists(st.tuples(printable, st.sampled_from([b"\r", b"\n", b"\r\n"])), min_size=1, max_size=10), st.data())
 def test_any_chunking_yields_the_same_lines(lines: list[tuple[str, bytes]], data: st.DataObject) -> None:
     stream = b"".join(text.encode() + end for text, end in lines)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=10)))

@@ -11,6 +11,7 @@ import pytest
 from devices.scanner_agent.client import Applied, CallsheetClient, Rejected, RetryableError
 
 URL = "http://cage.test/graphql"
+UNAUTHENTICATED = {"message": "bad token", "extensions": {"code": "UNAUTHENTICATED"}}
 
 
 def client_answering(handler: Callable[[httpx.Request], httpx.Response]) -> CallsheetClient:
@@ -82,9 +83,7 @@ def _raise_timeout(request: httpx.Request) -> httpx.Response:
         (lambda r: httpx.Response(401), "HTTP 401: the server refused the token", True),
         (lambda r: httpx.Response(200, text="<html>"), "HTTP 200: answer is not JSON", False),
         (
-            lambda r: httpx.Response(
-                200, json={"data": None, "errors": [{"message": "bad token", "extensions": {"code": "UNAUTHENTICATED"}}]}
-            ),
+            lambda r: httpx.Response(200, json={"data": None, "errors": [UNAUTHENTICATED]}),
             "UNAUTHENTICATED: bad token",
             True,
         ),

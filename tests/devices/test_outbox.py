@@ -59,7 +59,9 @@ def test_rejected_scans_are_kept_and_not_sent_again(tmp_path: Path) -> None:
     assert outbox.next_batch() is None
     (entry,) = outbox.entries(REJECTED)
     assert (entry.code, entry.last_error, entry.result_json) == (
-        "MIC-9", "NOT_FOUND: no such asset", {"__typename": "NotFoundError"}
+        "MIC-9",
+        "NOT_FOUND: no such asset",
+        {"__typename": "NotFoundError"},
     )
 
 
