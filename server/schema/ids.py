@@ -21,9 +21,11 @@ def parse_global_id(gid: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     type_name, sep, pk = raw.partition(":")
-    if not sep or not type_name.isidentifier() or not pk.isdigit() or len(pk) > 18:
+    if not sep or not type_name.isidentifier() or not (pk.isascii() and pk.isdigit()) or len(pk) > 19:
         return None
-    return type_name, int(pk)
+    value = int(pk)
+    # Keys are BIGINT: anything larger cannot name a row.
+    return (type_name, value) if value < 2**63 else None
 
 
 def decode_id(gid: str, expected: str | tuple[str, ...], what: str | None = None) -> int:
