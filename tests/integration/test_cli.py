@@ -74,7 +74,7 @@ def free_port() -> int:
 def test_serve_demo_from_an_empty_directory_twice(tmp_path: Path) -> None:
     """The README's first command: a database appears, the demo loads once, tokens work."""
     names = []
-    for attempt in range(2):
+    for _run in range(2):
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CALLSHEET_")}
         env["PYTHONPATH"] = str(ROOT)
