@@ -313,6 +313,14 @@ def upgrade() -> None:
         sa.Column("started_at", UTCDateTime(), nullable=False),
         sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.Column("started_by_token_id", sa.Integer(), nullable=True),
+        sa.Column("finished_by_token_id", sa.Integer(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["finished_by_token_id"],
+            ["api_tokens.id"],
+            name=op.f("fk_audits_finished_by_token_id_api_tokens"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["location_id"],
             ["locations.id"],
@@ -332,6 +340,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audits", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audits_studio_id"), ["studio_id"], unique=False)
+        batch_op.create_index(
+            "uq_audits_open_location",
+            ["location_id"],
+            unique=True,
+            sqlite_where=sa.text("finished_at IS NULL"),
+            postgresql_where=sa.text("finished_at IS NULL"),
+        )
 
     op.create_table(
         "blocks",
@@ -637,10 +652,21 @@ def upgrade() -> None:
         sa.Column("missing_accessories", sa.JSON(), nullable=False),
         sa.Column("out_token_id", sa.Integer(), nullable=True),
         sa.Column("in_token_id", sa.Integer(), nullable=True),
+        sa.Column("kit_id", sa.Integer(), nullable=True),
+        sa.Column("maintenance_block_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["booking_id"],
             ["bookings.id"],
             name=op.f("fk_custody_records_booking_id_bookings"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["kit_id"], ["kits.id"], name=op.f("fk_custody_records_kit_id_kits"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["maintenance_block_id"],
+            ["blocks.id"],
+            name=op.f("fk_custody_records_maintenance_block_id_blocks"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
@@ -678,6 +704,13 @@ def upgrade() -> None:
             unique=True,
             sqlite_where=sa.text("returned_at IS NULL"),
             postgresql_where=sa.text("returned_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_custody_records_open_due",
+            ["due_at"],
+            unique=False,
+            sqlite_where=sa.text("returned_at IS NULL AND overdue_at IS NULL"),
+            postgresql_where=sa.text("returned_at IS NULL AND overdue_at IS NULL"),
         )
 
     op.create_table(
@@ -726,7 +759,12 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.String(length=40), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("audit_id", sa.Integer(), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["audits.id"], name=op.f("fk_scan_records_audit_id_audits"), ondelete="SET NULL"
+        ),
         sa.ForeignKeyConstraint(
             ["booking_id"],
             ["bookings.id"],
@@ -757,7 +795,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_records")),
     )
     with op.batch_alter_table("scan_records", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_scan_records_resource_id"), ["resource_id"], unique=False)
+        batch_op.create_index("ix_scan_records_resource_at", ["resource_id", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_scan_records_studio_id"), ["studio_id"], unique=False)
 
     op.create_table(
@@ -870,7 +908,7 @@ def downgrade() -> None:
     op.drop_table("scope_changes")
     with op.batch_alter_table("scan_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scan_records_studio_id"))
-        batch_op.drop_index(batch_op.f("ix_scan_records_resource_id"))
+        batch_op.drop_index("ix_scan_records_resource_at")
 
     op.drop_table("scan_records")
     with op.batch_alter_table("invoice_lines", schema=None) as batch_op:
@@ -882,6 +920,11 @@ def downgrade() -> None:
 
     op.drop_table("invoice_lines")
     with op.batch_alter_table("custody_records", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_custody_records_open_due",
+            sqlite_where=sa.text("returned_at IS NULL AND overdue_at IS NULL"),
+            postgresql_where=sa.text("returned_at IS NULL AND overdue_at IS NULL"),
+        )
         batch_op.drop_index(
             "uq_custody_records_open_item",
             sqlite_where=sa.text("returned_at IS NULL"),
@@ -930,6 +973,11 @@ def downgrade() -> None:
 
     op.drop_table("blocks")
     with op.batch_alter_table("audits", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_audits_open_location",
+            sqlite_where=sa.text("finished_at IS NULL"),
+            postgresql_where=sa.text("finished_at IS NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_audits_studio_id"))
 
     op.drop_table("audits")
