@@ -97,6 +97,11 @@ class Agent:
         self._reported_gone = False
 
     @property
+    def started(self) -> bool:
+        """True once `run` has opened the outbox and started sending."""
+        return self._sender is not None
+
+    @property
     def outbox(self) -> Outbox:
         """The open outbox (while running)."""
         assert self._outbox is not None, "the agent is not running"
@@ -177,6 +182,7 @@ class Agent:
             "server_online": sender.online if sender else None,
             "server_error": sender.last_error if sender else None,
             "depth": self.outbox.depth(),
+            "station": self.station.state.to_dict(),
         }
 
     def _initial_state(self) -> StationState:

@@ -238,7 +238,8 @@ def status_report(outbox: Outbox, limit: int = 10) -> dict[str, Any]:
         "waiting": [_entry_summary(entry) for entry in waiting],
         "rejected": [_entry_summary(entry) for entry in outbox.entries(REJECTED, limit, newest_first=True)],
         "agent": {"updated_at": agent[1], **agent[0]} if agent else None,
-        "station": station[0] if station else None,
+        # The running agent's report is fresher than the last command card.
+        "station": (agent[0].get("station") if agent else None) or (station[0] if station else None),
     }
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-from epcpy import hex_to_tag_encodable
+from epcpy import ConvertException, hex_to_tag_encodable
 from epcpy.epc_schemes.giai import GIAI, GIAIFilterValue
 from epcpy.epc_schemes.grai import GRAI, GRAIFilterValue
 
@@ -34,28 +35,33 @@ def normalise_epc(epc_hex: str) -> str:
 
 
 def epc_hex(text: str) -> str:
-    """The EPC bytes (hex) for a hex string or a GIAI/GRAI pure identity URI (encoded 96-bit when it fits)."""
+    """The EPC (hex) for a hex string or a GIAI/GRAI pure identity URI, encoded 96-bit when it fits.
+
+    Raises ValueError for anything else.
+    """
     text = text.strip()
-    if text.startswith("urn:epc:id:giai:"):
-        giai = GIAI(text)
-        for giai_scheme in (GIAI.BinaryCodingScheme.GIAI_96, GIAI.BinaryCodingScheme.GIAI_202):
-            try:
-                return str(giai.hex(binary_coding_scheme=giai_scheme, filter_value=GIAIFilterValue.ALL_OTHERS))
-            except Exception:
-                continue
-        raise ValueError(f"cannot encode {text}")
-    if text.startswith("urn:epc:id:grai:"):
-        grai = GRAI(text)
-        for grai_scheme in (GRAI.BinaryCodingScheme.GRAI_96, GRAI.BinaryCodingScheme.GRAI_170):
-            try:
-                return str(grai.hex(binary_coding_scheme=grai_scheme, filter_value=GRAIFilterValue.ALL_OTHERS))
-            except Exception:
-                continue
-        raise ValueError(f"cannot encode {text}")
+    try:
+        if text.startswith("urn:epc:id:giai:"):
+            giai_schemes = (GIAI.BinaryCodingScheme.GIAI_96, GIAI.BinaryCodingScheme.GIAI_202)
+            return _encode(GIAI(text), giai_schemes, GIAIFilterValue.ALL_OTHERS)
+        if text.startswith("urn:epc:id:grai:"):
+            grai_schemes = (GRAI.BinaryCodingScheme.GRAI_96, GRAI.BinaryCodingScheme.GRAI_170)
+            return _encode(GRAI(text), grai_schemes, GRAIFilterValue.ALL_OTHERS)
+    except ConvertException as exc:
+        raise ValueError(str(exc)) from exc
     cleaned = text.replace(" ", "")
     if not _HEX_EPC.fullmatch(cleaned):
         raise ValueError(f"not an EPC: {text!r}")
     return cleaned.upper()
+
+
+def _encode(tag: Any, schemes: tuple[Any, ...], filter_value: Any) -> str:
+    for scheme in schemes:
+        try:
+            return str(tag.hex(binary_coding_scheme=scheme, filter_value=filter_value))
+        except (ConvertException, ValueError):
+            continue  # does not fit this size (or is not numeric, as GIAI-96 needs); try the larger one
+    raise ValueError(f"cannot encode {tag.epc_uri} as an EPC")
 
 
 class EpcLineDecoder:

@@ -10,12 +10,12 @@ from pathlib import Path
 import serial
 
 from devices.scanner_agent.agent import Agent
-from devices.scanner_agent.outbox import REJECTED
+from devices.scanner_agent.outbox import REJECTED, Outbox
 from devices.scanner_agent.station import Mode, StationState
 from devices.scanner_agent.uhf import encode_inventory_answer
 
-from .conftest import RunAgent, fast_config, output
 from .fakes import FakeCage, wait_until
+from .harness import RunAgent, fast_config, output
 
 GIAI_EPC = bytes.fromhex("3414F4E4E4000000000181CD")
 EPC_313 = bytes.fromhex("000000000000000000000313")
@@ -199,8 +199,6 @@ async def test_every_scan_is_committed_before_it_is_acknowledged(
 
 
 async def test_an_unopenable_port_is_retried_and_scans_queued_before_still_go(tmp_path: Path, cage: FakeCage) -> None:
-    from devices.scanner_agent.outbox import Outbox
-
     outbox = Outbox(tmp_path / "outbox.db")
     key = outbox.add("RETURN", "MIC-0001", source="barcode", raw="MIC-0001").key
     outbox.close()

@@ -36,6 +36,18 @@ def test_epc_hex_encodes_giai_96() -> None:
         epc_hex("MIC-0001")
 
 
+def test_epc_hex_uses_giai_202_for_alphanumeric_asset_references() -> None:
+    epc = epc_hex("urn:epc:id:giai:4012345.ABC-1")
+    assert (epc[:2], len(epc)) == ("38", 52)
+    assert normalise_epc(epc) == "urn:epc:id:giai:4012345.ABC-1"
+
+
+@pytest.mark.parametrize("text", ["urn:epc:id:giai:bad", "urn:epc:id:grai:1.2", "zz", "ABC"])
+def test_epc_hex_refuses_what_is_not_an_epc(text: str) -> None:
+    with pytest.raises(ValueError):
+        epc_hex(text)
+
+
 def test_epc_lines() -> None:
     decoder = EpcLineDecoder()
     reads = decoder.feed(b"3414F4E4E4000000000181CD\r\n00000000 00000000 00000313\nnot an epc\r\n3414F4E4E4")

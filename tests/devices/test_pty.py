@@ -11,8 +11,8 @@ from devices.scanner_agent.simulator import Simulator
 from devices.scanner_agent.station import Mode
 from devices.scanner_agent.uhf import encode_inventory_answer, inventory_command
 
-from .conftest import RunAgent, output
 from .fakes import FakeCage, wait_until, wait_until_sync
+from .harness import RunAgent, output
 
 EPC_313 = bytes.fromhex("000000000000000000000313")
 
