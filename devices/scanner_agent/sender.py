@@ -35,17 +35,27 @@ class Sender:
     async def run(self) -> None:
         """Loop until cancelled."""
         while True:
-            self._wake.clear()
-            batch = self.outbox.next_batch()
-            if batch is None:
-                await self._wake.wait()
-                continue
             try:
-                outcome = await self.send(batch)
-            except RetryableError as exc:
-                await self._retry_later(batch, exc)
-                continue
-            self._record(batch, outcome)
+                await self._step()
+            except sqlite3.Error as exc:
+                # A full disk or a locked file: an answer not recorded is resent later under the
+                # same key and the server returns the first result, so waiting is safe.
+                self.last_error = f"outbox: {exc}"
+                self.display.show(f"⚠ OUTBOX ERROR  {exc}; retrying", alert=True)
+                await asyncio.sleep(self.backoff.next())
+
+    async def _step(self) -> None:
+        self._wake.clear()
+        batch = self.outbox.next_batch()
+        if batch is None:
+            await self._wake.wait()
+            return
+        try:
+            outcome = await self.send(batch)
+        except RetryableError as exc:
+            await self._retry_later(batch, exc)
+            return
+        self._record(batch, outcome)
 
     async def send(self, batch: Batch) -> Outcome:
         """One request for a batch."""

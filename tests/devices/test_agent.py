@@ -6,11 +6,13 @@ import asyncio
 import io
 import sqlite3
 from pathlib import Path
+from typing import Any
 
+import pytest
 import serial
 
 from devices.scanner_agent.agent import Agent
-from devices.scanner_agent.outbox import REJECTED, Outbox
+from devices.scanner_agent.outbox import REJECTED, Batch, Outbox
 from devices.scanner_agent.station import Mode, StationState
 from devices.scanner_agent.uhf import encode_inventory_answer
 
@@ -216,3 +218,24 @@ async def test_an_unopenable_port_is_retried_and_scans_queued_before_still_go(tm
     assert len(gone) == 1
     assert gone[0].startswith(f"⚠ READER GONE  {tmp_path / 'no-such-reader'}: [Errno 2] could not open port")
     assert agent.reader_connected is False
+
+
+async def test_an_answer_that_cannot_be_recorded_is_asked_again_under_the_same_key(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with run_agent(open_port=lambda: loop_port) as agent:
+        real_mark_applied = agent.outbox.mark_applied
+        failures = iter([sqlite3.OperationalError("disk I/O error")])
+
+        def flaky_mark_applied(batch: Batch, result: dict[str, Any]) -> None:
+            for exc in failures:
+                raise exc
+            real_mark_applied(batch, result)
+
+        monkeypatch.setattr(agent.outbox, "mark_applied", flaky_mark_applied)
+        scan(loop_port, "MIC-0001")
+        await wait_until(lambda: agent.scans == 1 and agent.outbox.depth() == 0, what="recorded")
+        (entry,) = agent.outbox.entries()
+    assert cage.attempts == [entry.key, entry.key]
+    assert cage.applied_codes() == ["MIC-0001"]
+    assert "⚠ OUTBOX ERROR  disk I/O error; retrying" in output(agent)
