@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
 
 
 @dataclass
@@ -40,8 +39,8 @@ class Database:
 
 
 def _sqlite_engine(url: str, begin: str) -> AsyncEngine:
-    # NullPool: aiosqlite connections are cheap and a pool would pin them to one event loop.
-    engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+    # Pooled: every aiosqlite connection is a thread of its own, far too dear to open per session.
+    engine = create_async_engine(url, pool_size=5, max_overflow=10, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,96 @@
+"""GraphQL request overhead with and without the parser and validation caches, in one run.
+
+    .venv/bin/python -m bench.request_overhead [--requests 2000]
+
+Both apps share one SQLite database and one runtime; the query is the catalogue screen a client
+loads most (viewer, locations and a page of resources). Reports medians, p99 and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+
+from db.migrate import upgrade
+from server import demo
+from server.app import create_app
+from server.config import Settings
+from server.runtime import Runtime
+from server.schema import root
+from server.services import auth
+
+QUERY = """query Screen { viewer { role studio { name } } locations { id name }
+  resources(first: 20) { edges { node { id name kind category location { name } } } } }"""
+
+
+def without_caches(limits: Any, *, production: bool = False) -> strawberry.Schema:
+    """The production schema minus the two caches."""
+    schema = root.build_schema(limits, production=production)
+    schema.extensions = [
+        e for e in schema.extensions if not isinstance(e(), ParserCache | ValidationCache)  # type: ignore[operator]
+    ]
+    return schema
+
+
+async def measure(client: httpx.AsyncClient, token: str, n: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = await client.post("/graphql", json={"query": QUERY}, headers=headers)
+        times.append(time.perf_counter() - start)
+        assert "errors" not in response.json()
+    return times
+
+
+async def main(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        settings = Settings(database_url=url, secret="bench-" + "x" * 32)
+        await asyncio.to_thread(upgrade, url)
+        runtime = await Runtime.open(settings)
+        studio_id = await demo.load(runtime.uow)
+        minted = await runtime.uow.run(
+            lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
+            studio_id=studio_id,
+        )
+        cached_app = create_app(settings, runtime)
+        original = root.build_schema
+        root.build_schema = without_caches  # type: ignore[assignment]
+        try:
+            plain_app = create_app(settings, runtime)
+        finally:
+            root.build_schema = original
+        results: dict[str, list[float]] = {"cached": [], "uncached": []}
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=cached_app), base_url="http://b") as cached,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=plain_app), base_url="http://b") as plain,
+        ):
+            await measure(cached, minted.token, 50)
+            await measure(plain, minted.token, 50)
+            # Interleave rounds so machine noise hits both variants alike.
+            for _ in range(10):
+                results["cached"] += await measure(cached, minted.token, n // 10)
+                results["uncached"] += await measure(plain, minted.token, n // 10)
+        await runtime.close()
+    med = {k: statistics.median(v) * 1000 for k, v in results.items()}
+    p99 = {k: statistics.quantiles(v, n=100)[98] * 1000 for k, v in results.items()}
+    print(f"requests per variant: {n}")
+    for k in results:
+        print(f"{k:>9}: p50 {med[k]:.2f} ms  p99 {p99[k]:.2f} ms")
+    print(f"uncached / cached p50 ratio: {med['uncached'] / med['cached']:.2f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    asyncio.run(main(parser.parse_args().requests))
