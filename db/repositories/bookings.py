@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Allocation, Booking, Project, Resource, ResourceKind, Role
+from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Project, Resource, ResourceKind, Role
 from db.repositories.scoping import Scope, scoped
 
 
@@ -64,3 +66,137 @@ async def allocations_of(session: AsyncSession, scope: Scope | None, booking_ids
 
 async def allocation_by_id(session: AsyncSession, scope: Scope | None, allocation_id: int) -> Allocation | None:
     return await session.scalar(scoped(Allocation, scope).where(Allocation.id == allocation_id))
+
+
+# Writes and reads of the allocation service (inside its transaction).
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    """Filters of the bookings list; every one is optional."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    resource_id: int | None = None
+    project_id: int | None = None
+    statuses: tuple[BookingStatus, ...] = ()
+    crew_member_id: int | None = None
+
+
+async def get_visible(session: AsyncSession, scope: BookingScope | None, booking_id: int) -> Booking | None:
+    return await session.scalar(visible(scope).where(Booking.id == booking_id))
+
+
+async def lock(session: AsyncSession, studio_id: int, booking_id: int) -> Booking | None:
+    """The booking row of this studio, locked until the transaction ends."""
+    stmt = select(Booking).where(Booking.studio_id == studio_id, Booking.id == booking_id).with_for_update()
+    return await session.scalar(stmt)
+
+
+async def lock_many(session: AsyncSession, studio_id: int | None, booking_ids: list[int]) -> list[Booking]:
+    """Booking rows locked in id order (the sweeper passes no studio)."""
+    if not booking_ids:
+        return []
+    stmt = select(Booking).where(Booking.id.in_(sorted(booking_ids)))
+    if studio_id is not None:
+        stmt = stmt.where(Booking.studio_id == studio_id)
+    return list((await session.scalars(stmt.order_by(Booking.id).with_for_update())).all())
+
+
+async def add_booking(session: AsyncSession, booking: Booking) -> Booking:
+    session.add(booking)
+    await session.flush()
+    return booking
+
+
+async def add_allocations(session: AsyncSession, rows: list[Allocation]) -> list[Allocation]:
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
+async def delete_allocation(session: AsyncSession, allocation: Allocation) -> None:
+    await session.delete(allocation)
+    await session.flush()
+
+
+async def allocations_for_update(session: AsyncSession, booking_id: int) -> list[Allocation]:
+    stmt = select(Allocation).where(Allocation.booking_id == booking_id).order_by(Allocation.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def page(
+    session: AsyncSession,
+    scope: BookingScope | None,
+    flt: BookingFilter,
+    *,
+    first: int,
+    after: tuple[datetime, int] | None,
+) -> tuple[list[Booking], bool]:
+    """One page of visible bookings ordered by (start, id), and whether more follow."""
+    stmt = visible(scope)
+    if flt.start is not None:
+        stmt = stmt.where(Booking.end_at > flt.start)
+    if flt.end is not None:
+        stmt = stmt.where(Booking.start_at < flt.end)
+    if flt.project_id is not None:
+        stmt = stmt.where(Booking.project_id == flt.project_id)
+    if flt.statuses:
+        stmt = stmt.where(Booking.status.in_(flt.statuses))
+    for rid in (flt.resource_id, flt.crew_member_id):
+        if rid is not None:
+            stmt = stmt.where(Booking.id.in_(select(Allocation.booking_id).where(Allocation.resource_id == rid)))
+    if after is not None:
+        start, pk = after
+        stmt = stmt.where(or_(Booking.start_at > start, and_(Booking.start_at == start, Booking.id > pk)))
+    rows = list((await session.scalars(stmt.order_by(Booking.start_at, Booking.id).limit(first + 1))).all())
+    return rows[:first], len(rows) > first
+
+
+async def crew_calls(
+    session: AsyncSession, studio_id: int, resource_ids: list[int], start: datetime, end: datetime
+) -> list[tuple[int, int, datetime, datetime]]:
+    """(resource, booking, start, end) of crew allocations in blocking bookings touching a window."""
+    if not resource_ids:
+        return []
+    stmt = (
+        select(Allocation.resource_id, Allocation.booking_id, Allocation.start_at, Allocation.end_at)
+        .join(Booking, Booking.id == Allocation.booking_id)
+        .where(
+            Allocation.studio_id == studio_id,
+            Allocation.resource_id.in_(resource_ids),
+            Booking.status.in_(BLOCKING_STATUSES),
+            Allocation.start_at < end,
+            Allocation.end_at > start,
+        )
+        .order_by(Allocation.start_at)
+    )
+    return [(r, b, s, e) for r, b, s, e in await session.execute(stmt)]
+
+
+async def by_project_and_title(session: AsyncSession, studio_id: int, project_id: int, title: str) -> Booking | None:
+    stmt = select(Booking).where(
+        Booking.studio_id == studio_id, Booking.project_id == project_id, Booking.title == title
+    )
+    return await session.scalar(stmt.limit(1))
+
+
+@dataclass(frozen=True)
+class Touched:
+    """A resource a booking holds, with what live views need to know to refresh."""
+
+    booking_id: int
+    resource_id: int
+    kind: ResourceKind
+    location_id: int | None
+
+
+async def touched(session: AsyncSession, booking_ids: list[int]) -> list[Touched]:
+    if not booking_ids:
+        return []
+    stmt = (
+        select(Allocation.booking_id, Allocation.resource_id, Resource.kind, Resource.location_id)
+        .join(Resource, Resource.id == Allocation.resource_id)
+        .where(Allocation.booking_id.in_(booking_ids))
+    )
+    return [Touched(*row) for row in await session.execute(stmt)]

@@ -13,7 +13,7 @@ from server.services import errors as domain
 from server.services.currency import from_minor
 
 if TYPE_CHECKING:
-    from server.schema.types.catalogue import Resource
+    from server.schema.types.catalogue import Kit, Resource
     from server.schema.types.scheduling import Booking
 
 
@@ -95,6 +95,7 @@ class Conflict:
 class ConflictError(UserError):
     conflicts: list[Conflict] = strawberry.field(description="Every clash.")
     alternative_ids: strawberry.Private[list[int]]
+    alternative_kit_ids: strawberry.Private[list[int]] = strawberry.field(default_factory=list)
 
     @strawberry.field(description="Free resources of the same category / skill in the asked window.")
     async def alternatives(
@@ -104,6 +105,15 @@ class ConflictError(UserError):
 
         rows = await info.context.loaders.resources_by_id.load_many(self.alternative_ids)
         return [Resource.from_model(r) for r in rows if r is not None]
+
+    @strawberry.field(description="Free kits made of the same kinds of items, where a kit clashed.")
+    async def alternative_kits(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Kit, strawberry.lazy("server.schema.types.catalogue")]]:
+        from server.schema.types.catalogue import Kit
+
+        rows = await info.context.loaders.kits_by_id.load_many(self.alternative_kit_ids)
+        return [Kit.from_model(r) for r in rows if r is not None]
 
 
 AnyUserError = (
@@ -128,6 +138,7 @@ def from_domain(exc: domain.DomainError) -> AnyUserError:
                 for c in exc.clashes
             ],
             alternative_ids=exc.alternative_ids,
+            alternative_kit_ids=exc.alternative_kit_ids,
         )
     if isinstance(exc, domain.BudgetExceeded):
         return BudgetExceededError(

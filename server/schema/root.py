@@ -31,19 +31,20 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
+from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.scalars import DateTime
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.projects import Project
-from server.schema.types.scheduling import Allocation, Booking
+from server.schema.types.scheduling import Allocation, Block, Booking
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery):
+class Query(CatalogueQuery, ProjectQuery, SchedulingQuery):
     pass
 
 
 @strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
-class Mutation(CatalogueMutation, ProjectMutation):
+class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation):
     pass
 
 
@@ -55,6 +56,7 @@ EXTRA_TYPES = [
     Project,
     Booking,
     Allocation,
+    Block,
     ValidationError,
     NotFoundError,
     ForbiddenError,

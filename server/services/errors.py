@@ -56,10 +56,17 @@ class Clash:
 class Conflict(DomainError):
     code = "CONFLICT"
 
-    def __init__(self, message: str, clashes: list[Clash], alternative_ids: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        clashes: list[Clash],
+        alternative_ids: list[int] | None = None,
+        alternative_kit_ids: list[int] | None = None,
+    ) -> None:
         super().__init__(message)
         self.clashes = clashes
         self.alternative_ids = alternative_ids or []
+        self.alternative_kit_ids = alternative_kit_ids or []
 
 
 class BudgetExceeded(DomainError):

@@ -239,3 +239,15 @@ async def test_an_answer_that_cannot_be_recorded_is_asked_again_under_the_same_k
     assert cage.attempts == [entry.key, entry.key]
     assert cage.applied_codes() == ["MIC-0001"]
     assert "⚠ OUTBOX ERROR  disk I/O error; retrying" in output(agent)
+
+
+async def test_epc_line_reader_uses_presence_too(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    async with run_agent(open_port=lambda: loop_port, reader="epc-lines") as agent:
+        scan(loop_port, *["3414F4E4E4000000000181CD"] * 5, "E2801160600002054E4F5E2A")
+        await wait_until(lambda: agent.scans == 2 and agent.outbox.depth() == 0, what="two returns")
+    assert [(field, inp["code"]) for field, inp in cage.requests] == [
+        ("returnAsset", "urn:epc:id:giai:4012345.98765"),
+        ("returnAsset", "E2801160600002054E4F5E2A"),
+    ]

@@ -115,7 +115,7 @@ def test_status_without_an_outbox(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_simulate_plays_a_script_on_the_pty_it_prints(tmp_path: Path) -> None:
     script = tmp_path / "script.txt"
-    script.write_text("# cage run\nMIC-0001\nsleep 0.05\n8004401234598765\n")
+    script.write_text("# cage run\nMIC-0001\nsleep 0.05\n8004401234598765\n0104012345678901<GS>8004401234598765\n")
     sim = subprocess.Popen(
         [sys.executable, "-m", "devices.scanner_agent", "scanner", "simulate", "--script", str(script),
          "--aim", "]C1", "--interval", "0.01"],
@@ -126,7 +126,7 @@ def test_simulate_plays_a_script_on_the_pty_it_prints(tmp_path: Path) -> None:
         path = sim.stdout.readline().strip()
         assert path.startswith("/dev/pts/")
         port = serial.serial_for_url(path, timeout=5)
-        lines = [port.read_until(b"\r\n") for _ in range(2)]
+        lines = [port.read_until(b"\r\n") for _ in range(3)]
         port.close()
         sim.send_signal(signal.SIGTERM)
         assert sim.wait(5) == 0
@@ -134,4 +134,4 @@ def test_simulate_plays_a_script_on_the_pty_it_prints(tmp_path: Path) -> None:
         if sim.poll() is None:
             sim.kill()
             sim.wait()
-    assert lines == [b"]C1MIC-0001\r\n", b"]C18004401234598765\r\n"]
+    assert lines == [b"]C1MIC-0001\r\n", b"]C18004401234598765\r\n", b"]C10104012345678901\x1d8004401234598765\r\n"]

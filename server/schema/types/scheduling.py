@@ -8,8 +8,8 @@ import strawberry
 
 from db import models
 from server.schema.ids import to_global_id
-from server.schema.types.catalogue import Resource
-from server.schema.types.node import Node
+from server.schema.types.catalogue import Kit, Resource
+from server.schema.types.node import Node, PageInfo
 from server.schema.types.projects import Project
 
 strawberry.enum(models.BookingStatus, description="Where a booking is in its life.")
@@ -23,10 +23,18 @@ class Allocation(Node):
     end: datetime = strawberry.field(description="End of this allocation's window.")
     role: str | None = strawberry.field(description="CREW: the role filled.")
     resource_id: strawberry.Private[int]
+    kit_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="What is allocated.")
     async def resource(self, info: strawberry.Info) -> Resource:
         return Resource.from_model(await info.context.loaders.resources_by_id.load(self.resource_id))
+
+    @strawberry.field(description="The kit this item was allocated as part of, if any.")
+    async def kit(self, info: strawberry.Info) -> Kit | None:
+        if self.kit_id is None:
+            return None
+        row = await info.context.loaders.kits_by_id.load(self.kit_id)
+        return None if row is None else Kit.from_model(row)
 
     @classmethod
     def from_model(cls, row: models.Allocation) -> Allocation:
@@ -37,6 +45,7 @@ class Allocation(Node):
             end=row.end_at,
             role=row.role,
             resource_id=row.resource_id,
+            kit_id=row.kit_id,
         )
 
 
@@ -49,6 +58,9 @@ class Booking(Node):
     start: datetime = strawberry.field(description="Start of the session.")
     end: datetime = strawberry.field(description="End of the session.")
     hold_expires_at: datetime | None = strawberry.field(description="When a HOLD lapses, if it does.")
+    actual_start: datetime | None = strawberry.field(default=None, description="When the session really started.")
+    actual_end: datetime | None = strawberry.field(default=None, description="When the session really ended.")
+    version: int = strawberry.field(default=1, description="Increases with every change to the booking.")
     pk: strawberry.Private[int]
     project_id: strawberry.Private[int]
 
@@ -72,5 +84,56 @@ class Booking(Node):
             start=row.start_at,
             end=row.end_at,
             hold_expires_at=row.hold_expires_at,
+            actual_start=row.actual_start_at,
+            actual_end=row.actual_end_at,
+            version=row.version,
             project_id=row.project_id,
         )
+
+
+@strawberry.type(description="A half-open time window [start, end).")
+class Interval:
+    start: datetime = strawberry.field(description="First instant inside the window.")
+    end: datetime = strawberry.field(description="First instant after the window.")
+
+
+@strawberry.type(description="A resource free for the whole asked window.")
+class AvailableResource:
+    resource: Resource = strawberry.field(description="The free resource.")
+    available_quantity: int = strawberry.field(description="Units free for the whole window (1 for unit resources).")
+
+
+@strawberry.type(description="Maintenance or unavailability of a resource (repair, crew time off).")
+class Block(Node):
+    start: datetime = strawberry.field(description="Start of the block.")
+    end: datetime = strawberry.field(description="End of the block.")
+    reason: str = strawberry.field(description="Why the resource is unavailable.")
+    active: bool = strawberry.field(description="False once the block is lifted.")
+    resource_id: strawberry.Private[int]
+
+    @strawberry.field(description="The blocked resource.")
+    async def resource(self, info: strawberry.Info) -> Resource:
+        return Resource.from_model(await info.context.loaders.resources_by_id.load(self.resource_id))
+
+    @classmethod
+    def from_model(cls, row: models.Block) -> Block:
+        return cls(
+            id=strawberry.ID(to_global_id("Block", row.id)),
+            start=row.start_at,
+            end=row.end_at,
+            reason=row.reason,
+            active=row.active,
+            resource_id=row.resource_id,
+        )
+
+
+@strawberry.type(description="An edge of a booking page.")
+class BookingEdge:
+    node: Booking = strawberry.field(description="The booking.")
+    cursor: str = strawberry.field(description="Opaque cursor of this edge.")
+
+
+@strawberry.type(description="A page of bookings, ordered by start.")
+class BookingConnection:
+    edges: list[BookingEdge] = strawberry.field(description="The bookings on this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")

@@ -1,0 +1,290 @@
+"""Resolvers of scheduling: arguments -> one service call -> result type."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from db.repositories import bookings as booking_rows
+from db.types import utcnow
+from server.schema.context import Context
+from server.schema.errors import Conflict, Money, bad_input, from_domain
+from server.schema.ids import decode_id, decode_optional
+from server.schema.scheduling.inputs import (
+    AddAllocationsInput,
+    AddAllocationsResult,
+    AllocationRemoved,
+    AllocationsAdded,
+    AvailabilityInput,
+    BlockResourceInput,
+    BlockResourceResult,
+    BookingCancelled,
+    BookingCompleted,
+    BookingConfirmed,
+    BookingCreated,
+    BookingFilter,
+    BookingMoved,
+    BookingStarted,
+    BookingUpdated,
+    CancelBookingResult,
+    CompleteBookingResult,
+    ConfirmBookingResult,
+    CreateBookingInput,
+    CreateBookingResult,
+    MoveBookingInput,
+    MoveBookingResult,
+    MoveImpact,
+    PlannedAllocation,
+    RemoveAllocationResult,
+    ResourceBlocked,
+    ResourceUnblocked,
+    StartBookingResult,
+    UnblockResourceResult,
+    UpdateBookingInput,
+    UpdateBookingResult,
+)
+from server.schema.types.catalogue import Resource
+from server.schema.types.node import PageInfo, page_size
+from server.schema.types.scheduling import (
+    Allocation,
+    AvailableResource,
+    Block,
+    Booking,
+    BookingConnection,
+    BookingEdge,
+    Interval,
+)
+from server.services.allocation import availability as avail
+from server.services.allocation import service
+from server.services.allocation.bookings import MoveImpact as DomainImpact
+from server.services.errors import DomainError, Invalid
+
+Info = strawberry.Info[Context, None]
+
+
+# Queries
+
+
+async def availability(info: Info, input: AvailabilityInput) -> list[AvailableResource]:
+    principal = info.context.require_principal()
+    try:
+        query = avail.AvailabilityQuery(
+            start=input.start,
+            end=input.end,
+            kind=input.kind,
+            category=input.category,
+            skills=tuple(input.skills or ()),
+            location_id=decode_optional(input.location_id, "Location"),
+            quantity=1 if input.quantity is None else input.quantity,
+        )
+        async with info.context.uow.read() as session:
+            rows = await avail.available(
+                session, principal, query, utcnow(), postgres=info.context.runtime.database.is_postgres
+            )
+    except DomainError as exc:
+        raise bad_input(exc) from None
+    return [AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in rows]
+
+
+async def next_free_windows(
+    info: Info,
+    resource_id: strawberry.ID,
+    duration: Annotated[int, strawberry.argument(description="Length of the session in minutes.")],
+    from_: Annotated[datetime, strawberry.argument(name="from", description="Earliest start.")],
+    until: Annotated[datetime, strawberry.argument(description="Latest end.")],
+    quantity: Annotated[int, strawberry.argument(description="Units needed (stock pools).")] = 1,
+    first: Annotated[int, strawberry.argument(description="At most this many windows.")] = 10,
+) -> list[Interval]:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(resource_id, "Resource")
+        async with info.context.uow.read() as session:
+            windows = await avail.next_free_windows(
+                session,
+                principal,
+                pk,
+                duration,
+                from_,
+                until,
+                utcnow(),
+                postgres=info.context.runtime.database.is_postgres,
+                quantity=quantity,
+                limit=first,
+            )
+    except DomainError as exc:
+        raise bad_input(exc) from None
+    return [Interval(start=w.start, end=w.end) for w in windows]
+
+
+def _encode(start: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"booking:{start.isoformat()}|{pk}".encode()).decode()
+
+
+def _decode(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        prefix, _, rest = raw.partition(":")
+        stamp, _, pk = rest.partition("|")
+        if prefix != "booking" or not pk.isdigit():
+            raise ValueError
+        return datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("Malformed cursor.", field="after") from None
+
+
+async def bookings(
+    info: Info, filter: BookingFilter | None = None, first: int | None = None, after: str | None = None
+) -> BookingConnection:
+    principal = info.context.require_principal()
+    flt = filter or BookingFilter()
+    try:
+        size = page_size(first, info.context.settings.limits.max_page_size)
+        position = _decode(after)
+        query = booking_rows.BookingFilter(
+            start=flt.start,
+            end=flt.end,
+            resource_id=decode_optional(flt.resource_id, "Resource"),
+            project_id=decode_optional(flt.project_id, "Project"),
+            statuses=tuple(flt.status or ()),
+            crew_member_id=decode_optional(flt.crew_member_id, "Resource", "crew member"),
+        )
+    except DomainError as exc:
+        raise bad_input(exc) from None
+    async with info.context.uow.read() as session:
+        rows, more = await booking_rows.page(session, principal, query, first=size, after=position)
+    edges = [BookingEdge(node=Booking.from_model(r), cursor=_encode(r.start_at, r.id)) for r in rows]
+    return BookingConnection(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )
+
+
+# Mutations
+
+
+async def create_booking(info: Info, input: CreateBookingInput) -> CreateBookingResult:
+    principal = info.context.require_principal()
+    try:
+        outcome = await service.create_booking(info.context.uow, principal, input.to_command())
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return BookingCreated(booking=Booking.from_model(outcome.booking), warnings=outcome.warnings)
+
+
+async def update_booking(info: Info, input: UpdateBookingInput) -> UpdateBookingResult:
+    principal = info.context.require_principal()
+    try:
+        outcome = await service.update_booking(info.context.uow, principal, input.to_command())
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return BookingUpdated(booking=Booking.from_model(outcome.booking))
+
+
+async def add_allocations(info: Info, input: AddAllocationsInput) -> AddAllocationsResult:
+    principal = info.context.require_principal()
+    try:
+        outcome = await service.add_allocations(info.context.uow, principal, input.to_command())
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AllocationsAdded(
+        booking=Booking.from_model(outcome.booking), allocation_ids=outcome.allocation_ids, warnings=outcome.warnings
+    )
+
+
+async def remove_allocation(info: Info, id: strawberry.ID) -> RemoveAllocationResult:
+    principal = info.context.require_principal()
+    try:
+        outcome = await service.remove_allocation(info.context.uow, principal, decode_id(id, "Allocation"))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AllocationRemoved(booking=Booking.from_model(outcome.booking))
+
+
+async def confirm_booking(info: Info, id: strawberry.ID) -> ConfirmBookingResult:
+    principal = info.context.require_principal()
+    try:
+        row = await service.confirm_booking(info.context.uow, principal, decode_id(id, "Booking"))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return BookingConfirmed(booking=Booking.from_model(row))
+
+
+async def cancel_booking(info: Info, id: strawberry.ID) -> CancelBookingResult:
+    principal = info.context.require_principal()
+    try:
+        row = await service.cancel_booking(info.context.uow, principal, decode_id(id, "Booking"))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return BookingCancelled(booking=Booking.from_model(row))
+
+
+async def start_booking(info: Info, id: strawberry.ID, at: datetime | None = None) -> StartBookingResult:
+    principal = info.context.require_principal()
+    try:
+        row = await service.start_booking(info.context.uow, principal, decode_id(id, "Booking"), at)
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return BookingStarted(booking=Booking.from_model(row))
+
+
+async def complete_booking(info: Info, id: strawberry.ID, at: datetime | None = None) -> CompleteBookingResult:
+    principal = info.context.require_principal()
+    try:
+        row = await service.complete_booking(info.context.uow, principal, decode_id(id, "Booking"), at)
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return BookingCompleted(booking=Booking.from_model(row))
+
+
+async def move_booking(info: Info, input: MoveBookingInput) -> MoveBookingResult:
+    principal = info.context.require_principal()
+    try:
+        impact = await service.move_booking(info.context.uow, principal, input.to_command())
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    cost = None if impact.cost is None else Money.of(impact.cost.delta_minor, impact.cost.currency)
+    if impact.applied:
+        return BookingMoved(booking=Booking.from_model(impact.booking), warnings=impact.warnings, cost_change=cost)
+    return _impact(impact, cost)
+
+
+def _impact(impact: DomainImpact, cost: Money | None) -> MoveImpact:
+    rows = {a_id: w for a_id, w in impact.windows.items()}
+    return MoveImpact(
+        booking=Booking.from_model(impact.booking),
+        start=impact.window.start,
+        end=impact.window.end,
+        allocations=[
+            PlannedAllocation(allocation=Allocation.from_model(a), start=rows[a.id].start, end=rows[a.id].end)
+            for a in impact.allocations
+        ],
+        conflicts=[
+            Conflict(start=c.start, end=c.end, resource_id=c.resource_id, booking_id=c.booking_id)
+            for c in impact.clashes
+        ],
+        alternative_ids=impact.alternative_ids,
+        warnings=impact.warnings,
+        cost_change=cost,
+    )
+
+
+async def block_resource(info: Info, input: BlockResourceInput) -> BlockResourceResult:
+    principal = info.context.require_principal()
+    try:
+        row = await service.block_resource(info.context.uow, principal, input.to_command())
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ResourceBlocked(block=Block.from_model(row))
+
+
+async def unblock_resource(info: Info, id: strawberry.ID) -> UnblockResourceResult:
+    principal = info.context.require_principal()
+    try:
+        row = await service.unblock_resource(info.context.uow, principal, decode_id(id, "Block"))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ResourceUnblocked(block=Block.from_model(row))

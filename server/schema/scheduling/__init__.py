@@ -1,0 +1,1 @@
+"""The scheduling slice of the API: bookings, allocations, blocks and availability."""

@@ -1,0 +1,18 @@
+"""The allocation engine: bookings that never double-book, crew matched by skill and workload,
+availability and alternatives.
+
+Modules, one concept each:
+  windows       half-open windows, buffers, window limits
+  commands      the requests as plain values
+  claims        requests -> validated claims (kits expanded, skills checked)
+  conflicts     clash detection, the conflict-safe write, ConflictError with alternatives
+  alternatives  what to offer instead
+  crew_rules    weekly caps and minimum rest, in the studio's time zone
+  availability  free resources for a window, next free windows
+  holds         hold expiry (in-transaction and the sweeper's `expire_holds`)
+  transitions   the booking state machine: confirm, cancel, start, complete
+  bookings      create, update, add/remove allocations, move (with dry run)
+  blocks        block / unblock a resource
+  budget        the money slice's hooks (budget guard, cost change of a move)
+  service       the entry points the API calls (idempotency, transactions)
+"""

@@ -1,0 +1,37 @@
+"""Who may change which booking: staff any; producers their own projects'; nobody else.
+
+A booking the caller may not see reads as not found; a project of the studio that is not the
+producer's own is forbidden (the producer may know it exists, not book on it).
+"""
+
+from __future__ import annotations
+
+from db.models import Booking, Project, Role
+from db.repositories import bookings as booking_rows
+from db.repositories import projects as project_rows
+from server.services.errors import Forbidden, NotFound
+from server.services.permissions import Action, require
+from server.services.principal import Principal
+from server.services.uow import Tx
+
+
+async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> Project:
+    """The project a new booking goes on, if the caller may book on it."""
+    require(principal, Action.HOLD)
+    project = await project_rows.get_in_studio(tx.session, principal, project_id)
+    if project is None:
+        raise NotFound("No such project.")
+    if principal.role == Role.PRODUCER and project.producer_id != principal.user_id:
+        raise Forbidden("Producers book on their own projects only.")
+    return project
+
+
+async def booking_for_change(tx: Tx, principal: Principal, booking_id: int) -> Booking:
+    """The booking row, locked, if the caller may change it."""
+    require(principal, Action.SCHEDULE)
+    if await booking_rows.get_visible(tx.session, principal, booking_id) is None:
+        raise NotFound("No such booking.")
+    booking = await booking_rows.lock(tx.session, principal.studio_id, booking_id)
+    if booking is None:
+        raise NotFound("No such booking.")
+    return booking

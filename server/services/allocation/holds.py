@@ -1,0 +1,47 @@
+"""Hold expiry: a HOLD past its `holdExpiresAt` stops blocking.
+
+Two paths persist it: the periodic sweeper (`expire_holds`, one per deployment) and any write that
+needs the slot (`expire`, called inside that write's transaction). Reads never wait for either: the
+conflict and availability queries already ignore lapsed holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db.models import Booking, BookingStatus
+from db.repositories import bookings as booking_rows
+from db.repositories import occupancy
+from server.services.allocation import events
+from server.services.uow import Tx
+
+SWEEP_BATCH = 500
+
+
+async def expire(tx: Tx, booking_ids: list[int], now: datetime) -> list[int]:
+    """Expire these bookings if they are still lapsed holds (rows locked first); returns those expired."""
+    rows = await booking_rows.lock_many(tx.session, None, booking_ids)
+    lapsed = [b for b in rows if _lapsed(b, now)]
+    if not lapsed:
+        return []
+    await occupancy.release_bookings(tx.session, [b.id for b in lapsed])
+    for booking in lapsed:
+        booking.status = BookingStatus.EXPIRED
+        booking.updated_at = now
+        booking.version += 1
+    await tx.session.flush()
+    for booking in lapsed:
+        await events.booking_changed(tx, booking, "BookingExpired")
+    return [b.id for b in lapsed]
+
+
+async def expire_holds(tx: Tx, now: datetime) -> list[int]:
+    """Sweep every studio's lapsed holds (at most one batch per call); returns the expired booking ids."""
+    ids = await occupancy.lapsed_holds(tx.session, None, now, limit=SWEEP_BATCH)
+    return await expire(tx, ids, now)
+
+
+def _lapsed(booking: Booking, now: datetime) -> bool:
+    return (
+        booking.status == BookingStatus.HOLD and booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    )

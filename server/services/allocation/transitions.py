@@ -1,0 +1,89 @@
+"""The booking state machine of DESIGN §3.
+
+HOLD -> CONFIRMED -> IN_PROGRESS -> COMPLETED; HOLD, CONFIRMED, IN_PROGRESS -> CANCELLED;
+HOLD past its expiry -> EXPIRED. Anything else is an InvalidTransition.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db.models import BLOCKING_STATUSES, Booking, BookingStatus
+from db.repositories import occupancy
+from server.services.allocation import access, events, holds
+from server.services.errors import InvalidTransition
+from server.services.principal import Principal
+from server.services.uow import Tx
+
+S = BookingStatus
+ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
+    S.HOLD: frozenset({S.CONFIRMED, S.CANCELLED, S.EXPIRED}),
+    S.CONFIRMED: frozenset({S.IN_PROGRESS, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+
+
+def can(current: BookingStatus, target: BookingStatus) -> bool:
+    return target in ALLOWED[current]
+
+
+def require_transition(booking: Booking, target: BookingStatus) -> None:
+    if not can(booking.status, target):
+        raise InvalidTransition(
+            f"A {booking.status.value} booking cannot become {target.value}.",
+        )
+
+
+async def _lapsed_guard(tx: Tx, booking: Booking, now: datetime) -> None:
+    """A hold past its expiry is expired now, and the change that found it is refused."""
+    if booking.status == S.HOLD and booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+        await holds.expire(tx, [booking.id], now)
+        raise InvalidTransition("The hold has expired.")
+
+
+async def _move_to(tx: Tx, booking: Booking, target: BookingStatus, now: datetime, event: str) -> Booking:
+    require_transition(booking, target)
+    booking.status = target
+    booking.updated_at = now
+    booking.version += 1
+    if target not in BLOCKING_STATUSES:
+        await occupancy.release_booking(tx.session, booking.id)
+    await tx.session.flush()
+    await events.booking_changed(tx, booking, event)
+    return booking
+
+
+async def confirm_booking(tx: Tx, principal: Principal, booking_id: int, now: datetime) -> Booking:
+    """HOLD -> CONFIRMED (producers: their own projects' holds)."""
+    booking = await access.booking_for_change(tx, principal, booking_id)
+    await _lapsed_guard(tx, booking, now)
+    booking.hold_expires_at = None if booking.status == S.HOLD else booking.hold_expires_at
+    return await _move_to(tx, booking, S.CONFIRMED, now, "BookingConfirmed")
+
+
+async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: datetime) -> Booking:
+    """Any blocking status -> CANCELLED; its claims stop blocking at once."""
+    booking = await access.booking_for_change(tx, principal, booking_id)
+    await _lapsed_guard(tx, booking, now)
+    return await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
+
+
+async def start_booking(tx: Tx, principal: Principal, booking_id: int, at: datetime) -> Booking:
+    """CONFIRMED -> IN_PROGRESS, recording when the session really started."""
+    booking = await access.booking_for_change(tx, principal, booking_id)
+    require_transition(booking, S.IN_PROGRESS)
+    booking.actual_start_at = at
+    return await _move_to(tx, booking, S.IN_PROGRESS, at, "BookingStarted")
+
+
+async def complete_booking(tx: Tx, principal: Principal, booking_id: int, at: datetime) -> Booking:
+    """IN_PROGRESS -> COMPLETED, recording the real end; its claims stop blocking."""
+    booking = await access.booking_for_change(tx, principal, booking_id)
+    require_transition(booking, S.COMPLETED)
+    if booking.actual_start_at is not None and at < booking.actual_start_at:
+        raise InvalidTransition("A session cannot end before it started.")
+    booking.actual_end_at = at
+    return await _move_to(tx, booking, S.COMPLETED, at, "BookingCompleted")
