@@ -86,6 +86,7 @@ class Agent:
         baudrate = config.baudrate or DEFAULT_BAUDRATE[config.reader]
         self._open_port = open_port or (lambda: open_serial(config.port, baudrate))
         self._transport = transport
+        self.running = False
         self.reader_connected = False
         self.reader_error: str | None = None
         self.scans = 0
@@ -124,6 +125,7 @@ class Agent:
         self._stopping = asyncio.Event()
         config = self.config
         self._outbox = Outbox(config.outbox)
+        self.running = True
         self.station = Station(self._initial_state())
         client = CallsheetClient(config.server, config.token, transport=self._transport, timeout=config.request_timeout)
         self._sender = Sender(self.outbox, client, self.display, Backoff(config.retry_initial, config.retry_max))
@@ -162,6 +164,7 @@ class Agent:
             await asyncio.gather(stopping, *tasks, return_exceptions=True)
             await asyncio.to_thread(reader.stop)
             await client.aclose()
+            self.running = False
             with contextlib.suppress(sqlite3.Error):
                 self._save_state()
             self.outbox.close()
@@ -171,6 +174,7 @@ class Agent:
         sender = self._sender
         return {
             "pid": os.getpid(),
+            "running": self.running,
             "port": self.config.port,
             "reader": self.config.reader,
             "reader_connected": self.reader_connected,

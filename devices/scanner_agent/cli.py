@@ -279,7 +279,12 @@ def format_status(report: dict[str, Any]) -> str:
         )
     agent = report["agent"]
     if agent:
-        reader = "connected" if agent.get("reader_connected") else f"NOT CONNECTED ({agent.get('reader_error')})"
+        if agent.get("running") is False:
+            reader = "agent stopped"
+        elif agent.get("reader_connected"):
+            reader = "connected"
+        else:
+            reader = f"NOT CONNECTED ({agent.get('reader_error')})"
         server = {True: "online", False: f"UNREACHABLE ({agent.get('server_error')})", None: "not tried yet"}[
             agent.get("server_online")
         ]

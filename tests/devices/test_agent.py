@@ -218,6 +218,11 @@ async def test_an_unopenable_port_is_retried_and_scans_queued_before_still_go(tm
     assert len(gone) == 1
     assert gone[0].startswith(f"⚠ READER GONE  {tmp_path / 'no-such-reader'}: [Errno 2] could not open port")
     assert agent.reader_connected is False
+    outbox = Outbox(tmp_path / "outbox.db")
+    report = outbox.get_state("agent")
+    outbox.close()
+    assert report is not None
+    assert (report[0]["running"], report[0]["reader_connected"], report[0]["depth"]) == (False, False, 0)
 
 
 async def test_an_answer_that_cannot_be_recorded_is_asked_again_under_the_same_key(
