@@ -36,7 +36,9 @@ def without_caches(limits: Any, *, production: bool = False) -> strawberry.Schem
     """The production schema minus the two caches."""
     schema = root.build_schema(limits, production=production)
     schema.extensions = [
-        e for e in schema.extensions if not isinstance(e(), ParserCache | ValidationCache)  # type: ignore[operator]
+        e
+        for e in schema.extensions
+        if not isinstance(e(), ParserCache | ValidationCache)  # type: ignore[operator]
     ]
     return schema
 
