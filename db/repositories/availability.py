@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Allocation, Booking, CustodyRecord, CustodyState, Occupancy, Resource, ResourceKind
@@ -61,6 +61,7 @@ async def busy(
     """(resource, start, end) of active, unlapsed claims on these resources overlapping [start, end)."""
     if not resource_ids:
         return []
+    overlap: ColumnElement[bool]
     if postgres:
         overlap = literal_column("occupancies.period").op("&&")(func.tstzrange(start, end, "[)"))
     else:
@@ -83,7 +84,7 @@ async def busy(
 
 async def out_of_service(
     session: AsyncSession, studio_id: int, resource_ids: Sequence[int]
-) -> dict[int, tuple[CustodyState, datetime | None]]:
+) -> dict[int, tuple[CustodyState | None, datetime | None]]:
     """Items that are not in the cage: custody state and, for check-outs, when they are due back."""
     if not resource_ids:
         return {}

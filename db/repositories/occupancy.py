@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +54,7 @@ class Holder:
         )
 
 
-def _not_lapsed(now: datetime):  # type: ignore[no-untyped-def]
+def _not_lapsed(now: datetime) -> ColumnElement[bool]:
     return or_(
         Booking.id.is_(None),
         Booking.status != BookingStatus.HOLD,
@@ -124,7 +124,7 @@ async def claim(session: AsyncSession, rows: Sequence[ClaimRow], *, postgres: bo
         for r in ordered
     ]
     if not postgres:
-        await session.execute(Occupancy.__table__.insert(), values)
+        await session.execute(insert(Occupancy), values)
         return []
     stmt = (
         pg_insert(Occupancy)
@@ -236,7 +236,7 @@ async def lapsed_holds(session: AsyncSession, studio_id: int | None, now: dateti
 async def overlapping_pairs(session: AsyncSession, studio_id: int | None = None) -> int:
     """Active claims on one resource whose windows overlap (must always be 0): a self-join audit."""
     a, b = Occupancy.__table__.alias("a"), Occupancy.__table__.alias("b")
-    stmt = (
+    stmt: Select[tuple[int]] = (
         select(literal_column("count(*)"))
         .select_from(a.join(b, and_(a.c.resource_id == b.c.resource_id, a.c.id < b.c.id)))
         .where(a.c.active, b.c.active, a.c.start_at < b.c.end_at, b.c.start_at < a.c.end_at)

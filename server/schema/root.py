@@ -31,8 +31,8 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
-from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.scalars import DateTime
+from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking

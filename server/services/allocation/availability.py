@@ -126,7 +126,7 @@ def _widened(pool: Resource, window: Window) -> tuple[datetime, datetime]:
     return window.start - pad_before, window.end + pad_before
 
 
-def _away(state: tuple[CustodyState, datetime | None] | None, window: Window, now: datetime) -> bool:
+def _away(state: tuple[CustodyState | None, datetime | None] | None, window: Window, now: datetime) -> bool:
     """Whether an item's custody keeps it from a window (missing, in repair, or not back in time)."""
     if state is None:
         return False

@@ -88,6 +88,7 @@ def _occupancy_rows(
 async def create_booking(tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime) -> Outcome:
     """A new HOLD or CONFIRMED booking with all of its allocations, or nothing at all."""
     project = await access.project_for_booking(tx, principal, cmd.project_id)
+    await budget.begin(tx, principal, project.id, "createBooking")
     studio = await _studio(tx, principal)
     title = v.required_text(cmd.title, "title", max_length=200)
     if cmd.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
@@ -144,6 +145,7 @@ async def add_allocations(tx: Tx, principal: Principal, cmd: AddAllocations, now
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"A {booking.status.value} booking takes no new allocations.")
+    await budget.begin(tx, principal, booking.project_id, "addAllocations")
     if not cmd.allocations:
         raise Invalid("Give at least one allocation.", field="allocations")
     studio = await _studio(tx, principal)

@@ -1,9 +1,10 @@
 """The money slice's hooks into the allocation paths.
 
-Every booking change calls `guard` inside its transaction after it has written its rows, so the
-project's estimate can be computed from the database as it will be committed: raising
-`BudgetExceeded` there rolls the whole change back. `cost_change` tells a dry-run move what the move
-would do to the estimate. Both are no-ops until the money slice replaces them (`install`).
+Every booking change that may raise the estimate calls `begin` before it writes (the project row
+is locked there, so budget checks of one project queue up) and `guard` inside its transaction after
+it has written its rows, so the project's estimate can be computed from the database as it will be
+committed: raising `BudgetExceeded` there rolls the whole change back. `cost_change` tells a dry-run move what the move
+would do to the estimate. All are no-ops until the money slice replaces them (`install`).
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ class CostChange:
         return self.after_minor - self.before_minor
 
 
+# (tx, principal, project id, operation) -> None: lock the project and note its estimate before a change.
+Begin = Callable[[Tx, Principal, int, str], Awaitable[None]]
 Guard = Callable[[Tx, Principal, Booking, bool], Awaitable[None]]
 # (tx, principal, booking, {allocation id: new window}) -> cost change of moving them there.
 CostOfMove = Callable[[Tx, Principal, Booking, dict[int, Window]], Awaitable[CostChange | None]]
+
+
+async def _no_begin(tx: Tx, principal: Principal, project_id: int, operation: str) -> None:
+    return None
 
 
 async def _no_guard(tx: Tx, principal: Principal, booking: Booking, allow_over_budget: bool) -> None:
@@ -43,15 +50,23 @@ async def _no_cost(tx: Tx, principal: Principal, booking: Booking, windows: dict
     return None
 
 
-_hooks: dict[str, object] = {"guard": _no_guard, "cost_of_move": _no_cost}
+_hooks: dict[str, object] = {"begin": _no_begin, "guard": _no_guard, "cost_of_move": _no_cost}
 
 
-def install(*, guard: Guard | None = None, cost_of_move: CostOfMove | None = None) -> None:
+def install(*, begin: Begin | None = None, guard: Guard | None = None, cost_of_move: CostOfMove | None = None) -> None:
     """Called once by the money slice at import time."""
+    if begin is not None:
+        _hooks["begin"] = begin
     if guard is not None:
         _hooks["guard"] = guard
     if cost_of_move is not None:
         _hooks["cost_of_move"] = cost_of_move
+
+
+async def begin(tx: Tx, principal: Principal, project_id: int, operation: str) -> None:
+    """Before writing: lock the project so budget checks of one project queue up, and note its estimate."""
+    hook: Begin = _hooks["begin"]  # type: ignore[assignment]
+    await hook(tx, principal, project_id, operation)
 
 
 async def guard(tx: Tx, principal: Principal, booking: Booking, *, allow_over_budget: bool) -> None:

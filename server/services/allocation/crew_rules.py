@@ -115,9 +115,10 @@ def rest(member: Resource, calls: Sequence[Call], tz: ZoneInfo) -> list[str]:
     for (a, a_new), (b, b_new) in itertools.pairwise(ordered):
         gap = b.start - a.end
         if (a_new or b_new) and gap < need:
+            ended, starts = a.end.astimezone(tz), b.start.astimezone(tz)
             out.append(
                 f"{member.name} would rest only {_fmt(max(gap, timedelta(0)).total_seconds() / 3600)} h between "
-                f"calls ending {a.end.astimezone(tz):%a %d %b %H:%M} and starting {b.start.astimezone(tz):%a %d %b %H:%M} "
+                f"calls ending {ended:%a %d %b %H:%M} and starting {starts:%a %d %b %H:%M} "
                 f"(minimum {_fmt(need.total_seconds() / 3600)} h)."
             )
     return out
