@@ -33,18 +33,19 @@ from server.schema.errors import (
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
 from server.schema.scalars import DateTime
 from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
+from server.schema.tokens.fields import TokenMutation, TokenQuery
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery, SchedulingQuery):
+class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, TokenQuery):
     pass
 
 
 @strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
-class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation):
+class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, TokenMutation):
     pass
 
 

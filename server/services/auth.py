@@ -13,6 +13,7 @@ from db.repositories import tenancy
 from db.types import utcnow
 from server.events.types import TOKENS, DomainEvent
 from server.services.errors import Invalid, NotFound
+from server.services.permissions import Action, require
 from server.services.principal import Principal
 from server.services.uow import Tx, UnitOfWork
 
@@ -137,3 +138,35 @@ async def revoke_token(tx: Tx, *, studio_id: int, token_id: int) -> ApiToken:
         row.revoked_at = utcnow()
         tx.emit(DomainEvent(TOKENS, "TokenRevoked", {"tokenId": row.id}), studio_id)
     return row
+
+
+async def issue_token(
+    tx: Tx,
+    principal: Principal,
+    secret: str,
+    *,
+    role: Role,
+    name: str,
+    location_id: int | None,
+    expires_at: datetime | None,
+) -> MintedToken:
+    """An administrator mints a token for someone in their own studio."""
+    require(principal, Action.MANAGE_TOKENS)
+    if location_id is not None and await tenancy.location(tx.session, principal, location_id) is None:
+        raise NotFound("No such location.")
+    return await create_token(
+        tx, secret, studio_id=principal.studio_id, role=role, name=name, location_id=location_id, expires_at=expires_at
+    )
+
+
+async def withdraw_token(tx: Tx, principal: Principal, token_id: int) -> ApiToken:
+    """An administrator revokes a token of their own studio."""
+    require(principal, Action.MANAGE_TOKENS)
+    return await revoke_token(tx, studio_id=principal.studio_id, token_id=token_id)
+
+
+async def list_tokens(uow: UnitOfWork, principal: Principal) -> list[ApiToken]:
+    """The studio's tokens (never their secrets)."""
+    require(principal, Action.MANAGE_TOKENS)
+    async with uow.read() as session:
+        return await tenancy.tokens(session, principal)

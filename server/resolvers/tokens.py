@@ -1,0 +1,64 @@
+"""Resolvers of token management."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.repositories import tenancy
+from server.schema.context import Context
+from server.schema.errors import from_domain
+from server.schema.ids import decode_id, decode_optional
+from server.schema.tokens.inputs import (
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    CreateApiTokenInput,
+    CreateApiTokenResult,
+    RevokeApiTokenResult,
+)
+from server.schema.types.tokens import ApiToken
+from server.services import auth
+from server.services.errors import DomainError
+from server.services.permissions import Action, allowed
+
+Info = strawberry.Info[Context, None]
+
+
+async def api_tokens(info: Info) -> list[ApiToken]:
+    principal = info.context.require_principal()
+    if not allowed(principal, Action.MANAGE_TOKENS):
+        return []
+    return [ApiToken.from_model(r) for r in await auth.list_tokens(info.context.uow, principal)]
+
+
+async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
+    principal = info.context.require_principal()
+    secret = info.context.settings.secret
+    try:
+        location_id = decode_optional(input.location_id, "Location")
+        minted = await info.context.write(
+            lambda tx: auth.issue_token(
+                tx,
+                principal,
+                secret,
+                role=input.role,
+                name=input.name,
+                location_id=location_id,
+                expires_at=input.expires_at,
+            )
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    async with info.context.uow.read() as session:
+        row = await tenancy.token(session, principal, minted.row_id)
+    assert row is not None
+    return ApiTokenCreated(token=minted.token, api_token=ApiToken.from_model(row))
+
+
+async def revoke_api_token(info: Info, id: strawberry.ID) -> RevokeApiTokenResult:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(id, "ApiToken", "token")
+        row = await info.context.write(lambda tx: auth.withdraw_token(tx, principal, pk))
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return ApiTokenRevoked(api_token=ApiToken.from_model(row))

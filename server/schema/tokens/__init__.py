@@ -1,0 +1,1 @@
+"""API tokens: mint and revoke (administrators only)."""
