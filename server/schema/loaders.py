@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from db.models import Allocation, Booking, Client, Kit, Location, Project, Resource
+from db.models.money import Invoice, InvoiceLine
 from db.repositories import bookings, projects, resources, tenancy
+from db.repositories import money as money_rows
+from db.types import utcnow
+from server.services.money import budgets as money_budgets
+from server.services.money.estimates import ProjectMoney
 from server.services.principal import Principal
 from server.services.uow import UnitOfWork
 
@@ -40,6 +45,11 @@ class Loaders:
         )
         self.kit_items_by_kit: DataLoader[int, list[int]] = DataLoader(self._kit_items)
         self.allocations_by_booking: DataLoader[int, list[Allocation]] = DataLoader(self._allocations)
+        self.budgets_by_project: DataLoader[int, ProjectMoney | None] = DataLoader(self._budgets)
+        self.invoices_by_id: DataLoader[int, Invoice | None] = self._by_id(
+            lambda s, ids: money_rows.invoices_by_ids(s, p, ids)
+        )
+        self.invoice_lines_by_invoice: DataLoader[int, list[InvoiceLine]] = DataLoader(self._invoice_lines)
 
     def _by_id(self, fetch: Callable[[Any, list[int]], Awaitable[Sequence[Any]]]) -> DataLoader[int, Any]:
         async def load(keys: list[int]) -> list[Any]:
@@ -55,6 +65,20 @@ class Loaders:
             visible = {k.id for k in await resources.kits_by_ids(session, self._principal, list(keys))}
             items = await resources.kit_item_ids(session, list(visible))
         return [items.get(k, []) for k in keys]
+
+    async def _budgets(self, keys: list[int]) -> list[ProjectMoney | None]:
+        async with self._uow.read() as session:
+            found = await money_budgets.budgets(session, self._principal, list(set(keys)), utcnow())
+        return [found.get(k) for k in keys]
+
+    async def _invoice_lines(self, keys: list[int]) -> list[list[InvoiceLine]]:
+        async with self._uow.read() as session:
+            visible = [i.id for i in await money_rows.invoices_by_ids(session, self._principal, list(set(keys)))]
+            rows = await money_rows.invoice_lines(session, self._principal, visible)
+        out: dict[int, list[InvoiceLine]] = {k: [] for k in keys}
+        for row in rows:
+            out[row.invoice_id].append(row)
+        return [out[k] for k in keys]
 
     async def _allocations(self, keys: list[int]) -> list[list[Allocation]]:
         async with self._uow.read() as session:

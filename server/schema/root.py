@@ -30,22 +30,24 @@ from server.schema.errors import (
     NotFoundError,
     ValidationError,
 )
+from server.schema.money.fields import MoneyMutation, MoneyQuery
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
 from server.schema.scalars import DateTime
 from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.tokens.fields import TokenMutation, TokenQuery
 from server.schema.types.catalogue import Kit, Location, Resource
+from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, TokenQuery):
+class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery):
     pass
 
 
 @strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
-class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, TokenMutation):
+class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, MoneyMutation, TokenMutation):
     pass
 
 
@@ -65,6 +67,9 @@ EXTRA_TYPES = [
     IdempotencyMismatchError,
     BudgetExceededError,
     ConflictError,
+    Invoice,
+    InvoiceLine,
+    Rate,
 ]
 
 

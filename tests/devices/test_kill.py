@@ -50,7 +50,7 @@ def test_killed_mid_send_and_restarted_every_scan_applies_exactly_once(tmp_path:
             for code in codes:
                 sim.send_line(code)
             wait_until_sync(cage.held.is_set, within=15, what="third request in flight")
-            wait_until_sync(lambda: len(rows(outbox)) == 8, what="all scans committed")
+            wait_until_sync(lambda: len(rows(outbox)) == 8, within=15, what="all scans committed")
             processes[0].kill()
             processes[0].wait(5)
             keys = [key for key, _ in rows(outbox)]
