@@ -6,13 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from db.repositories import health
 from server.config import Settings
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.runtime import Runtime
@@ -32,7 +32,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         database_ok = True
         try:
             async with rt.uow.read() as session:
-                await session.execute(text("SELECT 1"))
+                await health.ping(session)
         except Exception:
             log.exception("health check: database unreachable")
             database_ok = False
