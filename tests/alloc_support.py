@@ -148,7 +148,7 @@ def booking_input(
     cat: Catalogue, start: datetime, end: datetime, allocations: list[dict[str, Any]], **extra: Any
 ) -> dict[str, Any]:
     return {
-        "projectId": cat.project,
+        "projectId": extra.pop("projectId", cat.project),
         "title": extra.pop("title", "Session"),
         "start": iso(start),
         "end": iso(end),

@@ -97,6 +97,8 @@ async def create_booking(tx: Tx, principal: Principal, cmd: CreateBooking, now: 
     expires = _hold_expiry(cmd.status, cmd.hold_expires_at, now, window.end)
     claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
     await conflicts.ensure_free(tx, principal, claims, now)
+    # Crew rules count the member's other calls, so they run before this booking's rows exist.
+    warnings = await crew_rules.check(tx, studio, claims)
     booking = await booking_rows.add_booking(
         tx.session,
         Booking(
@@ -114,7 +116,6 @@ async def create_booking(tx: Tx, principal: Principal, cmd: CreateBooking, now: 
         ),
     )
     rows = await _write_allocations(tx, principal, booking, claims, now)
-    warnings = await crew_rules.check(tx, studio, claims)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
     await events.booking_changed(tx, booking, "BookingCreated")
     return Outcome(booking, [r.id for r in rows], warnings)
@@ -152,8 +153,8 @@ async def add_allocations(tx: Tx, principal: Principal, cmd: AddAllocations, now
     window = Window(booking.start_at, booking.end_at)
     claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
     await conflicts.ensure_free(tx, principal, claims, now)
-    rows = await _write_allocations(tx, principal, booking, claims, now)
     warnings = await crew_rules.check(tx, studio, claims)
+    rows = await _write_allocations(tx, principal, booking, claims, now)
     booking.updated_at = now
     booking.version += 1
     await tx.session.flush()
