@@ -17,6 +17,8 @@ from server.config import Settings
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.runtime import Runtime
 from server.schema.root import build_schema
+from server.services.live import LiveViews
+from server.services.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         rt = runtime if runtime is not None else await Runtime.open(settings)
         ref.set(rt)
         app.state.runtime = rt
+        # The app that opened the runtime is a real server and stands for sweeper (tests share one
+        # runtime between apps and drive the sweeper themselves).
+        sweeper = Sweeper.for_runtime(rt) if own else None
+        if sweeper is not None:
+            sweeper.start()
         try:
             yield
         finally:
+            if sweeper is not None:
+                await sweeper.stop()
+            await LiveViews.of(rt.uow).close()
             if own:
                 await rt.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from server.config import Settings
 from server.runtime import Runtime
 from server.schema.context import Context
 from server.services.auth import authenticate, parse_bearer
+from server.websocket import CallsheetTransportWS
 
 
 def unauthenticated() -> Response:
@@ -44,6 +46,8 @@ class RuntimeRef:
 class CallsheetGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with Callsheet's principal in the context."""
 
+    graphql_transport_ws_handler_class = CallsheetTransportWS
+
     def __init__(self, ref: RuntimeRef, settings: Settings, schema: BaseSchema) -> None:
         super().__init__(
             schema,
@@ -54,6 +58,7 @@ class CallsheetGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
             keep_alive=True,
             keep_alive_interval=15,
+            connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.ref = ref
         self.settings = settings

@@ -32,6 +32,7 @@ from server.schema.errors import (
 )
 from server.schema.money.fields import MoneyMutation, MoneyQuery
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
+from server.schema.realtime.fields import RealtimeQuery
 from server.schema.scalars import DateTime
 from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.tokens.fields import TokenMutation, TokenQuery
@@ -42,7 +43,7 @@ from server.schema.types.scheduling import Allocation, Block, Booking
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery):
+class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery, RealtimeQuery):
     pass
 
 
@@ -105,5 +106,7 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
 
 
 def _subscription_type() -> type | None:
-    """The Subscription root, once the realtime slice provides one."""
-    return None
+    """The Subscription root of the realtime slice."""
+    from server.schema.realtime.fields import Subscription
+
+    return Subscription

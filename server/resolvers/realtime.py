@@ -1,0 +1,165 @@
+"""Resolvers of the room board query and the live subscriptions.
+
+A subscription resolver checks the caller and the arguments before the stream starts, so a refusal
+reaches the client as the protocol's `error` message for that operation. Each stream then sends a
+snapshot carrying the newest event `seq`, then updates; a gap reported by the bus (`Resync`) sends
+a fresh snapshot. DataLoaders are renewed for every message (the connection's context lives as
+long as the socket), and no database session is held between messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+
+from db.types import utcnow
+from server.events.types import BOOKINGS, BusMessage, Resync, assets_topic, channel
+from server.schema.context import Context
+from server.schema.ids import decode_id, decode_optional
+from server.schema.types.catalogue import Resource
+from server.schema.types.realtime import AssetStatusEvent, BookingEvent, RoomBoard
+from server.schema.types.scheduling import Booking
+from server.services import feeds, roomboard
+from server.services.errors import DomainError
+from server.services.live import BoardGone, LiveViews
+from server.services.principal import Principal
+
+Info = strawberry.Info[Context, None]
+
+
+def refusal(exc: DomainError) -> GraphQLError:
+    """A refused query or subscription: the message and a stable code in the extensions."""
+    code = "BAD_USER_INPUT" if exc.code == "VALIDATION" else exc.code
+    extensions = {"code": code}
+    if exc.field:
+        extensions["field"] = exc.field
+    return GraphQLError(exc.message, extensions=extensions)
+
+
+# Query
+
+
+async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None = None) -> RoomBoard:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(location_id, "Location")
+        roomboard.authorize(principal, pk)
+        async with info.context.uow.read() as session:
+            await roomboard.check_location(session, principal, pk)
+            data = await roomboard.load(session, principal.studio_id, pk, at or utcnow())
+    except DomainError as exc:
+        raise refusal(exc) from None
+    assert data is not None
+    return RoomBoard.from_data(data, principal)
+
+
+# Subscriptions
+
+
+async def room_board_stream(info: Info, location_id: strawberry.ID) -> AsyncGenerator[RoomBoard, None]:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(location_id, "Location")
+        roomboard.authorize(principal, pk)
+        async with info.context.uow.read() as session:
+            await roomboard.check_location(session, principal, pk)
+    except DomainError as exc:
+        raise refusal(exc) from None
+    return _boards(info, principal, pk)
+
+
+async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGenerator[RoomBoard, None]:
+    async with LiveViews.of(info.context.uow).board(principal.studio_id, location_id) as hub:
+        version = 0
+        while True:
+            try:
+                version, data = await hub.next_after(version)
+            except BoardGone:
+                raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
+            info.context.fresh_loaders()
+            yield RoomBoard.from_data(data, principal)
+
+
+async def asset_status_stream(
+    info: Info, location_id: strawberry.ID | None = None
+) -> AsyncGenerator[AssetStatusEvent, None]:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_optional(location_id, "Location")
+        locations = await feeds.asset_locations(info.context.uow, principal, pk)
+    except DomainError as exc:
+        raise refusal(exc) from None
+    return _asset_events(info, principal, locations)
+
+
+async def _asset_events(
+    info: Info, principal: Principal, locations: list[int]
+) -> AsyncGenerator[AssetStatusEvent, None]:
+    uow = info.context.uow
+    channels = [channel(principal.studio_id, assets_topic(loc)) for loc in locations]
+    async with uow.bus.subscribe(channels) as sub:
+        seq = -1
+        item: BusMessage | Resync | None = None
+        while True:
+            if item is None or isinstance(item, Resync):
+                snapshot = await feeds.asset_snapshot(uow, principal, locations)
+                seq = max(seq, snapshot.seq)
+                for state in snapshot.items:
+                    info.context.fresh_loaders()
+                    yield _asset_event(state, seq, snapshot.at, snapshot=True)
+            else:
+                seq = max(seq, item.seq)
+                for state in await feeds.assets_changed(uow, principal, locations, item.payload):
+                    info.context.fresh_loaders()
+                    yield _asset_event(state, seq, item.at, snapshot=False)
+            item = await sub.get()
+
+
+def _asset_event(state: feeds.AssetState, seq: int, at: datetime, *, snapshot: bool) -> AssetStatusEvent:
+    custody = state.asset.custody
+    assert custody is not None
+    return AssetStatusEvent(
+        seq=str(seq),
+        asset=Resource.from_model(state.asset),
+        custody=custody,
+        at=at,
+        snapshot=snapshot,
+        booking_row=state.booking,
+    )
+
+
+async def booking_stream(info: Info, project_id: strawberry.ID) -> AsyncGenerator[BookingEvent, None]:
+    principal = info.context.require_principal()
+    try:
+        pk = await feeds.project_for_feed(info.context.uow, principal, decode_id(project_id, "Project"))
+    except DomainError as exc:
+        raise refusal(exc) from None
+    return _booking_events(info, principal, pk)
+
+
+async def _booking_events(info: Info, principal: Principal, project_id: int) -> AsyncGenerator[BookingEvent, None]:
+    uow = info.context.uow
+    async with uow.bus.subscribe([channel(principal.studio_id, BOOKINGS)]) as sub:
+        seq = -1
+        item: BusMessage | Resync | None = None
+        while True:
+            if item is None or isinstance(item, Resync):
+                snapshot = await feeds.booking_snapshot(uow, principal, project_id)
+                seq = max(seq, snapshot.seq)
+                for row in snapshot.items:
+                    info.context.fresh_loaders()
+                    yield BookingEvent(
+                        seq=str(seq), type="SNAPSHOT", booking=Booking.from_model(row), at=snapshot.at, snapshot=True
+                    )
+            elif item.payload.get("projectId") == project_id and isinstance(item.payload.get("bookingId"), int):
+                changed = await feeds.booking_changed(uow, principal, item.payload["bookingId"])
+                seq = max(seq, item.seq)
+                if changed is not None:
+                    info.context.fresh_loaders()
+                    yield BookingEvent(
+                        seq=str(seq), type=item.type, booking=Booking.from_model(changed), at=item.at, snapshot=False
+                    )
+            item = await sub.get()

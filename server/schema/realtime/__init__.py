@@ -1,0 +1,1 @@
+"""Room boards and live subscriptions."""

@@ -1,0 +1,119 @@
+"""Who may follow which live feed, and the snapshots the feeds start (and restart) from.
+
+- Room boards: `roomboard.authorize` (READ_BOARD; a display only its own location).
+- Asset custody: READ_CATALOGUE; a scanner only at its own location. Without a location, every
+  location the caller may follow.
+- A project's bookings: whoever may see the project; each booking is then filtered by
+  `bookings.visible`, so crew see their own calls and producers their own projects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Booking, Resource, Role
+from db.repositories import events as event_rows
+from db.repositories import feeds, projects, tenancy
+from db.types import utcnow
+from server.services.errors import Forbidden, NotFound
+from server.services.permissions import Action, require
+from server.services.principal import Principal
+from server.services.uow import UnitOfWork
+
+T = TypeVar("T")
+SNAPSHOT_LIMIT = 500  # bookings in a project's snapshot; older and later ones are a query away
+
+
+@dataclass(frozen=True)
+class AssetState:
+    asset: Resource
+    booking: Booking | None
+
+
+@dataclass(frozen=True)
+class Snapshot(Generic[T]):
+    seq: int
+    at: datetime
+    items: list[T]
+
+
+async def asset_locations(uow: UnitOfWork, principal: Principal | None, location_id: int | None) -> list[int]:
+    """The locations whose custody changes the caller follows."""
+    principal = require(principal, Action.READ_CATALOGUE)
+    if principal.role == Role.SCANNER:
+        if location_id is not None and location_id != principal.location_id:
+            raise Forbidden("This scanner may only follow its own location.")
+        location_id = principal.location_id
+    async with uow.read() as session:
+        if location_id is not None:
+            if await tenancy.location(session, principal, location_id) is None:
+                raise NotFound("No such location.")
+            return [location_id]
+        return [loc.id for loc in await tenancy.locations(session, principal)]
+
+
+async def asset_snapshot(uow: UnitOfWork, principal: Principal, location_ids: list[int]) -> Snapshot[AssetState]:
+    """Every item at the locations with its custody booking, as of the newest seq."""
+    async with uow.read() as session:
+        seq = await event_rows.latest_seq(session, principal.studio_id)
+        assets = await feeds.assets_at(session, principal, location_ids)
+        items = await _with_bookings(session, principal, assets)
+    return Snapshot(seq, utcnow(), items)
+
+
+async def assets_changed(
+    uow: UnitOfWork, principal: Principal, location_ids: list[int], payload: dict[str, Any]
+) -> list[AssetState]:
+    """The items an event names, as they are now (those still at the followed locations)."""
+    ids = _ids(payload, "resourceId", "resourceIds", "assetId", "assetIds")
+    if not ids:
+        return []
+    async with uow.read() as session:
+        assets = [a for a in await feeds.assets_by_ids(session, principal, ids) if a.location_id in location_ids]
+        return await _with_bookings(session, principal, sorted(assets, key=lambda a: a.id))
+
+
+async def _with_bookings(session: AsyncSession, principal: Principal, assets: list[Resource]) -> list[AssetState]:
+    # The booking row is shown only if the caller may see it; the API layer checks that per viewer.
+    booking_of = await feeds.open_custody_bookings(session, principal, [a.id for a in assets])
+    rows = {b.id: b for b in await feeds.bookings_in_studio(session, principal, list(set(booking_of.values())))}
+    return [AssetState(a, rows.get(booking_of.get(a.id, 0))) for a in assets]
+
+
+async def project_for_feed(uow: UnitOfWork, principal: Principal | None, project_id: int) -> int:
+    """The project, if the caller may see it."""
+    principal = require(principal, Action.READ_PROJECTS)
+    async with uow.read() as session:
+        if await projects.get(session, principal, project_id) is None:
+            raise NotFound("No such project.")
+    return project_id
+
+
+async def booking_snapshot(uow: UnitOfWork, principal: Principal, project_id: int) -> Snapshot[Booking]:
+    """The project's visible bookings that have not ended, as of the newest seq."""
+    async with uow.read() as session:
+        seq = await event_rows.latest_seq(session, principal.studio_id)
+        now = utcnow()
+        rows = await feeds.open_bookings_of_project(session, principal, project_id, now, SNAPSHOT_LIMIT)
+    return Snapshot(seq, now, rows)
+
+
+async def booking_changed(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booking | None:
+    """The booking as it is now, if the caller may see it."""
+    async with uow.read() as session:
+        return await feeds.visible_booking(session, principal, booking_id)
+
+
+def _ids(payload: dict[str, Any], *keys: str) -> list[int]:
+    out: list[int] = []
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, int):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, int))
+    return sorted(set(out))

@@ -1,0 +1,258 @@
+"""Live views shared by every subscriber of one server process.
+
+A room board is the same for every screen that shows it, so each process computes it once per
+change, not once per screen: one `BoardHub` per (studio, location) with at least one watcher holds
+the one bus subscription of that board, recomputes the board when an event arrives (coalesced to at
+most one recomputation per `MIN_INTERVAL`), when the bus reports a gap (a fresh snapshot), and at the
+board's next time boundary (a session starting or ending needs no write). Watchers always take the
+latest version: a screen that cannot keep up skips intermediate boards instead of queueing them.
+
+`TokenWatch` follows a studio's `tokens` topic so that sockets of a revoked token are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from db.repositories import feeds
+from db.types import utcnow
+from server.events.bus import Bus
+from server.events.types import TOKENS, BusMessage, Resync, channel, rooms_topic
+from server.services import roomboard
+from server.services.roomboard import BoardData
+from server.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL = 0.25  # seconds between two recomputations of one board
+MAX_IDLE = 600.0  # recompute at least this often: sessions entering the horizon, rooms moved away
+BOUNDARY_SLACK = 0.02  # recompute just after a boundary so the new state is in force
+RETRY_MAX = 10.0
+
+
+class BoardGone(Exception):
+    """The location no longer exists."""
+
+
+class BoardHub:
+    """The board of one location, kept current for the watchers in this process."""
+
+    def __init__(self, uow: UnitOfWork, studio_id: int, location_id: int) -> None:
+        self.uow = uow
+        self.studio_id = studio_id
+        self.location_id = location_id
+        self.current: BoardData | None = None
+        self.gone = False
+        self.version = 0
+        self.computations = 0
+        self.watchers = 0
+        self._published = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def channels(self) -> list[str]:
+        return [channel(self.studio_id, rooms_topic(self.location_id))]
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"board-{self.studio_id}-{self.location_id}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._publish(None, gone=True)
+
+    async def next_after(self, version: int) -> tuple[int, BoardData]:
+        """The newest board with a version above `version` (waits for one)."""
+        while self.version <= version:
+            if self.gone:
+                raise BoardGone
+            await self._published.wait()
+        if self.gone or self.current is None:
+            raise BoardGone
+        return self.version, self.current
+
+    def _publish(self, data: BoardData | None, *, gone: bool = False) -> None:
+        if data is not None:
+            self.current = data
+        self.gone = gone
+        self.version += 1
+        event, self._published = self._published, asyncio.Event()
+        event.set()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        bus: Bus = self.uow.bus
+        async with bus.subscribe(self.channels) as sub:
+            fresh = True  # the first board, and every board after a gap, is sent whatever it holds
+            while True:
+                data = await self._compute()
+                if data is None:
+                    self._publish(None, gone=True)
+                    return
+                if fresh or self._differs(data):
+                    self._publish(data)
+                last = loop.time()
+                fresh = await self._wait(sub, data)
+                pause = last + MIN_INTERVAL - loop.time()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                while sub.pending():
+                    if isinstance(await sub.get(), Resync):
+                        fresh = True
+
+    def _differs(self, data: BoardData) -> bool:
+        current = self.current
+        return current is None or data.seq != current.seq or data.fingerprint() != current.fingerprint()
+
+    async def _wait(self, sub: object, data: BoardData) -> bool:
+        """Until an event (False), a gap (True) or the board's next time boundary (False)."""
+        timeout = MAX_IDLE
+        if data.next_change is not None:
+            timeout = min(timeout, max(0.0, (data.next_change - utcnow()).total_seconds()) + BOUNDARY_SLACK)
+        try:
+            item = await asyncio.wait_for(sub.get(), timeout)  # type: ignore[attr-defined]
+        except TimeoutError:
+            return False
+        return isinstance(item, Resync)
+
+    async def _compute(self) -> BoardData | None:
+        delay = 0.1
+        while True:
+            try:
+                async with self.uow.read() as session:
+                    data = await roomboard.load(session, self.studio_id, self.location_id, utcnow())
+                self.computations += 1
+                return data
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("computing the board of location %s failed; retrying", self.location_id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+
+
+class TokenWatch:
+    """Calls back when a watched token of the studio is revoked (or, after a gap, found revoked)."""
+
+    def __init__(self, uow: UnitOfWork, studio_id: int) -> None:
+        self.uow = uow
+        self.studio_id = studio_id
+        self.callbacks: dict[int, set[Callable[[], None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"tokens-{self.studio_id}")
+
+    async def ready(self) -> None:
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _run(self) -> None:
+        async with self.uow.bus.subscribe([channel(self.studio_id, TOKENS)]) as sub:
+            self._ready.set()
+            # Revoked between authentication and now: the watch was not listening yet.
+            await self._recheck()
+            while True:
+                item = await sub.get()
+                if isinstance(item, Resync):
+                    await self._recheck()
+                elif isinstance(item, BusMessage) and item.type == "TokenRevoked":
+                    self._fire(int(item.payload.get("tokenId", 0)))
+
+    async def _recheck(self) -> None:
+        ids = list(self.callbacks)
+        if not ids:
+            return
+        try:
+            async with self.uow.read() as session:
+                dead = await feeds.unusable_tokens(session, self.studio_id, ids, utcnow())
+        except Exception:
+            log.exception("re-checking open sockets' tokens failed")
+            return
+        for token_id in dead:
+            self._fire(token_id)
+
+    def _fire(self, token_id: int) -> None:
+        for callback in list(self.callbacks.get(token_id, ())):
+            callback()
+
+
+class LiveViews:
+    """The hubs of one process (one registry per unit of work, i.e. per running server)."""
+
+    _registries: weakref.WeakKeyDictionary[UnitOfWork, LiveViews] = weakref.WeakKeyDictionary()
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.boards: dict[tuple[int, int], BoardHub] = {}
+        self.tokens: dict[int, TokenWatch] = {}
+        self.closed = False
+
+    @classmethod
+    def of(cls, uow: UnitOfWork) -> LiveViews:
+        registry = cls._registries.get(uow)
+        if registry is None or registry.closed:
+            registry = cls._registries[uow] = cls(uow)
+        return registry
+
+    @asynccontextmanager
+    async def board(self, studio_id: int, location_id: int) -> AsyncIterator[BoardHub]:
+        """Watch a location's board; the hub lives while anyone in this process watches it."""
+        key = (studio_id, location_id)
+        hub = self.boards.get(key)
+        if hub is None:
+            hub = self.boards[key] = BoardHub(self.uow, studio_id, location_id)
+            hub.start()
+        hub.watchers += 1
+        try:
+            yield hub
+        finally:
+            hub.watchers -= 1
+            if hub.watchers == 0 and self.boards.get(key) is hub:
+                del self.boards[key]
+                await hub.stop()
+
+    async def watch_token(self, studio_id: int, token_id: int, on_revoked: Callable[[], None]) -> Callable[[], None]:
+        """Call `on_revoked` if the token is revoked while watched; returns the function that stops it."""
+        watch = self.tokens.get(studio_id)
+        if watch is None:
+            watch = self.tokens[studio_id] = TokenWatch(self.uow, studio_id)
+            watch.start()
+        watch.callbacks.setdefault(token_id, set()).add(on_revoked)
+        await watch.ready()
+
+        def stop() -> None:
+            callbacks = watch.callbacks.get(token_id)
+            if callbacks is not None:
+                callbacks.discard(on_revoked)
+                if not callbacks:
+                    del watch.callbacks[token_id]
+
+        return stop
+
+    async def close(self) -> None:
+        """Stop every hub (clean shutdown): watchers see their boards end."""
+        self.closed = True
+        for hub in list(self.boards.values()):
+            await hub.stop()
+        self.boards.clear()
+        for watch in list(self.tokens.values()):
+            await watch.stop()
+        self.tokens.clear()

@@ -1,0 +1,220 @@
+"""The state of every room of a location at a moment (DESIGN §6), and when it next changes.
+
+A room is `MAINTENANCE` while a block covers it; `IN_SESSION` while an allocation of a CONFIRMED or
+IN_PROGRESS booking covers it; `HELD` while only a HOLD's does (a hold past its expiry no longer
+counts, whether or not the sweeper has run); `SETUP` / `TEARDOWN` inside the turnaround buffer
+before / after an allocation; otherwise `FREE`.
+
+`current` is the booking in session (or held) at that moment, `next` the first booking whose session
+starts after it (during SETUP that is the one being set up), and `until` the first later moment at
+which the state or the current booking changes. Sessions more than `HORIZON` ahead are not looked
+at: a board shows today and the coming days, and recomputes as time passes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Booking, BookingStatus, Location, Resource, Role
+from db.repositories import events as event_rows
+from db.repositories import roomboard as rows
+from db.repositories import tenancy
+from db.repositories.roomboard import ClaimRow
+from server.services.errors import Forbidden, NotFound
+from server.services.permissions import Action, require
+from server.services.principal import Principal
+
+HORIZON = timedelta(days=7)
+# Turnaround buffers are capped at a day, so a claim that matters now started at most this early.
+MAX_BUFFER = timedelta(days=1)
+
+
+class RoomState(enum.StrEnum):
+    FREE = "FREE"
+    SETUP = "SETUP"
+    IN_SESSION = "IN_SESSION"
+    TEARDOWN = "TEARDOWN"
+    HELD = "HELD"
+    MAINTENANCE = "MAINTENANCE"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim as the state machine needs it (plain values, no rows)."""
+
+    buffered_start: datetime
+    start: datetime
+    end: datetime
+    buffered_end: datetime
+    booking_id: int | None = None  # None: a block
+    status: BookingStatus | None = None
+    hold_expires_at: datetime | None = None
+
+    @property
+    def is_block(self) -> bool:
+        return self.booking_id is None
+
+    def counts_at(self, at: datetime) -> bool:
+        """A hold stops counting at its expiry; everything else counts for its whole window."""
+        return not (
+            self.status == BookingStatus.HOLD and self.hold_expires_at is not None and self.hold_expires_at <= at
+        )
+
+    def boundaries(self) -> Iterable[datetime]:
+        yield from (self.buffered_start, self.start, self.end, self.buffered_end)
+        if self.status == BookingStatus.HOLD and self.hold_expires_at is not None:
+            yield self.hold_expires_at
+
+
+@dataclass(frozen=True)
+class Status:
+    state: RoomState
+    current: int | None
+    next: int | None
+    until: datetime | None
+
+
+def state_at(claims: Sequence[Claim], at: datetime) -> tuple[RoomState, int | None]:
+    """The room's state and current booking at `at`."""
+    live = [c for c in claims if c.counts_at(at)]
+    if any(c.is_block and c.start <= at < c.end for c in live):
+        return RoomState.MAINTENANCE, None
+    sessions = [c for c in live if not c.is_block and c.start <= at < c.end]
+    firm = [c for c in sessions if c.status != BookingStatus.HOLD]
+    if firm:
+        return RoomState.IN_SESSION, firm[0].booking_id
+    if sessions:
+        return RoomState.HELD, sessions[0].booking_id
+    bookings = [c for c in live if not c.is_block]
+    if any(c.buffered_start <= at < c.start for c in bookings):
+        return RoomState.SETUP, None
+    if any(c.end <= at < c.buffered_end for c in bookings):
+        return RoomState.TEARDOWN, None
+    return RoomState.FREE, None
+
+
+def status_at(claims: Sequence[Claim], at: datetime) -> Status:
+    """State, current and next booking, and when the state (or the current booking) next changes."""
+    state, current = state_at(claims, at)
+    upcoming = sorted((c for c in claims if not c.is_block and c.start > at and c.counts_at(at)), key=lambda c: c.start)
+    until = None
+    for moment in sorted({b for c in claims for b in c.boundaries() if b > at}):
+        if state_at(claims, moment) != (state, current):
+            until = moment
+            break
+    return Status(state, current, upcoming[0].booking_id if upcoming else None, until)
+
+
+def next_change(claims: Iterable[Claim], at: datetime) -> datetime | None:
+    """The first moment after `at` at which anything on the board may change."""
+    return min((b for c in claims for b in c.boundaries() if b > at), default=None)
+
+
+# Loading a board
+
+
+@dataclass(frozen=True)
+class RoomStatusData:
+    room: Resource
+    status: Status
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """A whole board as of `seq`: rows to show and when it next needs recomputing."""
+
+    location: Location
+    at: datetime
+    seq: int
+    rooms: list[RoomStatusData]
+    bookings: dict[int, Booking]
+    next_change: datetime | None
+
+    def fingerprint(self) -> tuple[object, ...]:
+        """What a viewer sees, for telling whether a recomputation changed anything."""
+        return (
+            self.location.name,
+            tuple((r.room.id, r.room.name, r.status) for r in self.rooms),
+            tuple(sorted((b.id, b.version, b.title, b.status, b.start_at, b.end_at) for b in self.bookings.values())),
+        )
+
+
+@dataclass(frozen=True)
+class StudioScope:
+    """Reads on behalf of a whole studio (the shared board of a location); visibility per viewer is
+    applied when the board is shown."""
+
+    studio_id: int
+
+
+def authorize(principal: Principal | None, location_id: int) -> Principal:
+    """Who may watch a location's board: anyone with READ_BOARD; a display only its own location."""
+    principal = require(principal, Action.READ_BOARD)
+    if principal.role == Role.DISPLAY and principal.location_id != location_id:
+        raise Forbidden("This display may only show the board of its own location.")
+    return principal
+
+
+def sees_every_booking(principal: Principal, location_id: int) -> bool:
+    """Whether every booking on this board is visible to the principal without asking the database.
+
+    The same rule as `bookings.visible`: staff see all; a display sees the sessions in its
+    location's rooms, which is exactly what its board holds. Others are checked booking by booking.
+    """
+    return principal.role in (Role.ADMIN, Role.COORDINATOR) or (
+        principal.role == Role.DISPLAY and principal.location_id == location_id
+    )
+
+
+async def check_location(session: AsyncSession, principal: Principal, location_id: int) -> Location:
+    location = await tenancy.location(session, principal, location_id)
+    if location is None:
+        raise NotFound("No such location.")
+    return location
+
+
+async def load(session: AsyncSession, studio_id: int, location_id: int, at: datetime) -> BoardData | None:
+    """The board of a location of the studio at `at` (None if the location is gone)."""
+    scope = StudioScope(studio_id)
+    # The seq first: the rows read after it reflect at least every event up to it.
+    seq = await event_rows.latest_seq(session, studio_id)
+    location = await tenancy.location(session, scope, location_id)
+    if location is None:
+        return None
+    room_rows = await rows.rooms(session, scope, location_id)
+    claim_rows = await rows.claims(session, scope, [r.id for r in room_rows], at - MAX_BUFFER, at + HORIZON)
+    by_room: dict[int, list[Claim]] = {r.id: [] for r in room_rows}
+    bookings: dict[int, Booking] = {}
+    for row in claim_rows:
+        by_room[row.resource_id].append(_claim(row))
+        if row.booking is not None:
+            bookings[row.booking.id] = row.booking
+    statuses = [RoomStatusData(room, status_at(by_room[room.id], at)) for room in room_rows]
+    shown = {i for s in statuses for i in (s.status.current, s.status.next) if i is not None}
+    change = next_change((c for cs in by_room.values() for c in cs), at)
+    return BoardData(
+        location=location,
+        at=at,
+        seq=seq,
+        rooms=statuses,
+        bookings={i: b for i, b in bookings.items() if i in shown},
+        next_change=change,
+    )
+
+
+def _claim(row: ClaimRow) -> Claim:
+    booking = row.booking
+    return Claim(
+        buffered_start=row.buffered_start,
+        start=row.start,
+        end=row.end,
+        buffered_end=row.buffered_end,
+        booking_id=booking.id if booking is not None else None,
+        status=booking.status if booking is not None else None,
+        hold_expires_at=booking.hold_expires_at if booking is not None else None,
+    )

@@ -1,0 +1,233 @@
+"""The background sweeper: persists the transitions that time alone causes.
+
+Every `interval` seconds the elected process runs each job in its own write transaction: hold
+expiry (`allocation.holds.expire_holds`) and overdue marking (`cage.overdue.mark_overdue`, once the
+cage provides it). Each job records events like any other change, so boards and feeds follow.
+
+One sweeper runs per deployment:
+- PostgreSQL: the process holding a session-level advisory lock on a dedicated connection; if
+  that connection dies, the lock goes with it and another process takes over within an interval.
+- SQLite with Redis (several workers on one file): a Redis lock with a TTL, renewed every tick.
+- SQLite alone (the embedded mode): the one process runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from db.repositories import locks
+from db.types import utcnow
+from server.services.uow import Tx, UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from server.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 5.0
+LOCK_KEY = 0x63616C6C73776570  # "callswep": one key per deployment (per database)
+REDIS_LOCK = "callsheet:sweeper"
+# A job returns what it changed; a full batch means there may be more, so it runs again at once.
+BATCH_REPEAT = 20
+
+Job = Callable[[Tx, datetime], Awaitable[list[Any]]]
+
+# (module, function) of each job; a job whose module is absent is skipped.
+JOBS = (
+    ("server.services.allocation.holds", "expire_holds"),
+    ("server.services.cage.overdue", "mark_overdue"),
+)
+
+
+def jobs() -> list[tuple[str, Job]]:
+    """The jobs this build provides."""
+    found = []
+    for module_name, attr in JOBS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue
+            raise
+        fn = getattr(module, attr, None)
+        if fn is not None:
+            found.append((attr, fn))
+    return found
+
+
+class Election(Protocol):
+    async def acquire(self) -> bool: ...
+
+    async def release(self) -> None: ...
+
+
+class Always:
+    """The embedded mode: the only process is the leader."""
+
+    async def acquire(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
+class AdvisoryLock:
+    """PostgreSQL: leader while holding the advisory lock on a connection kept for it."""
+
+    def __init__(self, runtime: Runtime, key: int = LOCK_KEY) -> None:
+        self.engine = runtime.database.write_engine
+        self.key = key
+        self._conn: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        if self._conn is not None:
+            try:
+                if await locks.alive(self._conn):
+                    return True
+            except Exception:
+                log.warning("the sweeper's lock connection died; standing for election again")
+            await self._drop()
+        conn = await self.engine.connect()
+        try:
+            held = await locks.try_advisory_lock(conn, self.key)
+            await conn.commit()
+        except Exception:
+            await conn.close()
+            raise
+        if not held:
+            await conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await locks.advisory_unlock(self._conn, self.key)
+                await self._conn.commit()
+            await self._drop()
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+
+class RedisLock:
+    """Several processes on one SQLite file: leader while holding a Redis key with a TTL."""
+
+    RENEW = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+    )
+    DELETE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+    def __init__(self, url: str, ttl: float) -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.token = uuid.uuid4().hex
+        self.ttl_ms = int(ttl * 1000)
+
+    async def acquire(self) -> bool:
+        if await self.redis.set(REDIS_LOCK, self.token, nx=True, px=self.ttl_ms):
+            return True
+        return bool(await self.redis.eval(self.RENEW, 1, REDIS_LOCK, self.token, self.ttl_ms))  # type: ignore[misc]
+
+    async def release(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.redis.eval(self.DELETE, 1, REDIS_LOCK, self.token)  # type: ignore[misc]
+        with contextlib.suppress(Exception):
+            await self.redis.aclose()
+
+
+def election_for(runtime: Runtime, interval: float) -> Election:
+    if runtime.database.is_postgres:
+        return AdvisoryLock(runtime)
+    if runtime.settings.redis_url:
+        return RedisLock(runtime.settings.redis_url, ttl=interval * 3)
+    return Always()
+
+
+class Sweeper:
+    """Runs the jobs every `interval` while this process is the elected one."""
+
+    def __init__(self, uow: UnitOfWork, election: Election, interval: float = INTERVAL) -> None:
+        self.uow = uow
+        self.election = election
+        self.interval = interval
+        self.leader = False
+        self.ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime, interval: float = INTERVAL) -> Sweeper:
+        return cls(runtime.uow, election_for(runtime, interval), interval)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="sweeper")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.election.release()
+        self.leader = False
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                leader = await self.election.acquire()
+            except Exception as exc:
+                log.warning("sweeper election failed (%s); trying again", exc)
+                leader = False
+            if leader != self.leader:
+                log.info("this process %s the sweeper", "is now" if leader else "is no longer")
+                self.leader = leader
+            if leader:
+                await self.tick()
+            await asyncio.sleep(self.interval)
+
+    async def tick(self, now: datetime | None = None) -> dict[str, int]:
+        """Run every job once (repeating a job while it fills its batch); returns changes per job."""
+        changed: dict[str, int] = {}
+        for name, job in jobs():
+            total = 0
+            for _ in range(BATCH_REPEAT):
+                moment = now or utcnow()
+                try:
+                    done = await self.uow.run(_bind(job, moment), studio_id=None, actor="sweeper")
+                except Exception:
+                    log.exception("sweeper job %s failed", name)
+                    break
+                total += len(done)
+                if not done or len(done) < _batch_size(job):
+                    break
+            changed[name] = total
+        self.ticks += 1
+        return changed
+
+
+def _bind(job: Job, moment: datetime) -> Callable[[Tx], Awaitable[list[Any]]]:
+    async def work(tx: Tx) -> list[Any]:
+        return await job(tx, moment)
+
+    return work
+
+
+def _batch_size(job: Job) -> int:
+    module = importlib.import_module(job.__module__)
+    return int(getattr(module, "SWEEP_BATCH", 500))

@@ -1,0 +1,124 @@
+"""The graphql-transport-ws connection as Callsheet runs it, on top of Strawberry's handler:
+
+- every message is checked for shape first: anything malformed closes the socket with 4400
+  instead of reaching the handler (which assumes well-formed objects);
+- once acknowledged, the server pings every `keep_alive_interval` and closes a connection that has
+  sent nothing for three intervals (1011, as websocket keepalives do);
+- the connection follows its token: when the token is revoked, the socket closes with 4403;
+- on shutdown every operation is cancelled, so subscriptions release their bus subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
+
+from server.schema.context import Context
+from server.services.live import LiveViews
+
+log = logging.getLogger(__name__)
+
+MAX_OPERATION_ID = 128
+SILENCE_LIMIT = 3  # keepalive intervals without a word from the client before it is given up
+
+
+def malformed(message: object) -> str | None:
+    """Why a decoded message is not a graphql-transport-ws message, or None if it is one."""
+    if not isinstance(message, dict):
+        return "Message must be a JSON object"
+    kind = message.get("type")
+    if not isinstance(kind, str):
+        return "Message type must be a string"
+    payload = message.get("payload")
+    if kind in ("subscribe", "complete"):
+        op_id = message.get("id")
+        if not isinstance(op_id, str) or not 0 < len(op_id) <= MAX_OPERATION_ID:
+            return "Operation id must be a non-empty string"
+    if kind == "subscribe":
+        if not isinstance(payload, dict):
+            return "Subscribe payload must be an object"
+        if not isinstance(payload.get("query"), str):
+            return "Subscribe payload needs a query string"
+        if not isinstance(payload.get("variables"), dict | None):
+            return "Variables must be an object"
+        if not isinstance(payload.get("operationName"), str | None):
+            return "Operation name must be a string"
+        if not isinstance(payload.get("extensions"), dict | None):
+            return "Extensions must be an object"
+    elif kind in ("ping", "pong") and not isinstance(payload, dict | None):
+        return "Ping and pong payloads must be objects"
+    return None
+
+
+class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """See the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unwatch: Callable[[], None] | None = None
+        self._keepalive: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._last_heard = asyncio.get_running_loop().time()
+
+    async def handle_message(self, message: Message) -> None:
+        self._last_heard = asyncio.get_running_loop().time()
+        reason = malformed(message)
+        if reason is not None:
+            await self.handle_invalid_message(reason)
+            return
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        principal = self.context.principal
+        if not self.connection_acknowledged or principal is None or self._keepalive is not None:
+            return
+        if principal.token_id is not None:
+            live = LiveViews.of(self.context.uow)
+            self._unwatch = await live.watch_token(principal.studio_id, principal.token_id, self._revoked)
+        self._keepalive = asyncio.create_task(self._ping_loop(), name="graphql-ws-keepalive")
+
+    def _revoked(self) -> None:
+        self._close_soon(4403, "Token revoked")
+
+    def _close_soon(self, code: int, reason: str) -> None:
+        """Close from a callback or a side task, once; the handler's own loop then shuts down."""
+        if self._closing is None:
+            self._closing = asyncio.create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(code=code, reason=reason)
+
+    async def _ping_loop(self) -> None:
+        interval = float(getattr(self.view, "keep_alive_interval", 15) or 15)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            if loop.time() - self._last_heard > SILENCE_LIMIT * interval:
+                self._close_soon(1011, "Ping timeout")
+                return
+            try:
+                await self.send_message({"type": "ping"})
+            except Exception:
+                return
+
+    async def shutdown(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._keepalive
+        if self._closing is not None:
+            # Let a close in flight finish; it is one frame.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._closing), 1.0)
+        await super().shutdown()

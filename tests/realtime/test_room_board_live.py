@@ -1,0 +1,89 @@
+"""The roomBoard subscription through the real app over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
+
+from db.models import Role
+from db.repositories.events import latest_seq
+from tests.conftest import StudioFixture
+from tests.realtime.support import BOARD, WsClient, build_world, current, next_board, now, soon, states, wait_for_board
+
+
+async def test_an_independent_client_gets_a_snapshot_then_the_booking(studio: StudioFixture, live_server: str) -> None:
+    world = await build_world(studio)
+    transport = WebsocketsTransport(
+        url=f"ws://{live_server}/graphql",
+        init_payload={"authorization": f"Bearer {studio.tokens[Role.DISPLAY]}"},
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
+    async with Client(transport=transport) as session:
+        request = gql(BOARD)
+        request.variable_values = {"loc": world.location()}
+        stream = session.subscribe(request)
+        first = (await anext(stream))["roomBoard"]
+        assert first["location"] == {"name": "Main floor"}
+        assert states(first) == {"Studio A": "FREE", "Studio B": "FREE"}
+        await world.book("Studio A", now() - timedelta(minutes=5), now() + timedelta(hours=1), title="Morning mix")
+        second = (await anext(stream))["roomBoard"]
+        assert states(second) == {"Studio A": "IN_SESSION", "Studio B": "FREE"}
+        assert current(second) == {"Studio A": "Morning mix", "Studio B": None}
+        assert int(second["seq"]) > int(first["seq"])
+        await stream.aclose()
+
+
+async def test_the_board_follows_the_clock_without_any_write(studio: StudioFixture, live_server: str) -> None:
+    world = await build_world(studio)
+    start, end = soon(1.5), soon(3.0)
+    await world.book("Studio A", start, end, title="Quick take")
+    async with WsClient.connect(live_server, token=studio.tokens[Role.DISPLAY]) as ws:
+        await ws.subscribe("b", BOARD, {"loc": world.location()})
+        first = await next_board(ws, "b")
+        assert states(first)["Studio A"] == "FREE"
+        assert first["rooms"][0]["next"] == {"title": "Quick take"}
+        assert first["rooms"][0]["until"] == start.isoformat().replace("+00:00", "Z")
+        in_session, _ = await wait_for_board(ws, "b", lambda b: states(b)["Studio A"] == "IN_SESSION", within=4)
+        assert current(in_session)["Studio A"] == "Quick take"
+        assert in_session["seq"] == first["seq"]
+        free, _ = await wait_for_board(ws, "b", lambda b: states(b)["Studio A"] == "FREE", within=4)
+        assert current(free)["Studio A"] is None
+
+
+async def test_a_burst_of_writes_is_coalesced(studio: StudioFixture, live_server: str) -> None:
+    world = await build_world(studio)
+    loop = asyncio.get_running_loop()
+    async with WsClient.connect(live_server, token=studio.tokens[Role.ADMIN]) as ws:
+        await ws.subscribe("b", BOARD, {"loc": world.location()})
+        first = await next_board(ws, "b")
+        received: list[tuple[float, dict[str, Any]]] = []
+        target, reached = [1 << 62], asyncio.Event()
+
+        async def read() -> None:
+            while True:
+                board = await next_board(ws, "b", within=30)
+                received.append((loop.time(), board))
+                if int(board["seq"]) >= target[0]:
+                    reached.set()
+
+        reader = asyncio.create_task(read())
+        base = now() + timedelta(days=1)
+        for i in range(8):
+            start = base + timedelta(hours=i)
+            await world.book("Studio A", start, start + timedelta(minutes=30), title=f"S{i}")
+        async with studio.runtime.uow.read() as session:
+            final = target[0] = await latest_seq(session, studio.id)
+        if received and int(received[-1][1]["seq"]) >= final:
+            reached.set()
+        await asyncio.wait_for(reached.wait(), 5)
+        reader.cancel()
+        seqs = [int(first["seq"])] + [int(b["seq"]) for _, b in received]
+        assert seqs == sorted(seqs) and seqs[-1] == final
+        arrivals = [t for t, _ in received]
+        assert all(b - a >= 0.2 for a, b in itertools.pairwise(arrivals)), arrivals
+        assert len(received) < 8
