@@ -1,0 +1,1 @@
+"""The money slice of the API."""

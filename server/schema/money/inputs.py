@@ -1,0 +1,140 @@
+"""Inputs, payloads and result unions of the money operations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from server.schema.errors import (
+    ForbiddenError,
+    InvalidTransitionError,
+    Money,
+    NotFoundError,
+    ValidationError,
+)
+from server.schema.ids import decode_optional
+from server.schema.types.catalogue import ResourceKind
+from server.schema.types.money import Budget, Invoice, InvoiceStatus, Rate, RateUnit
+from server.schema.types.projects import Project
+from server.services.money.invoices import ManualLine
+from server.services.money.rates import SetRate
+
+
+@strawberry.input(description="Set the rate of one resource or of a category for a period.")
+class SetRateInput:
+    resource_id: strawberry.ID | None = strawberry.field(default=None, description="One of resourceId / category.")
+    category: str | None = strawberry.field(default=None, description="A category's rate (for resources without one).")
+    unit: RateUnit = strawberry.field(description="HOUR, HALF_DAY, DAY or FLAT.")
+    cost_rate: Decimal = strawberry.field(description="What one unit costs the studio, e.g. 22.00.")
+    bill_rate: Decimal = strawberry.field(description="What one unit bills, e.g. 45.00.")
+    currency: str | None = strawberry.field(default=None, description="Must be the studio's currency if given.")
+    day_cap_hours: int | None = strawberry.field(
+        default=None, description="HOUR: a day never bills more than this many hours (1-24)."
+    )
+    overtime_after_hours: int | None = strawberry.field(
+        default=None, description="HOUR or DAY: hours in a day after which overtime applies (1-24)."
+    )
+    overtime_multiplier: Decimal | None = strawberry.field(
+        default=None, description="Overtime multiplier between 1 and 4, e.g. 1.5."
+    )
+    late_fee_per_day: Decimal | None = strawberry.field(
+        default=None, description="Equipment: fee per started day returned late."
+    )
+    valid_from: datetime | None = strawberry.field(default=None, description="Valid from (null: always before).")
+    valid_until: datetime | None = strawberry.field(default=None, description="Valid until, exclusive (null: open).")
+
+    def to_command(self) -> SetRate:
+        return SetRate(
+            unit=self.unit,
+            cost_rate=self.cost_rate,
+            bill_rate=self.bill_rate,
+            resource_id=decode_optional(self.resource_id, "Resource"),
+            category=self.category,
+            currency=self.currency,
+            day_cap_hours=self.day_cap_hours,
+            overtime_after_hours=self.overtime_after_hours,
+            overtime_multiplier=self.overtime_multiplier,
+            late_fee_per_day=self.late_fee_per_day,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+        )
+
+
+@strawberry.type(description="The rate is set.")
+class RateSet:
+    unit: RateUnit = strawberry.field(description="What the rate is per.")
+    cost_rate: Money = strawberry.field(description="Cost per unit.")
+    bill_rate: Money = strawberry.field(description="Bill per unit.")
+    rate: Rate = strawberry.field(description="The rate card entry.")
+
+
+SetRateResult = Annotated[RateSet | ValidationError | NotFoundError | ForbiddenError, strawberry.union("SetRateResult")]
+
+
+@strawberry.input(description="Change a project's approved budget.")
+class SetProjectBudgetInput:
+    project_id: strawberry.ID = strawberry.field(description="The project.")
+    approved_budget: Decimal | None = strawberry.field(description="The new approved budget (null clears it).")
+    currency: str | None = strawberry.field(default=None, description="Must be the project's currency if given.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the history).")
+
+
+@strawberry.type(description="The approved budget changed.")
+class ProjectBudgetSet:
+    project: Project = strawberry.field(description="The project.")
+    budget: Budget = strawberry.field(description="Its money now.")
+
+
+SetProjectBudgetResult = Annotated[
+    ProjectBudgetSet | ValidationError | NotFoundError | ForbiddenError, strawberry.union("SetProjectBudgetResult")
+]
+
+
+@strawberry.input(description="Which invoices to list.")
+class InvoiceFilter:
+    project_id: strawberry.ID | None = strawberry.field(default=None, description="Of one project.")
+    statuses: list[InvoiceStatus] | None = strawberry.field(default=None, description="In these statuses.")
+
+
+@strawberry.input(description="A manual line on a draft invoice.")
+class AddInvoiceLineInput:
+    invoice_id: strawberry.ID = strawberry.field(description="The draft.")
+    description: str = strawberry.field(description="What is billed.")
+    quantity: Decimal = strawberry.field(description="How many units (above 0, at most four decimals).")
+    unit_price: Decimal = strawberry.field(description="Price per unit, in the invoice's currency.")
+    unit: str = strawberry.field(default="EACH", description="The unit's name, e.g. EACH or HOUR.")
+
+    def to_line(self) -> ManualLine:
+        return ManualLine(self.description, self.quantity, self.unit_price, self.unit)
+
+
+@strawberry.type(description="The invoice as it is now.")
+class InvoiceChanged:
+    invoice: Invoice = strawberry.field(description="The invoice.")
+
+
+@strawberry.type(description="The draft was discarded; its work can be invoiced again.")
+class InvoiceDiscarded:
+    id: strawberry.ID = strawberry.field(description="The global ID the draft had.")
+
+
+InvoiceResult = Annotated[
+    InvoiceChanged | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    strawberry.union("InvoiceResult"),
+]
+DiscardInvoiceResult = Annotated[
+    InvoiceDiscarded | NotFoundError | ForbiddenError | InvalidTransitionError,
+    strawberry.union("DiscardInvoiceResult"),
+]
+
+
+@strawberry.input(description="The period and resources of a utilization report.")
+class UtilizationInput:
+    start: datetime = strawberry.field(description="Start of the period.")
+    end: datetime = strawberry.field(description="End of the period (exclusive; at most 366 days after the start).")
+    kind: ResourceKind | None = strawberry.field(default=None, description="Only this kind.")
+    category: str | None = strawberry.field(default=None, description="Only this category.")
+    location_id: strawberry.ID | None = strawberry.field(default=None, description="Only this location.")
