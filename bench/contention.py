@@ -1,0 +1,113 @@
+"""Contention on PostgreSQL: 32 clients booking random overlapping windows on 20 hot resources.
+
+    .venv/bin/python -m bench.contention [--seconds 20] [--clients 32]
+
+One server process (`callsheet serve`, one worker) on loopback; each client loops createBooking
+(one or two hot resources, 1-3 h inside one week) for the duration. Reports attempts/s, outcomes,
+p50/p99 latency, unexpected errors (anything but BookingCreated / ConflictError) and the count of
+overlapping active claim pairs from a SQL self-join afterwards, which must be 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+
+from bench.alloc_setup import fresh_pg, overlapping_pairs, raw_dsn, server, studio_with_token, summary
+from server.schema.ids import to_global_id
+
+HOT = 20
+WEEK0 = datetime(2031, 5, 5, 8, tzinfo=UTC)
+MUTATION = """mutation Book($i: CreateBookingInput!) { createBooking(input: $i) { __typename
+  ... on BookingCreated { booking { id } } ... on UserError { code } } }"""
+
+
+async def hot_resources(dsn: str, studio_id: int) -> list[int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        loc = await conn.fetchval("SELECT id FROM locations WHERE studio_id = $1", studio_id)
+        await conn.copy_records_to_table(
+            "resources",
+            records=[
+                (studio_id, "ROOM", f"Hot room {i:02d}", "hot", loc, "[]", "[]", 1, "[]", 10, 10, datetime.now(UTC))
+                for i in range(HOT)
+            ],
+            columns=["studio_id", "kind", "name", "category", "location_id", "features", "accessories", "quantity",
+                     "skills", "setup_minutes", "teardown_minutes", "created_at"],
+        )  # fmt: skip
+        return [r["id"] for r in await conn.fetch("SELECT id FROM resources WHERE studio_id=$1 ORDER BY id", studio_id)]
+    finally:
+        await conn.close()
+
+
+async def client(
+    http: httpx.AsyncClient, project: str, hot: list[str], until: float, seed: int, out: Counter[str], lat: list[float]
+) -> None:
+    rng = random.Random(seed)
+    while time.monotonic() < until:
+        start = WEEK0 + timedelta(minutes=15 * rng.randrange(0, 4 * 24 * 5))
+        end = start + timedelta(minutes=60 * rng.randint(1, 3))
+        picks = rng.sample(hot, rng.choice((1, 1, 2)))
+        variables = {
+            "i": {
+                "projectId": project,
+                "title": "Contended",
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "status": "CONFIRMED",
+                "allocations": [{"resourceId": p} for p in picks],
+            }
+        }
+        t = time.perf_counter()
+        try:
+            response = await http.post("/graphql", json={"query": MUTATION, "variables": variables})
+            body = response.json()
+            kind = body["data"]["createBooking"]["__typename"] if body.get("data") else f"HTTP {response.status_code}"
+        except Exception as exc:  # counted, never hidden
+            kind = f"exception {type(exc).__name__}"
+        lat.append(time.perf_counter() - t)
+        out[kind] += 1
+
+
+async def main(seconds: float, clients: int) -> None:
+    url = await fresh_pg("callsheet_bench_contention")
+    dsn = raw_dsn(url)
+    studio_id, project_id, token = await studio_with_token(url)
+    hot = [to_global_id("Resource", r) for r in await hot_resources(dsn, studio_id)]
+    project = to_global_id("Project", project_id)
+    outcomes: Counter[str] = Counter()
+    latencies: list[float] = []
+    with server(url) as base:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=limits
+        ) as http:
+            t0 = time.monotonic()
+            until = t0 + seconds
+            await asyncio.gather(*(client(http, project, hot, until, i, outcomes, latencies) for i in range(clients)))
+            elapsed = time.monotonic() - t0
+    pairs = await overlapping_pairs(dsn)
+    attempts = sum(outcomes.values())
+    unexpected = attempts - outcomes["BookingCreated"] - outcomes["ConflictError"]
+    p50, p99 = summary(latencies)
+    print(f"clients {clients}, hot resources {HOT}, {elapsed:.1f} s")
+    print(f"attempts {attempts} ({attempts / elapsed:.0f}/s): {dict(outcomes)}")
+    print(f"latency p50 {p50:.1f} ms  p99 {p99:.1f} ms")
+    print(f"unexpected errors {unexpected}; overlapping blocking pairs (SQL self-join) {pairs}")
+    if pairs or unexpected:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    asyncio.run(main(args.seconds, args.clients))
