@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from db.repositories import health
 from server.config import Settings
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
+from server.invoice_routes import invoice_routes
 from server.runtime import Runtime
 from server.schema.root import build_schema
 from server.services.live import LiveViews
@@ -71,6 +72,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            *invoice_routes(ref, settings),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)],
         lifespan=lifespan,
