@@ -1,7 +1,8 @@
 """The graphql-transport-ws connection as Callsheet runs it, on top of Strawberry's handler:
 
-- every message is checked for shape first: anything malformed closes the socket with 4400
-  instead of reaching the handler (which assumes well-formed objects);
+- every message is checked for shape first (and a subscribe's query for syntax): anything
+  malformed closes the socket with 4400 instead of reaching the handler, which assumes
+  well-formed objects;
 - once acknowledged, the server pings every `keep_alive_interval` and closes a connection that has
   sent nothing for three intervals (1011, as websocket keepalives do);
 - the connection follows its token: when the token is revoked, the socket closes with 4403;
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from graphql import GraphQLSyntaxError, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
@@ -69,10 +71,24 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: Message) -> None:
         self._last_heard = asyncio.get_running_loop().time()
         reason = malformed(message)
+        if reason is None and message["type"] == "subscribe":
+            reason = self._unparsable(message["payload"]["query"])
         if reason is not None:
             await self.handle_invalid_message(reason)
             return
         await super().handle_message(message)
+
+    def _unparsable(self, query: str) -> str | None:
+        """A syntax error (or a document over the token limit) is a malformed message: 4400.
+
+        Parsing here, once per subscribe, keeps the error on the protocol's path; inside the
+        operation the parser-cache extension would raise it past Strawberry's own handling.
+        """
+        try:
+            parse(query, no_location=True, max_tokens=self.context.settings.limits.max_tokens)
+        except GraphQLSyntaxError as exc:
+            return exc.message
+        return None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
