@@ -6,13 +6,19 @@ Loading it twice adds nothing twice: every object is looked up by name first.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from db.models import Project, ResourceKind, Role, User
+from db.models import BookingStatus, Project, Resource, ResourceKind, Role, User
+from db.repositories import bookings as booking_rows
 from db.repositories import projects as project_rows
 from db.repositories import resources as resource_rows
 from db.repositories import tenancy
 from server.services import kits, projects, resources, studios
+from server.services.allocation import bookings as allocation
+from server.services.allocation.commands import AllocationRequest, CreateBooking
+from server.services.errors import Conflict
 from server.services.principal import Principal
 from server.services.resources import ResourceFields
 from server.services.uow import Tx, UnitOfWork
@@ -133,7 +139,99 @@ async def load_demo(tx: Tx) -> int:
     project = await _ensure_project(tx, admin, "Founders Unfiltered S2", "Brightwave Media", Decimal("12000.00"))
     project.producer_id = producer.id
     await tx.session.flush()
+    brand = await _ensure_project(tx, admin, "Brightwave brand film", "Brightwave Media", Decimal("8000.00"))
+    await _demo_week(tx, admin, studio.timezone, by_name, {"founders": project.id, "brand": brand.id})
     return studio.id
+
+
+@dataclass(frozen=True)
+class Session:
+    """One booking of the demo week: local day (0 = Monday) and hours, project, status, allocations."""
+
+    title: str
+    project: str
+    day: int
+    start: float
+    end: float
+    status: BookingStatus
+    # (resource or kit name, role, (start, end) local hours if not the booking's, quantity)
+    wants: tuple[tuple[str, str | None, tuple[float, float] | None, int], ...]
+
+
+def _w(name: str, role: str | None = None, hours: tuple[float, float] | None = None, qty: int = 1) -> tuple:  # type: ignore[type-arg]
+    return (name, role, hours, qty)
+
+
+C, H = BookingStatus.CONFIRMED, BookingStatus.HOLD
+WEEK: list[Session] = [
+    Session("Brightwave branded shoot", "brand", 0, 8, 13, C,
+            (_w("Studio C"), _w("Camera package A"), _w("Riley Chen", "recording engineer"))),
+    # The seed story: the interview wanted Camera package A, which the shoot has; B was free.
+    Session("Founders Unfiltered S2: interview with remote guests", "founders", 0, 11, 13, C,
+            (_w("Studio B"), _w("Shure SM7B #1"), _w("Shure SM7B #2"), _w("Jordan Blake", "technical producer"),
+             _w("Edit Bay 1", None, (13, 14.5)), _w("Camera package B"))),
+    Session("Founders Unfiltered S2: episode 4 recording", "founders", 0, 14, 16, C,
+            (_w("Studio A"), _w("Shure SM7B #3"), _w("Shure SM7B #4"), _w("Sam Okafor", "recording engineer"))),
+    Session("Brightwave voice-over", "brand", 1, 10, 12, C,
+            (_w("Vocal Booth 1"), _w("Riley Chen", "recording engineer"))),
+    Session("Founders Unfiltered S2: social clips", "founders", 1, 13, 17, C,
+            (_w("Edit Bay 2"), _w("Mina Haddad", "social clips"))),
+    Session("Founders Unfiltered S2: episode 5 recording", "founders", 2, 10, 13, H,
+            (_w("Studio A"), _w("XLR cable 5 m", qty=6), _w("Sam Okafor", "recording engineer"))),
+    Session("Brightwave product demo shoot", "brand", 3, 9, 12, H,
+            (_w("Studio D"), _w("Camera package C"))),
+    Session("Founders Unfiltered S2: episode 6 recording", "founders", 4, 10, 12, C,
+            (_w("Studio B"), _w("Shure SM7B #1"), _w("Sam Okafor", "recording engineer"))),
+    Session("Founders Unfiltered S2: episode 4-6 edit", "founders", 4, 13, 16, H,
+            (_w("Edit Bay 1"), _w("Theo Lindqvist", "editor"))),
+]  # fmt: skip
+
+
+async def _demo_week(
+    tx: Tx, admin: Principal, timezone: str, by_name: dict[str, Resource], projects_by_key: dict[str, int]
+) -> None:
+    """A realistic week of sessions from next Monday, booked through the allocation engine.
+
+    A session whose title its project already has is skipped, so loading twice books nothing twice.
+    """
+    tz = ZoneInfo(timezone)
+    today = datetime.now(tz).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    kits_by_name = {k.name: k.id for k in await resource_rows.kits(tx.session, admin)}
+
+    def local(day: int, hour: float) -> datetime:
+        base = datetime.combine(monday + timedelta(days=day), time(0), tzinfo=tz)
+        return (base + timedelta(hours=hour)).astimezone(UTC)
+
+    for s in WEEK:
+        project_id = projects_by_key[s.project]
+        if await booking_rows.by_project_and_title(tx.session, admin.studio_id, project_id, s.title):
+            continue
+        wants = []
+        for name, role, hours, qty in s.wants:
+            window = (local(s.day, hours[0]), local(s.day, hours[1])) if hours else (None, None)
+            if name in kits_by_name:
+                wants.append(AllocationRequest(kit_id=kits_by_name[name], start=window[0], end=window[1]))
+            else:
+                wants.append(
+                    AllocationRequest(
+                        resource_id=by_name[name].id, quantity=qty, role=role, start=window[0], end=window[1]
+                    )
+                )
+        command = CreateBooking(
+            project_id=project_id,
+            title=s.title,
+            start=local(s.day, s.start),
+            end=local(s.day, s.end),
+            status=s.status,
+            allocations=tuple(wants),
+            allow_over_budget=True,
+        )
+        try:
+            await allocation.create_booking(tx, admin, command, datetime.now(UTC))
+        except Conflict:
+            # Something else already holds the slot (an edited demo studio): leave that session out.
+            continue
 
 
 async def _ensure_user(tx: Tx, studio_id: int, name: str, role: Role) -> User:
