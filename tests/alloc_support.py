@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from db.models import Project, Resource, ResourceKind, Role, Studio, User
+from db.models import Resource, ResourceKind, Role, Studio, User
 from server.schema.ids import to_global_id
 from server.services import kits, projects, resources
 from server.services.principal import Principal
@@ -161,6 +161,3 @@ async def create(cat: Catalogue, role: Role = Role.COORDINATOR, **kw: Any) -> di
     body = await cat.studio.gql(CREATE, {"input": booking_input(cat, **kw)}, role=role)
     assert "errors" not in body, body
     return body["data"]["createBooking"]
-
-
-__all__ = ["MONDAY", "Catalogue", "Project", "at", "build", "create", "iso"]

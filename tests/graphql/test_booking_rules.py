@@ -13,7 +13,7 @@ from db.types import utcnow
 from server.schema.ids import to_global_id
 from server.services.allocation import holds
 from server.services.uow import Tx
-from tests.alloc_support import CREATE, Catalogue, at, booking_input, build, create, iso, set_policy
+from tests.alloc_support import CREATE, at, booking_input, build, create, iso, set_policy
 from tests.conftest import StudioFixture
 
 MOVE = """
@@ -435,6 +435,3 @@ async def test_queries_availability_next_free_windows_and_bookings_filter(studio
     own = await studio.gql(listing, {"f": {}}, role=Role.CREW)
     assert [e["node"]["title"] for e in own["data"]["bookings"]["edges"]] == ["Sam's call"]
     assert (await studio.gql(listing, {}, role=Role.DISPLAY))["data"]["bookings"]["edges"] == []
-
-
-__all__ = ["Catalogue"]

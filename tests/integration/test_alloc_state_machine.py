@@ -35,7 +35,7 @@ from server.services.allocation.commands import (
 )
 from server.services.allocation.sweep import peak
 from server.services.allocation.windows import Window
-from server.services.errors import Conflict, Invalid
+from server.services.errors import Conflict
 from server.services.principal import Principal
 from server.services.resources import ResourceFields
 
@@ -308,5 +308,3 @@ hyp_settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-
-__all__ = ["Invalid"]

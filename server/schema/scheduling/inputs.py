@@ -19,7 +19,7 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.ids import decode_id, decode_optional
-from server.schema.types.catalogue import Kit, Resource, ResourceKind
+from server.schema.types.catalogue import Resource, ResourceKind
 from server.schema.types.scheduling import Allocation, Block, Booking, BookingStatus
 from server.services.allocation import commands
 
@@ -320,5 +320,3 @@ UnblockResourceResult = Annotated[
     ResourceUnblocked | NotFoundError | ForbiddenError | InvalidTransitionError,
     strawberry.union("UnblockResourceResult"),
 ]
-
-__all__ = ["Kit"]

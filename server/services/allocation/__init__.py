@@ -15,4 +15,7 @@ Modules, one concept each:
   blocks        block / unblock a resource
   budget        the money slice's hooks (budget guard, cost change of a move)
   service       the entry points the API calls (idempotency, transactions)
+
+For other slices: `transitions.start_booking` / `transitions.complete_booking` (tx, principal,
+booking id, at) and `holds.expire_holds` (tx, now) -> expired booking ids, for the sweeper.
 """

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from db.models import Booking
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy
 from server.services.allocation import alternatives, holds
@@ -170,9 +169,3 @@ async def write(
 
 def claims_of(pairs: Sequence[tuple[Claim, occupancy.ClaimRow]]) -> list[Claim]:
     return [c for c, _ in pairs]
-
-
-def is_blocking(booking: Booking) -> bool:
-    from db.models import BLOCKING_STATUSES
-
-    return booking.status in BLOCKING_STATUSES
