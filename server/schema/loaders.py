@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from db.models import Allocation, Booking, Client, Kit, Location, Project, Resource
+from db.models import Allocation, Audit, Booking, Client, CustodyRecord, Kit, Location, Project, Resource
 from db.models.money import Invoice, InvoiceLine
-from db.repositories import bookings, projects, resources, tenancy
+from db.repositories import bookings, cage, projects, resources, tenancy
 from db.repositories import money as money_rows
 from db.types import utcnow
 from server.services.money import budgets as money_budgets
@@ -50,6 +50,9 @@ class Loaders:
             lambda s, ids: money_rows.invoices_by_ids(s, p, ids)
         )
         self.invoice_lines_by_invoice: DataLoader[int, list[InvoiceLine]] = DataLoader(self._invoice_lines)
+        self.audits_by_id: DataLoader[int, Audit | None] = self._by_id(lambda s, ids: cage.audits_by_ids(s, p, ids))
+        self.sighting_counts_by_audit: DataLoader[int, int] = DataLoader(self._sighting_counts)
+        self.open_custody_by_resource: DataLoader[int, CustodyRecord | None] = DataLoader(self._open_custody)
 
     def _by_id(self, fetch: Callable[[Any, list[int]], Awaitable[Sequence[Any]]]) -> DataLoader[int, Any]:
         async def load(keys: list[int]) -> list[Any]:
@@ -87,3 +90,14 @@ class Loaders:
         for row in rows:
             out[row.booking_id].append(row)
         return [out[k] for k in keys]
+
+    async def _sighting_counts(self, keys: list[int]) -> list[int]:
+        async with self._uow.read() as session:
+            visible = [a.id for a in await cage.audits_by_ids(session, self._principal, list(set(keys)))]
+            counts = await cage.sighting_counts(session, visible)
+        return [counts.get(k, 0) for k in keys]
+
+    async def _open_custody(self, keys: list[int]) -> list[CustodyRecord | None]:
+        async with self._uow.read() as session:
+            rows = await cage.open_custody(session, self._principal, list(set(keys)))
+        return [rows.get(k) for k in keys]

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from server.config import Limits
+from server.schema.cage.fields import CageMutation, CageQuery
 from server.schema.catalogue.fields import CatalogueMutation, CatalogueQuery
 from server.schema.errors import (
     BudgetExceededError,
@@ -36,6 +37,7 @@ from server.schema.realtime.fields import RealtimeQuery
 from server.schema.scalars import DateTime
 from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.tokens.fields import TokenMutation, TokenQuery
+from server.schema.types.cage import Audit
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.projects import Project
@@ -43,12 +45,12 @@ from server.schema.types.scheduling import Allocation, Block, Booking
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery, RealtimeQuery):
+class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery, RealtimeQuery, CageQuery):
     pass
 
 
 @strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
-class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, MoneyMutation, TokenMutation):
+class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, MoneyMutation, TokenMutation, CageMutation):
     pass
 
 
@@ -61,6 +63,7 @@ EXTRA_TYPES = [
     Booking,
     Allocation,
     Block,
+    Audit,
     ValidationError,
     NotFoundError,
     ForbiddenError,

@@ -100,6 +100,15 @@ def test_malformed_identities_name_nothing_special() -> None:
 
 @given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=60))
 def test_any_printable_code_parses_and_keeps_itself_as_a_tag(text: str) -> None:
-    code = parse_code(text)
-    body = text[3:] if len(text) > 3 and text[0] == "]" and text[1].isalpha() and text[2].isalnum() else text
-    assert code.tags[0] == body or not body.strip("\x1d")
+    aim = len(text) >= 3 and text[0] == "]" and text[1].isalpha() and text[2].isalnum()
+    body = text[3:] if aim else text
+    if not body:
+        with pytest.raises(Invalid):
+            parse_code(text)
+        return
+    assert parse_code(text).tags[0] == body
+
+
+def test_a_bare_symbology_prefix_is_refused() -> None:
+    with pytest.raises(Invalid):
+        parse_code("]C1")

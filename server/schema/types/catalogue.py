@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -12,6 +12,7 @@ from server.schema.types.node import Node, PageInfo
 
 if TYPE_CHECKING:
     from server.schema.context import Context
+    from server.schema.types.cage import CustodyPeriod
 
 # The model enums are the API enums; registering them keeps one vocabulary.
 strawberry.enum(models.ResourceKind, description="What a resource is.")
@@ -72,6 +73,17 @@ class Resource(Node):
             return None
         row = await info.context.loaders.locations_by_id.load(self.location_id)
         return None if row is None else Location.from_model(row)
+
+    @strawberry.field(description="EQUIPMENT: the open custody period (checked out or missing); null in the cage.")
+    async def current_custody(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[CustodyPeriod, strawberry.lazy("server.schema.types.cage")] | None:
+        if self.kind != ResourceKind.EQUIPMENT:
+            return None
+        from server.schema.types.cage import CustodyPeriod
+
+        row = await info.context.loaders.open_custody_by_resource.load(self.pk)
+        return None if row is None else CustodyPeriod.from_model(row)
 
     @classmethod
     def from_model(cls, row: models.Resource) -> Resource:

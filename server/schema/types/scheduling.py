@@ -69,6 +69,10 @@ class Booking(Node):
         row = await info.context.loaders.projects_in_studio_by_id.load(self.project_id)
         return Project.from_model(row)
 
+    @strawberry.field(description="The code a cage scanner reads to check gear out to this booking (CS:BOOKING:...).")
+    def pick_list_code(self) -> str:
+        return f"CS:BOOKING:{self.id}"
+
     @strawberry.field(description="What it holds.")
     async def allocations(self, info: strawberry.Info) -> list[Allocation]:
         rows = await info.context.loaders.allocations_by_booking.load(self.pk)

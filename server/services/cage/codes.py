@@ -73,6 +73,8 @@ def parse_code(raw: str | None) -> ScannedCode:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> ScannedCode:
     body = _AIM.sub("", text, count=1).strip(GS)
+    if not body.strip():
+        raise Invalid("code holds nothing after its symbology prefix.", field="code")
     tags: list[str] = [body]
     epcs: list[str] = []
     identity: str | None = None

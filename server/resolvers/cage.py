@@ -1,0 +1,223 @@
+"""Resolvers of the cage: arguments -> one service call -> result type."""
+
+from __future__ import annotations
+
+import strawberry
+
+from server.schema.cage.inputs import (
+    AssetCheckedOut,
+    AssetReleased,
+    AssetReturned,
+    AssetsMarkedMissing,
+    AuditFinished,
+    AuditScansRecorded,
+    AuditStarted,
+    CheckOutAssetInput,
+    CheckOutAssetResult,
+    FinishAuditInput,
+    FinishAuditResult,
+    MarkMissingInput,
+    MarkMissingResult,
+    RecordAuditScansInput,
+    RecordAuditScansResult,
+    ReleaseAssetInput,
+    ReleaseAssetResult,
+    ReturnAssetInput,
+    ReturnAssetResult,
+    StartAuditInput,
+    StartAuditResult,
+)
+from server.schema.context import Context
+from server.schema.errors import from_domain
+from server.schema.ids import decode_id, decode_optional, parse_global_id
+from server.schema.types.cage import AssetHistory, AssetScan, Audit, CustodyPeriod, MissingKitItem
+from server.schema.types.catalogue import Kit, Resource
+from server.schema.types.scheduling import Booking
+from server.services.cage import audits, checkout, history, maintenance, returns
+from server.services.errors import DomainError
+
+Info = strawberry.Info[Context, None]
+
+
+# Loading what a service answered with (through the request's loaders)
+
+
+async def _resource(info: Info, pk: int) -> Resource:
+    row = await info.context.loaders.resources_by_id.load(pk)
+    assert row is not None  # the service just wrote it, in the caller's studio
+    return Resource.from_model(row)
+
+
+async def _resources(info: Info, ids: list[int]) -> list[Resource]:
+    rows = await info.context.loaders.resources_by_id.load_many(ids)
+    return [Resource.from_model(r) for r in rows if r is not None]
+
+
+async def _booking(info: Info, pk: int | None) -> Booking | None:
+    if pk is None:
+        return None
+    row = await info.context.loaders.visible_bookings_by_id.load(pk)
+    return None if row is None else Booking.from_model(row)
+
+
+async def _audit(info: Info, pk: int) -> Audit:
+    row = await info.context.loaders.audits_by_id.load(pk)
+    assert row is not None  # the service just wrote it, in the caller's studio
+    return Audit.from_model(row)
+
+
+def _booking_pk(gid: str | None) -> int | None:
+    """A booking ID; one that names no booking becomes 0, which the service refuses (and logs) as not found."""
+    if gid is None:
+        return None
+    parsed = parse_global_id(gid)
+    return parsed[1] if parsed is not None and parsed[0] == "Booking" else 0
+
+
+# Queries
+
+
+async def asset_by_code(info: Info, code: str) -> Resource | None:
+    row = await history.asset_by_code(info.context.uow, info.context.require_principal(), code)
+    return None if row is None else Resource.from_model(row)
+
+
+async def asset_history(info: Info, id: strawberry.ID, first: int = 50) -> AssetHistory | None:
+    parsed = parse_global_id(id)
+    if parsed is None or parsed[0] != "Resource":
+        return None
+    view = await history.asset_history(info.context.uow, info.context.require_principal(), parsed[1], first)
+    if view is None:
+        return None
+    return AssetHistory(
+        asset=Resource.from_model(view.item),
+        custody=[CustodyPeriod.from_line(line) for line in view.custody],
+        scans=[AssetScan.from_line(line) for line in view.scans],
+    )
+
+
+# Mutations
+
+
+async def check_out_asset(info: Info, input: CheckOutAssetInput) -> CheckOutAssetResult:
+    principal = info.context.require_principal()
+    try:
+        out = await checkout.check_out(
+            info.context.uow,
+            principal,
+            code=input.code,
+            booking_id=_booking_pk(input.booking_id),
+            key=input.idempotency_key,
+            due_at=input.due_at,
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    kit = None
+    if out.kit_id is not None:
+        kit_row = await info.context.loaders.kits_by_id.load(out.kit_id)
+        kit = Kit.from_model(kit_row) if kit_row is not None else None
+    return AssetCheckedOut(
+        asset=await _resource(info, out.asset_id),
+        booking=await _booking(info, out.booking_id),
+        due_at=out.due_at,
+        items=await _resources(info, out.item_ids),
+        kit=kit,
+        missing=[MissingKitItem(reason=m.reason, resource_id=m.resource_id) for m in out.left_behind],
+    )
+
+
+async def return_asset(info: Info, input: ReturnAssetInput) -> ReturnAssetResult:
+    principal = info.context.require_principal()
+    try:
+        out = await returns.return_asset(
+            info.context.uow,
+            principal,
+            code=input.code,
+            condition=input.condition,
+            notes=input.notes,
+            missing_accessories=input.missing_accessories,
+            key=input.idempotency_key,
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    affected = [b for b in [await _booking(info, pk) for pk in out.affected_booking_ids] if b is not None]
+    return AssetReturned(
+        asset=await _resource(info, out.asset_id),
+        condition=out.condition.value,
+        late=out.late,
+        booking=await _booking(info, out.booking_id),
+        affected_bookings=affected,
+    )
+
+
+async def release_asset(info: Info, input: ReleaseAssetInput) -> ReleaseAssetResult:
+    principal = info.context.require_principal()
+    try:
+        pk = decode_id(input.id, "Resource", "item")
+        out = await maintenance.release_asset(
+            info.context.uow, principal, resource_id=pk, condition=input.condition, key=input.idempotency_key
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AssetReleased(asset=await _resource(info, out.asset_id))
+
+
+async def start_audit(info: Info, input: StartAuditInput) -> StartAuditResult:
+    principal = info.context.require_principal()
+    try:
+        location = decode_optional(input.location_id, "Location")
+        audit_id = await audits.start_audit(
+            info.context.uow, principal, location_id=location, key=input.idempotency_key
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AuditStarted(audit=await _audit(info, audit_id))
+
+
+async def record_audit_scans(info: Info, input: RecordAuditScansInput) -> RecordAuditScansResult:
+    principal = info.context.require_principal()
+    try:
+        audit_pk = decode_id(input.audit_id, "Audit")
+        out = await audits.record_audit_scans(
+            info.context.uow, principal, audit_id=audit_pk, codes=input.codes, key=input.idempotency_key
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AuditScansRecorded(
+        audit=await _audit(info, out.audit_id),
+        seen=await _resources(info, out.seen_ids),
+        newly_seen=out.new_count,
+        unresolved=out.unresolved,
+    )
+
+
+async def finish_audit(info: Info, input: FinishAuditInput) -> FinishAuditResult:
+    principal = info.context.require_principal()
+    try:
+        audit_pk = decode_id(input.audit_id, "Audit")
+        out = await audits.finish_audit(info.context.uow, principal, audit_id=audit_pk, key=input.idempotency_key)
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AuditFinished(
+        audit=await _audit(info, out.audit_id),
+        found=await _resources(info, out.found),
+        missing=await _resources(info, out.missing),
+        unexpected=await _resources(info, out.unexpected),
+    )
+
+
+async def mark_missing(info: Info, input: MarkMissingInput) -> MarkMissingResult:
+    principal = info.context.require_principal()
+    try:
+        audit_pk = decode_id(input.audit_id, "Audit")
+        ids = None if input.resource_ids is None else [decode_id(i, "Resource", "item") for i in input.resource_ids]
+        out = await audits.mark_missing(
+            info.context.uow, principal, audit_id=audit_pk, resource_ids=ids, key=input.idempotency_key
+        )
+    except DomainError as exc:
+        return from_domain(exc)  # type: ignore[return-value]
+    return AssetsMarkedMissing(
+        audit=await _audit(info, out.audit_id),
+        marked=await _resources(info, out.marked_ids),
+        unchanged=await _resources(info, out.unchanged_ids),
+    )

@@ -1,0 +1,58 @@
+"""Query and mutation fields of the equipment cage, composed into the root types."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.models import Role
+from server.resolvers import cage, core
+from server.schema.types.cage import Audit
+from server.services.permissions import Action, allowed
+
+
+@strawberry.type
+class CageQuery:
+    asset_by_code = strawberry.field(
+        resolver=cage.asset_by_code,
+        description="The item a scanned code names (asset tag, GS1 GIAI/GRAI, EPC), if the caller may see it.",
+    )
+    asset_history = strawberry.field(
+        resolver=cage.asset_history,
+        description="Who had an item, when, for which booking, in what condition, and every scan by which device.",
+    )
+
+
+@strawberry.type
+class CageMutation:
+    check_out_asset = strawberry.mutation(
+        resolver=cage.check_out_asset, description="A check-out scan: an item or a kit label leaves the cage."
+    )
+    return_asset = strawberry.mutation(
+        resolver=cage.return_asset, description="A return scan: an item comes back, in a condition."
+    )
+    release_asset = strawberry.mutation(
+        resolver=cage.release_asset, description="Put a repaired item back in the cage (ends its maintenance)."
+    )
+    start_audit = strawberry.mutation(resolver=cage.start_audit, description="Start a stock-take of a location.")
+    record_audit_scans = strawberry.mutation(
+        resolver=cage.record_audit_scans, description="Record a batch of reads into a running audit."
+    )
+    finish_audit = strawberry.mutation(
+        resolver=cage.finish_audit, description="Finish an audit: what was found, missing and unexpected."
+    )
+    mark_missing = strawberry.mutation(
+        resolver=cage.mark_missing, description="Mark items a finished audit did not find as MISSING."
+    )
+
+
+async def _audit_node(info: strawberry.Info, pk: int) -> Audit | None:
+    principal = info.context.principal
+    if not allowed(principal, Action.AUDIT_CAGE):
+        return None
+    row = await info.context.loaders.audits_by_id.load(pk)
+    if row is None or (principal.role == Role.SCANNER and row.location_id != principal.location_id):
+        return None
+    return Audit.from_model(row)
+
+
+core.register_node("Audit", _audit_node)
