@@ -194,7 +194,7 @@ def planned_lines(book: PriceBook, booking: Booking) -> list[Line]:
 def actual_lines(book: PriceBook, booking: Booking, now: datetime) -> list[Line]:
     """A started booking's lines as it really ran, late-return fees included."""
     records = book.custody.get(booking.id, [])
-    session = actuals.session_window(booking, records, now)
+    session = actuals.session_window(booking, records, now, book.grace)
     out: list[Line] = []
     for a in book.allocations.get(booking.id, []):
         start, end = actuals.billable_window(booking, a, book.resources[a.resource_id].kind, session)
