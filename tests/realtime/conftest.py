@@ -32,9 +32,14 @@ async def serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
 
 
 @pytest.fixture(scope="session")
-async def live_server(app: Any) -> AsyncIterator[str]:
-    """host:port of the session app (shared runtime) served over real sockets."""
+async def live_uvicorn(app: Any) -> AsyncIterator[tuple[uvicorn.Server, str]]:
+    """The session app (shared runtime) served over real sockets: the server and its host:port."""
     server, task, address = await serve(app)
-    yield address
+    yield server, address
     server.should_exit = True
     await task
+
+
+@pytest.fixture
+def live_server(live_uvicorn: tuple[uvicorn.Server, str]) -> str:
+    return live_uvicorn[1]
