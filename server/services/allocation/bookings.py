@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Studio
+from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, ResourceKind, Studio
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
@@ -75,6 +75,11 @@ async def _write_allocations(
     return rows
 
 
+def _resources(claims: list[Claim]) -> list[tuple[int, ResourceKind, int | None]]:
+    """What live views need about the resources a change touched (no extra query)."""
+    return [(c.resource.id, c.resource.kind, c.resource.location_id) for c in claims]
+
+
 def _occupancy_rows(
     booking: Booking, claims: list[Claim], rows: list[Allocation]
 ) -> list[tuple[Claim, occupancy.ClaimRow]]:
@@ -117,7 +122,7 @@ async def create_booking(tx: Tx, principal: Principal, cmd: CreateBooking, now: 
     )
     rows = await _write_allocations(tx, principal, booking, claims, now)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
-    await events.booking_changed(tx, booking, "BookingCreated")
+    events.emit(tx, booking, "BookingCreated", _resources(claims))
     return Outcome(booking, [r.id for r in rows], warnings)
 
 
@@ -159,7 +164,7 @@ async def add_allocations(tx: Tx, principal: Principal, cmd: AddAllocations, now
     booking.version += 1
     await tx.session.flush()
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
-    await events.booking_changed(tx, booking, "AllocationsAdded")
+    events.emit(tx, booking, "AllocationsAdded", _resources(claims))
     return Outcome(booking, [r.id for r in rows], warnings)
 
 
