@@ -9,6 +9,7 @@ import pytest
 from db.models import BookingStatus, CustodyState, Role
 from db.types import utcnow
 from server.services.allocation import service as allocation
+from server.services.allocation.commands import BlockResource
 from server.services.cage.checkout import check_out
 from server.services.cage.returns import return_asset
 from server.services.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
@@ -168,10 +169,39 @@ async def test_ad_hoc_with_due_time_needs_the_item_free_until_then(studio: Studi
 
 async def test_ad_hoc_needs_the_item_free_now(studio: StudioFixture) -> None:
     item = await cs.item(studio, code="AH-3")
-    other = await cs.booking(studio, items=[item])
+    admin = await cs.principal(studio)
+    now = utcnow()
+    block = await allocation.block_resource(
+        studio.runtime.uow,
+        admin,
+        BlockResource(resource_id=item, start=now - HOUR, end=now + HOUR, reason="calibration"),
+    )
     error = await _refused(studio, item, Conflict, "AH-3", None, Role.ADMIN)
     assert isinstance(error, Conflict)
-    assert [c.booking_id for c in error.clashes] == [other]
+    assert [(c.resource_id, c.booking_id) for c in error.clashes] == [(item, None)]
+    assert block.id > 0
+
+
+async def test_without_a_booking_the_booking_holding_the_item_now_is_used(studio: StudioFixture) -> None:
+    item = await cs.item(studio, code="NOW-1")
+    start = utcnow() - HOUR
+    booking = await cs.booking(studio, items=[item], start=start, end=start + 2 * HOUR, title="Running now")
+
+    out = await _out(studio, "NOW-1", None, Role.SCANNER)
+
+    assert (out.booking_id, out.due_at) == (booking, start + 2 * HOUR)
+    (record,) = await cs.custody_records(studio, item)
+    assert (record.booking_id, record.custodian) == (booking, "Running now")
+
+
+async def test_without_a_booking_a_kit_split_across_bookings_needs_its_pick_list(studio: StudioFixture) -> None:
+    a, b = await cs.item(studio, code="SPLIT-A"), await cs.item(studio, code="SPLIT-B")
+    await cs.kit(studio, [a, b], code="KIT-SPLIT")
+    await cs.booking(studio, items=[a])
+    await cs.booking(studio, items=[b])
+    with pytest.raises(InvalidTransition) as caught:
+        await _out(studio, "KIT-SPLIT", None, Role.SCANNER)
+    assert caught.value.message == "Its items are held by several bookings now: scan the booking's pick list first."
 
 
 async def test_scanner_may_not_check_out_ad_hoc(studio: StudioFixture) -> None:

@@ -1,11 +1,13 @@
 """Check-out: an item (or every component of a kit) leaves the cage for a booking, or ad hoc.
 
-Against a booking, the item must be allocated to it (directly or through its kit), the booking must
-still block (HOLD not past its expiry, CONFIRMED or IN_PROGRESS), the allocation must not be over,
-and nothing else may claim the item between now and the allocation's start; the item is due back
-at the allocation's end. Ad hoc (no booking) needs a role that may check gear out without one, and
-the item must be free now (and until `dueAt`, when one is given); without `dueAt` it is never
-overdue, and it keeps the item unavailable until it is returned.
+Without a booking and without `dueAt`, the booking whose allocation holds the item now (setup time
+included) is the one it goes out for, so a scanner in plain check-out mode needs no pick list for
+gear that is booked now. Against a booking, the item must be allocated to it (directly or through
+its kit), the booking must still block (HOLD not past its expiry, CONFIRMED or IN_PROGRESS), the
+allocation must not be over, and nothing else may claim the item between now and the allocation's
+start; the item is due back at the allocation's end. Ad hoc (no booking holds it now) needs a role
+that may check gear out without one, and the item must be free now (and until `dueAt`, when one is
+given); without `dueAt` it is never overdue, and it keeps the item unavailable until it is returned.
 
 A kit label checks out every component that can go; the others are reported with the reason they
 stayed (already out, in maintenance, not allocated, another location...). Only when none can go is
@@ -95,8 +97,12 @@ async def check_out(
         if isinstance(target, Resource):
             trace.resource_id = target.id
         booking = None
-        if booking_id is not None:
-            booking = await _booking(tx, principal, booking_id, now)
+        if booking_id is None and due_at is None:
+            booking_id_now = await _booking_holding_now(tx, principal, target, now)
+        else:
+            booking_id_now = booking_id
+        if booking_id_now is not None:
+            booking = await _booking(tx, principal, booking_id_now, now)
             trace.booking_id = booking.id
         elif not allowed(principal, Action.AD_HOC_CHECKOUT):
             raise Forbidden("Your role may not check gear out without a booking: scan the booking's pick list first.")
@@ -151,6 +157,16 @@ async def _booking(tx: Tx, principal: Principal, booking_id: int, now: datetime)
     if booking.status == BookingStatus.HOLD and booking.hold_expires_at is not None and booking.hold_expires_at <= now:
         raise InvalidTransition(f"The hold on {booking.title} has expired: no gear goes out for it.")
     return booking
+
+
+async def _booking_holding_now(tx: Tx, principal: Principal, target: Resource | Kit, now: datetime) -> int | None:
+    """The booking whose allocation holds the item (or the kit's items) now, if exactly one does."""
+    ids = await repo.kit_items(tx.session, target.id) if isinstance(target, Kit) else [target.id]
+    claims = await repo.claims(tx.session, principal.studio_id, ids, now, now + INSTANT, now)
+    holders = sorted({c.booking_id for c in claims if c.booking_id is not None})
+    if len(holders) > 1:
+        raise InvalidTransition("Its items are held by several bookings now: scan the booking's pick list first.")
+    return holders[0] if holders else None
 
 
 def check_in_cage(item: Resource) -> None:
