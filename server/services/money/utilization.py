@@ -66,7 +66,7 @@ class Use:
         """Booked over bookable hours, in percent to one decimal (None when nothing was bookable)."""
         if self.bookable == 0:
             return None
-        return Decimal(round_half_up(self.booked / self.bookable * 1000)) / 10
+        return Decimal(round_half_up(self.booked / self.bookable * 1000)).scaleb(-1)
 
     @property
     def revenue_minor(self) -> int:
