@@ -21,6 +21,7 @@ from server.schema.money.inputs import (
     InvoiceFilter,
     InvoiceResult,
     ProjectBudgetSet,
+    QuoteInput,
     RateSet,
     SetProjectBudgetInput,
     SetProjectBudgetResult,
@@ -28,11 +29,11 @@ from server.schema.money.inputs import (
     SetRateResult,
     UtilizationInput,
 )
-from server.schema.types.money import Budget, Invoice, InvoiceConnection, InvoiceEdge, Rate, Utilization
+from server.schema.types.money import Budget, Invoice, InvoiceConnection, InvoiceEdge, Quote, Rate, Utilization
 from server.schema.types.node import Node, PageInfo, decode_cursor, encode_cursor, page_size
 from server.schema.types.projects import Project
 from server.services.errors import DomainError
-from server.services.money import budgets, invoices, rates
+from server.services.money import budgets, invoices, quotes, rates
 from server.services.money import utilization as usage
 from server.services.permissions import Action, allowed
 
@@ -116,6 +117,27 @@ async def utilization(info: Info, input: UtilizationInput) -> Utilization | None
     except DomainError as exc:
         raise bad_input(exc) from None
     return None if report is None else Utilization.of(report)
+
+
+async def quote(info: Info, input: QuoteInput) -> Quote | None:
+    principal = info.context.require_principal()
+    if not allowed(principal, Action.READ_MONEY):
+        return None
+    try:
+        requests = [a.to_request() for a in input.allocations]
+        async with info.context.uow.read() as session:
+            found = await quotes.quote(
+                session,
+                principal,
+                project_id=decode_optional(input.project_id, "Project"),
+                booking_id=decode_optional(input.booking_id, "Booking"),
+                start=input.start,
+                end=input.end,
+                requests=requests,
+            )
+    except DomainError as exc:
+        raise bad_input(exc) from None
+    return Quote.of(found, budgets.may_see_costs(principal))
 
 
 async def _invoice_node(info: Info, pk: int) -> Node | None:

@@ -19,6 +19,9 @@ from tests.money_support import (
 
 CONFIRM = "mutation($id: ID!) { confirmBooking(id: $id) { __typename } }"
 START = "mutation($id: ID!, $at: DateTime) { startSession(id: $id, at: $at) { __typename } }"
+QUOTE = """query($input: QuoteInput!) { quote(input: $input) {
+  lines { description quantity rate { amount } amount { amount } }
+  total { amount } estimateBefore { amount } estimateAfter { amount } overBy { amount } } }"""
 END = "mutation($id: ID!, $at: DateTime) { endSession(id: $id, at: $at) { __typename } }"
 
 
@@ -91,6 +94,23 @@ async def test_from_estimate_to_paid_invoice(studio: StudioFixture) -> None:
             {"resourceId": cat.gid("Mina Haddad"), "role": "editor", "start": iso(at(2, 9)), "end": iso(at(2, 12))},
             {"resourceId": cat.gid("Edit Bay 2"), "start": iso(at(2, 9)), "end": iso(at(2, 12))},
         ],
+    }
+    # Its cost shows before anyone asks for it, to the cent the change will add.
+    quoted = (await studio.data(QUOTE, {"input": social}, role=Role.PRODUCER))["quote"]
+    assert quoted == {
+        "lines": [
+            {
+                "description": "Mina Haddad (editor)",
+                "quantity": "3",
+                "rate": {"amount": "55.00"},
+                "amount": {"amount": "165.00"},
+            },
+            {"description": "Edit Bay 2", "quantity": "3", "rate": {"amount": "30.00"}, "amount": {"amount": "90.00"}},
+        ],
+        "total": {"amount": "255.00"},
+        "estimateBefore": {"amount": "675.00"},
+        "estimateAfter": {"amount": "930.00"},
+        "overBy": {"amount": "30.00"},
     }
     refused = (await studio.data(ADD, {"input": social}, role=Role.COORDINATOR))["addAllocations"]
     assert refused["__typename"] == "BudgetExceededError"
@@ -245,3 +265,53 @@ async def test_refused_create_leaves_nothing_behind(studio: StudioFixture) -> No
     assert listing["bookings"]["edges"] == []
     money = await budget(cat)
     assert (money["estimate"]["amount"], money["scopeChanges"]) == ("0.00", [])
+
+
+async def test_quotes_for_a_new_booking_and_their_refusals(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    await price_catalogue(cat)
+    query = """query($input: QuoteInput!) { quote(input: $input) {
+      lines { description amount { amount } costRate { amount } booking { id } }
+      total { amount } overBy { amount } } }"""
+    new = {
+        "projectId": cat.project,
+        "start": iso(at(1, 10)),
+        "end": iso(at(1, 12)),
+        "allocations": [{"kitId": cat.kit("Camera package A")}, {"resourceId": cat.gid("XLR cables"), "quantity": 3}],
+    }
+    quoted = (await studio.data(query, {"input": new}))["quote"]
+    assert quoted == {
+        "lines": [
+            {
+                "description": "Camera body A",
+                "amount": {"amount": "250.00"},
+                "costRate": {"amount": "40.00"},
+                "booking": None,
+            },
+            {"description": "Lens A", "amount": {"amount": "90.00"}, "costRate": {"amount": "15.00"}, "booking": None},
+            {
+                "description": "XLR cables x 3",
+                "amount": {"amount": "7.50"},
+                "costRate": {"amount": "0.40"},
+                "booking": None,
+            },
+        ],
+        "total": {"amount": "347.50"},
+        "overBy": None,
+    }
+    # Nothing was booked.
+    assert (await studio.data("{ bookings { edges { node { id } } } }"))["bookings"]["edges"] == []
+    # Producers see bill figures of their own projects only; crew and devices see no prices.
+    producer = (await studio.data(query, {"input": new}, role=Role.PRODUCER))["quote"]
+    assert producer["total"] == {"amount": "347.50"} and producer["lines"][0]["costRate"] is None
+    elsewhere = await studio.gql(query, {"input": {**new, "projectId": cat.other_project}}, role=Role.PRODUCER)
+    assert elsewhere["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    for role in (Role.CREW, Role.SCANNER, Role.DISPLAY):
+        assert (await studio.data(query, {"input": new}, role=role)) == {"quote": None}
+    for bad in (
+        {**new, "end": iso(at(1, 9))},
+        {**new, "start": None},
+        {**new, "bookingId": None, "projectId": None},
+        {**new, "allocations": []},
+    ):
+        assert (await studio.gql(query, {"input": bad}))["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -17,6 +17,10 @@ class MoneyQuery:
         resolver=money.rate_card,
         description="The rate card (studio staff only), or one resource's or category's rates.",
     )
+    quote = strawberry.field(
+        resolver=money.quote,
+        description="What adding allocations would cost and whether it would need an approved overrun.",
+    )
     invoices = strawberry.field(resolver=money.invoice_page, description="Invoices the caller may see, newest first.")
     utilization = strawberry.field(
         resolver=money.utilization,

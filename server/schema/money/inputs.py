@@ -16,6 +16,7 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.ids import decode_optional
+from server.schema.scheduling.inputs import AllocationInput
 from server.schema.types.catalogue import ResourceKind
 from server.schema.types.money import Budget, Invoice, InvoiceStatus, Rate, RateUnit
 from server.schema.types.projects import Project
@@ -138,3 +139,12 @@ class UtilizationInput:
     kind: ResourceKind | None = strawberry.field(default=None, description="Only this kind.")
     category: str | None = strawberry.field(default=None, description="Only this category.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description="Only this location.")
+
+
+@strawberry.input(description="Allocations to price: for a new booking of a project, or to add to a booking.")
+class QuoteInput:
+    project_id: strawberry.ID | None = strawberry.field(default=None, description="One of projectId / bookingId.")
+    booking_id: strawberry.ID | None = strawberry.field(default=None, description="A booking to add to.")
+    start: datetime | None = strawberry.field(default=None, description="The window (defaults to the booking's).")
+    end: datetime | None = strawberry.field(default=None, description="The window's end.")
+    allocations: list[AllocationInput] = strawberry.field(description="What would be added.")

@@ -18,6 +18,7 @@ from server.schema.types.node import Node, PageInfo
 from server.services.money import budgets as budget_service
 from server.services.money.estimates import Line, ProjectMoney
 from server.services.money.pricing import quantity_decimal
+from server.services.money.quotes import Quote as QuoteResult
 from server.services.money.utilization import CategoryUse, Report, Use
 
 if TYPE_CHECKING:
@@ -54,15 +55,17 @@ class BudgetLine:
     start: datetime = strawberry.field(description="Start of the window priced.")
     end: datetime = strawberry.field(description="End of the window priced.")
     priced: bool = strawberry.field(description="False when neither the resource nor its category has a rate.")
-    booking_id: strawberry.Private[int]
+    booking_id: strawberry.Private[int | None]
     resource_id: strawberry.Private[int]
 
-    @strawberry.field(description="The booking the line belongs to.")
+    @strawberry.field(description="The booking the line belongs to (null on a quote).")
     async def booking(
         self, info: strawberry.Info
     ) -> Annotated[Booking, strawberry.lazy("server.schema.types.scheduling")] | None:
         from server.schema.types.scheduling import Booking
 
+        if self.booking_id is None:
+            return None
         row = await info.context.loaders.visible_bookings_by_id.load(self.booking_id)
         return None if row is None else Booking.from_model(row)
 
@@ -375,4 +378,29 @@ class Utilization:
             categories=[CategoryUtilization.of(c, cur) for c in report.categories],
             total=UtilizationFigures.of(report.total, cur),
             idle=[Resource.from_model(r) for r in report.idle],
+        )
+
+
+@strawberry.type(description="What a change would cost and where it would leave the budget; nothing was booked.")
+class Quote:
+    lines: list[BudgetLine] = strawberry.field(description="The lines the change would add.")
+    total: Money = strawberry.field(description="Their sum.")
+    estimate_before: Money = strawberry.field(description="The project's estimate now.")
+    estimate_after: Money = strawberry.field(description="The project's estimate with the change.")
+    approved: Money | None = strawberry.field(description="The approved budget (null: none).")
+    over_by: Money | None = strawberry.field(
+        description="How far above the approved budget the change would go; null when it fits. Such a change "
+        "needs allowOverBudget from a role that may approve overruns."
+    )
+
+    @classmethod
+    def of(cls, quote: QuoteResult, show_costs: bool) -> Quote:
+        cur = quote.project.currency
+        return cls(
+            lines=[BudgetLine.of(ln, cur, show_costs) for ln in quote.lines],
+            total=Money.of(quote.total_minor, cur),
+            estimate_before=Money.of(quote.estimate_before_minor, cur),
+            estimate_after=Money.of(quote.estimate_after_minor, cur),
+            approved=_money(quote.project.approved_budget_minor, cur),
+            over_by=_money(quote.over_by_minor, cur),
         )

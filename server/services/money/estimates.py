@@ -35,7 +35,7 @@ class Line:
 
     source_key: str  # what is billed, e.g. "allocation:42", "allocation:42:overtime", "custody:7:late"
     project_id: int
-    booking_id: int
+    booking_id: int | None  # None on a quote
     resource_id: int
     allocation_id: int | None
     description: str
