@@ -1,0 +1,1 @@
+"""End to end: the real server, the scanner agent and a simulated reader."""
