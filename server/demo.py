@@ -5,13 +5,15 @@ Loading it twice adds nothing twice: every object is looked up by name first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.models import BookingStatus, Project, Resource, ResourceKind, Role, User
+from db.models import BookingStatus, Project, RateUnit, Resource, ResourceKind, Role, User
 from db.repositories import bookings as booking_rows
+from db.repositories import money as money_rows
 from db.repositories import projects as project_rows
 from db.repositories import resources as resource_rows
 from db.repositories import tenancy
@@ -19,6 +21,7 @@ from server.services import kits, projects, resources, studios
 from server.services.allocation import bookings as allocation
 from server.services.allocation.commands import AllocationRequest, CreateBooking
 from server.services.errors import Conflict
+from server.services.money import rates as money_rates
 from server.services.principal import Principal
 from server.services.resources import ResourceFields
 from server.services.uow import Tx, UnitOfWork
@@ -140,6 +143,7 @@ async def load_demo(tx: Tx) -> int:
     project.producer_id = producer.id
     await tx.session.flush()
     brand = await _ensure_project(tx, admin, "Brightwave brand film", "Brightwave Media", Decimal("8000.00"))
+    await _demo_rates(tx, admin, by_name)
     await _demo_week(tx, admin, studio.timezone, by_name, {"founders": project.id, "brand": brand.id})
     return studio.id
 
@@ -232,6 +236,46 @@ async def _demo_week(
         except Conflict:
             # Something else already holds the slot (an edited demo studio): leave that session out.
             continue
+
+
+# The rate card in GBP: (category or resource name, unit, bill, cost, terms). Rooms by the hour with a
+# day cap, gear by the day with a late-return fee, crew by the hour with overtime after a long day.
+HOURLY_ROOM: dict[str, Any] = {"day_cap_hours": 8}
+CREW_OVERTIME: dict[str, Any] = {"overtime_after_hours": 10, "overtime_multiplier": Decimal("1.5")}
+RATE_CARD: list[tuple[str, RateUnit, str, str, dict[str, Any]]] = [
+    ("podcast studio", RateUnit.HOUR, "85.00", "30.00", HOURLY_ROOM),
+    ("video studio", RateUnit.HOUR, "140.00", "55.00", HOURLY_ROOM),
+    ("vocal booth", RateUnit.HOUR, "45.00", "15.00", HOURLY_ROOM),
+    ("edit bay", RateUnit.HOUR, "30.00", "8.00", {}),
+    ("microphone", RateUnit.DAY, "15.00", "2.00", {"late_fee_per_day": Decimal("10.00")}),
+    ("camera", RateUnit.DAY, "250.00", "40.00", {"late_fee_per_day": Decimal("75.00")}),
+    ("lens", RateUnit.DAY, "90.00", "15.00", {"late_fee_per_day": Decimal("30.00")}),
+    ("tripod", RateUnit.DAY, "25.00", "4.00", {"late_fee_per_day": Decimal("10.00")}),
+    ("cable", RateUnit.DAY, "2.50", "0.40", {}),
+    ("engineer", RateUnit.HOUR, "45.00", "28.00", CREW_OVERTIME),
+    ("technical producer", RateUnit.HOUR, "55.00", "35.00", CREW_OVERTIME),
+    ("editor", RateUnit.HOUR, "50.00", "32.00", CREW_OVERTIME),
+    (
+        "Mina Haddad",
+        RateUnit.HOUR,
+        "55.00",
+        "35.00",
+        {"overtime_after_hours": 8, "overtime_multiplier": Decimal("1.5")},
+    ),
+]
+
+
+async def _demo_rates(tx: Tx, admin: Principal, by_name: dict[str, Resource]) -> None:
+    """The rate card; a resource or category that already has a rate keeps it (it may have been edited)."""
+    for target, unit, bill, cost, terms in RATE_CARD:
+        resource = by_name.get(target)
+        resource_id, category = (resource.id, None) if resource is not None else (None, target)
+        if await money_rows.rates_for_target(tx.session, admin, resource_id, category):
+            continue
+        command = money_rates.SetRate(
+            unit=unit, bill_rate=Decimal(bill), cost_rate=Decimal(cost), resource_id=resource_id, category=category
+        )
+        await money_rates.set_rate(tx, admin, replace(command, **terms))
 
 
 async def _ensure_user(tx: Tx, studio_id: int, name: str, role: Role) -> User:
