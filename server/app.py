@@ -45,6 +45,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             "database": {"ok": database_ok, "dialect": rt.database.dialect},
             "bus": {"ok": bus_ok, "kind": rt.bus.name},
         }
+        sweeper = getattr(request.app.state, "sweeper", None)
+        if sweeper is not None:
+            body["sweeper"] = {"leader": sweeper.leader}
         return JSONResponse(body, status_code=200 if database_ok and bus_ok else 503)
 
     @asynccontextmanager
@@ -57,6 +60,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         # runtime between apps and drive the sweeper themselves).
         sweeper = Sweeper.for_runtime(rt) if own else None
         if sweeper is not None:
+            app.state.sweeper = sweeper
             sweeper.start()
         try:
             yield

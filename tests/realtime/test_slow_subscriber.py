@@ -58,7 +58,9 @@ async def test_a_subscriber_that_never_reads_is_bounded_and_resynced(
         await next_board(healthy, "board")
         # From here on the stalled client reads nothing; a small send buffer on the server's side of
         # its socket makes the stall reach the application at once instead of after megabytes.
-        (conn,) = [c for c in server.server_state.connections if c.client and c.client[1] == sock.getsockname()[1]]
+        local_port = sock.getsockname()[1]
+        conns: list[Any] = [c for c in server.server_state.connections if getattr(c, "client", None)]
+        (conn,) = [c for c in conns if c.client[1] == local_port]
         conn.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
 
         # Custody events at a pace the feed keeps up with, until the socket refuses more; then a
@@ -103,7 +105,7 @@ async def test_a_subscriber_that_never_reads_is_bounded_and_resynced(
                 data = message.get("payload", {}).get("data") or {}
                 if (event := data.get("assetStatusChanged")) and event["snapshot"]:
                     resynced = True
-                if (board := data.get("roomBoard")) and board["rooms"][0]["next"] == {"title": "Still live"}:
+                if (shown := data.get("roomBoard")) and shown["rooms"][0]["next"] == {"title": "Still live"}:
                     latest_board = True
         assert len(seen) < channel_events
         assert sum(1 for m in seen if m.get("id") == "board") <= 3
