@@ -131,21 +131,22 @@ class RedisLock:
     )
     DELETE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
-    def __init__(self, url: str, ttl: float) -> None:
+    def __init__(self, url: str, ttl: float, key: str = REDIS_LOCK) -> None:
         from redis.asyncio import Redis
 
         self.redis = Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.key = key
         self.token = uuid.uuid4().hex
         self.ttl_ms = int(ttl * 1000)
 
     async def acquire(self) -> bool:
-        if await self.redis.set(REDIS_LOCK, self.token, nx=True, px=self.ttl_ms):
+        if await self.redis.set(self.key, self.token, nx=True, px=self.ttl_ms):
             return True
-        return bool(await self.redis.eval(self.RENEW, 1, REDIS_LOCK, self.token, self.ttl_ms))  # type: ignore[misc]
+        return bool(await self.redis.eval(self.RENEW, 1, self.key, self.token, self.ttl_ms))  # type: ignore[misc]
 
     async def release(self) -> None:
         with contextlib.suppress(Exception):
-            await self.redis.eval(self.DELETE, 1, REDIS_LOCK, self.token)  # type: ignore[misc]
+            await self.redis.eval(self.DELETE, 1, self.key, self.token)  # type: ignore[misc]
         with contextlib.suppress(Exception):
             await self.redis.aclose()
 
@@ -230,4 +231,4 @@ def _bind(job: Job, moment: datetime) -> Callable[[Tx], Awaitable[list[Any]]]:
 
 def _batch_size(job: Job) -> int:
     module = importlib.import_module(job.__module__)
-    return int(getattr(module, "SWEEP_BATCH", 500))
+    return int(getattr(module, "SWEEP_BATCH", getattr(module, "BATCH", 500)))
