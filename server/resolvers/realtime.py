@@ -9,25 +9,30 @@ long as the socket), and no database session is held between messages.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 
 from db.types import utcnow
-from server.events.types import BOOKINGS, BusMessage, Resync, assets_topic, channel
+from server.events.types import AVAILABILITY, BOOKINGS, BusMessage, Resync, assets_topic, channel
 from server.schema.context import Context
 from server.schema.ids import decode_id, decode_optional
+from server.schema.scheduling.inputs import AvailabilityInput
 from server.schema.types.catalogue import Resource
-from server.schema.types.realtime import AssetStatusEvent, BookingEvent, RoomBoard
-from server.schema.types.scheduling import Booking
+from server.schema.types.realtime import AssetStatusEvent, AvailabilityUpdate, BookingEvent, RoomBoard
+from server.schema.types.scheduling import AvailableResource, Booking
 from server.services import feeds, roomboard
+from server.services.allocation.availability import AvailabilityQuery
 from server.services.errors import DomainError
 from server.services.live import BoardGone, LiveViews
 from server.services.principal import Principal
 
 Info = strawberry.Info[Context, None]
+COALESCE = 0.25  # seconds between two recomputed answers of one subscription
 
 
 def refusal(exc: DomainError) -> GraphQLError:
@@ -163,3 +168,64 @@ async def _booking_events(info: Info, principal: Principal, project_id: int) -> 
                         seq=str(seq), type=item.type, booking=Booking.from_model(changed), at=item.at, snapshot=False
                     )
             item = await sub.get()
+
+
+async def availability_stream(info: Info, filter: AvailabilityInput) -> AsyncGenerator[AvailabilityUpdate, None]:
+    principal = info.context.require_principal()
+    try:
+        feeds.availability_authorize(principal)
+        query = AvailabilityQuery(
+            start=filter.start,
+            end=filter.end,
+            kind=filter.kind,
+            category=filter.category,
+            skills=tuple(filter.skills or ()),
+            location_id=decode_optional(filter.location_id, "Location"),
+            quantity=1 if filter.quantity is None else filter.quantity,
+        )
+        # The first answer is computed here, so a query that cannot be answered is refused up front.
+        first = await feeds.availability_snapshot(info.context.uow, principal, query)
+    except DomainError as exc:
+        raise refusal(exc) from None
+    return _availability(info, principal, query, first)
+
+
+async def _availability(
+    info: Info, principal: Principal, query: AvailabilityQuery, first: feeds.Snapshot[tuple[Any, int]]
+) -> AsyncGenerator[AvailabilityUpdate, None]:
+    uow = info.context.uow
+    loop = asyncio.get_running_loop()
+    async with uow.bus.subscribe([channel(principal.studio_id, AVAILABILITY)]) as sub:
+        # Subscribed only now: recompute once so nothing between the first answer and here is lost.
+        snapshot = await feeds.availability_snapshot(uow, principal, query)
+        seq = max(first.seq, snapshot.seq)
+        while True:
+            info.context.fresh_loaders()
+            yield AvailabilityUpdate(
+                seq=str(seq),
+                at=snapshot.at,
+                resources=[
+                    AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in snapshot.items
+                ],
+            )
+            sent = loop.time()
+            while True:
+                item = await sub.get()
+                if isinstance(item, Resync) or feeds.touches_window(item.payload, query):
+                    break
+            # Coalesce a burst: at most one answer per COALESCE seconds.
+            pause = sent + COALESCE - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            while sub.pending():
+                await sub.get()
+            try:
+                snapshot = await feeds.availability_snapshot(uow, principal, query)
+            except DomainError as exc:
+                raise refusal(exc) from None
+            seq = max(seq, snapshot.seq)
+
+
+def _availability_update(seq: int, snapshot: feeds.Snapshot[tuple[Any, int]]) -> AvailabilityUpdate:
+    resources = [AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in snapshot.items]
+    return AvailabilityUpdate(seq=str(seq), at=snapshot.at, resources=resources)

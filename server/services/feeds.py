@@ -5,6 +5,7 @@
   location the caller may follow.
 - A project's bookings: whoever may see the project; each booking is then filtered by
   `bookings.visible`, so crew see their own calls and producers their own projects.
+- Availability: whoever may read the catalogue, exactly as the `availability` query.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from db.models import Booking, Resource, Role
 from db.repositories import events as event_rows
 from db.repositories import feeds, projects, tenancy
 from db.types import utcnow
+from server.services.allocation import availability
+from server.services.allocation.availability import MAX_BUFFER, AvailabilityQuery
+from server.services.allocation.windows import MAX_ALLOCATION_OFFSET
 from server.services.errors import Forbidden, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -26,6 +30,8 @@ from server.services.uow import UnitOfWork
 
 T = TypeVar("T")
 SNAPSHOT_LIMIT = 500  # bookings in a project's snapshot; older and later ones are a query away
+# An allocation may reach past its booking by MAX_ALLOCATION_OFFSET, and buffers by MAX_BUFFER.
+AVAILABILITY_MARGIN = MAX_ALLOCATION_OFFSET + MAX_BUFFER
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,37 @@ async def booking_changed(uow: UnitOfWork, principal: Principal, booking_id: int
     """The booking as it is now, if the caller may see it."""
     async with uow.read() as session:
         return await feeds.visible_booking(session, principal, booking_id)
+
+
+async def availability_snapshot(
+    uow: UnitOfWork, principal: Principal, query: AvailabilityQuery
+) -> Snapshot[tuple[Resource, int]]:
+    """What is free for the query's window now, as of the newest seq."""
+    async with uow.read() as session:
+        seq = await event_rows.latest_seq(session, principal.studio_id)
+        now = utcnow()
+        rows = await availability.available(session, principal, query, now, postgres=uow.database.is_postgres)
+    return Snapshot(seq, now, rows)
+
+
+def availability_authorize(principal: Principal | None) -> Principal:
+    """Following availability takes what reading it takes: the catalogue."""
+    return require(principal, Action.READ_CATALOGUE)
+
+
+def touches_window(payload: dict[str, Any], query: AvailabilityQuery) -> bool:
+    """Whether an availability event may change the answer for the query's window.
+
+    Booking events carry the booking's window; allocations may reach a week beyond it and buffers a
+    day, so only events clearly outside that margin are skipped. Events without a window (a
+    resource changed, gear checked out) always count.
+    """
+    try:
+        start = datetime.fromisoformat(payload["start"])
+        end = datetime.fromisoformat(payload["end"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return start - AVAILABILITY_MARGIN < query.end and query.start < end + AVAILABILITY_MARGIN
 
 
 def _ids(payload: dict[str, Any], *keys: str) -> list[int]:

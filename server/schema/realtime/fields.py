@@ -31,6 +31,13 @@ class Subscription:
             "then each change as it happens."
         ),
     )
+    availability_changed = strawberry.subscription(
+        resolver=realtime.availability_stream,
+        description=(
+            "What is free for the window (as the `availability` query answers) now, then again after every "
+            "change that may affect it (at most one answer per 250 ms)."
+        ),
+    )
     booking_changed = strawberry.subscription(
         resolver=realtime.booking_stream,
         description="The project's current and coming bookings you may see, then each booking as it changes.",

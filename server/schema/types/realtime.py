@@ -8,7 +8,7 @@ import strawberry
 
 from db import models
 from server.schema.types.catalogue import CustodyState, Location, Resource
-from server.schema.types.scheduling import Booking
+from server.schema.types.scheduling import AvailableResource, Booking
 from server.services import roomboard
 from server.services.principal import Principal
 from server.services.roomboard import BoardData
@@ -103,4 +103,13 @@ class BookingEvent:
     at: datetime = strawberry.field(description="When the change happened (the snapshot's time for snapshot entries).")
     snapshot: bool = strawberry.field(
         description="Part of the opening (or, after a gap, renewed) snapshot of the project's open bookings."
+    )
+
+
+@strawberry.type(description="What is free for a window, recomputed after each change that may affect it.")
+class AvailabilityUpdate:
+    seq: str = strawberry.field(description="The newest event seq reflected (non-decreasing along a subscription).")
+    at: datetime = strawberry.field(description="When it was computed.")
+    resources: list[AvailableResource] = strawberry.field(
+        description="Resources free for the whole window, as the `availability` query answers."
     )
