@@ -315,3 +315,31 @@ async def test_quotes_for_a_new_booking_and_their_refusals(studio: StudioFixture
         {**new, "allocations": []},
     ):
         assert (await studio.gql(query, {"input": bad}))["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_removals_and_cancellations_are_scope_changes_too(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    await price_catalogue(cat)
+    await set_budget(cat, "100.00")
+    made = await create(
+        cat,
+        start=at(1, 10),
+        end=at(1, 12),
+        allocations=[{"resourceId": cat.gid("Studio A")}, {"resourceId": cat.gid("Jordan Blake")}],
+        allowOverBudget=True,
+    )
+    jordan = next(a for a in made["booking"]["allocations"] if a["resource"]["name"] == "Jordan Blake")
+    remove = "mutation($id: ID!) { removeAllocation(id: $id) { __typename } }"
+    # Taking something off an over-budget project is never refused.
+    assert (await studio.data(remove, {"id": jordan["id"]}))["removeAllocation"] == {"__typename": "AllocationRemoved"}
+    cancel = "mutation($id: ID!) { cancelBooking(id: $id) { __typename } }"
+    assert (await studio.data(cancel, {"id": made["booking"]["id"]}))["cancelBooking"] == {
+        "__typename": "BookingCancelled"
+    }
+    money = await budget(cat)
+    assert money["estimate"]["amount"] == "0.00"
+    assert [(c["delta"]["amount"], c["overBudget"], c["reason"]) for c in money["scopeChanges"]] == [
+        ("260.00", True, "createBooking: Session"),
+        ("-90.00", False, "removeAllocation: Session"),
+        ("-170.00", False, "cancelBooking: Session"),
+    ]

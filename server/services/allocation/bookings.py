@@ -177,6 +177,7 @@ async def remove_allocation(tx: Tx, principal: Principal, allocation_id: int, no
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"Allocations of a {booking.status.value} booking cannot be removed.")
+    await budget.begin(tx, principal, booking.project_id, "removeAllocation")
     resource = (allocation.resource_id,)
     touched = [t for t in await booking_rows.touched(tx.session, [booking.id]) if t.resource_id in resource]
     await occupancy.forget_allocations(tx.session, [allocation.id])
@@ -184,6 +185,7 @@ async def remove_allocation(tx: Tx, principal: Principal, allocation_id: int, no
     booking.updated_at = now
     booking.version += 1
     await tx.session.flush()
+    await budget.guard(tx, principal, booking, allow_over_budget=False)
     await events.booking_changed(
         tx, booking, "AllocationRemoved", extra_resource_ids=[(t.resource_id, t.kind, t.location_id) for t in touched]
     )

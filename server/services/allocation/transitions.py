@@ -10,7 +10,7 @@ from datetime import datetime
 
 from db.models import BLOCKING_STATUSES, Booking, BookingStatus
 from db.repositories import occupancy
-from server.services.allocation import access, events, holds
+from server.services.allocation import access, budget, events, holds
 from server.services.errors import InvalidTransition
 from server.services.principal import Principal
 from server.services.uow import Tx
@@ -68,7 +68,10 @@ async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: dat
     """Any blocking status -> CANCELLED; its claims stop blocking at once."""
     booking = await access.booking_for_change(tx, principal, booking_id)
     await _lapsed_guard(tx, booking, now)
-    return await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
+    await budget.begin(tx, principal, booking.project_id, "cancelBooking")
+    cancelled = await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
+    await budget.guard(tx, principal, cancelled, allow_over_budget=False)
+    return cancelled
 
 
 async def start_booking(tx: Tx, principal: Principal, booking_id: int, at: datetime) -> Booking:
