@@ -67,14 +67,15 @@ async def check(tx: Tx, principal: Principal, booking: Booking, allow_over_budge
     delta = after - before if before is not None else 0
     approved = project.approved_budget_minor
     over = approved is not None and after > approved and (before is None or delta > 0)
-    if over and not (allow_over_budget and allowed(principal, Action.APPROVE_OVERRUN)):
+    may_approve = allowed(principal, Action.APPROVE_OVERRUN)
+    if over and not (allow_over_budget and may_approve):
         assert approved is not None
         over_by = after - approved
         amount = f"{from_minor(over_by, project.currency)} {project.currency}"
-        if allow_over_budget:
-            message = f"This change is {amount} over the approved budget, and your role may not approve overruns."
-        else:
+        if may_approve:
             message = f"This change is {amount} over the approved budget; pass allowOverBudget to approve it."
+        else:
+            message = f"This change is {amount} over the approved budget, and your role may not approve overruns."
         raise BudgetExceeded(message, over_by, project.currency)
     _snapshots(tx)[project.id] = Snapshot(after, snapshot.reason if snapshot else "booking change")
     if delta == 0:
