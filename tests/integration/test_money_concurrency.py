@@ -7,18 +7,19 @@ IMMEDIATE; PostgreSQL: on the project and counter row locks); the `postgres` one
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from db.models import Booking, BookingStatus, Invoice, InvoiceCounter, InvoiceLine, InvoiceStatus, Role
+from db.models import Booking, BookingStatus, Invoice, InvoiceCounter, InvoiceLine, InvoiceStatus, Rate, RateUnit, Role
 from db.types import utcnow
 from server.services.allocation import bookings as booking_service
 from server.services.allocation import service as allocation
 from server.services.allocation.commands import AllocationRequest, CreateBooking
-from server.services.errors import BudgetExceeded
-from server.services.money import budgets, invoices
+from server.services.errors import BudgetExceeded, Invalid
+from server.services.money import budgets, invoices, rates
 from server.services.principal import Principal
 from server.services.uow import Tx
 from tests.alloc_support import Catalogue, at, build
@@ -211,3 +212,25 @@ async def test_concurrent_drafts_never_bill_a_line_twice(studio: StudioFixture) 
     made_drafts = [r for r in results if isinstance(r, Invoice)]
     assert len(made_drafts) == 1 and made_drafts[0].total_minor == 17000, results
     assert all(isinstance(r, invoices.NothingToInvoice) for r in results if r is not made_drafts[0])
+
+
+async def test_concurrent_overlapping_rates_one_wins(studio: StudioFixture) -> None:
+    principal = coordinator(studio)
+    uow = studio.runtime.uow
+
+    async def one(day: int) -> Any:
+        cmd = rates.SetRate(
+            unit=RateUnit.HOUR,
+            cost_rate=Decimal("10"),
+            bill_rate=Decimal(20 + day),
+            category="edit bay",
+            valid_from=at(day, 0),
+            valid_until=at(day + 10, 0),
+        )
+        return await uow.run(lambda tx: rates.set_rate(tx, principal, cmd), studio_id=studio.id)
+
+    results = await asyncio.gather(*(one(day) for day in range(5)), return_exceptions=True)
+    assert sum(1 for r in results if isinstance(r, Rate)) == 1, results
+    assert all(isinstance(r, Invalid) and r.field == "validFrom" for r in results if not isinstance(r, Rate))
+    async with uow.read() as session:
+        assert len(await rates.rate_card(session, principal, None, "edit bay")) == 1
