@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from db.repositories import health
 from server.config import Settings
+from server.display.routes import routes as display_routes
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.invoice_routes import invoice_routes
 from server.runtime import Runtime
@@ -77,6 +78,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             *invoice_routes(ref, settings),
+            *display_routes(ref),
         ],
         middleware=[Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)],
         lifespan=lifespan,

@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Commands that live in other packages (the scanner agent, the wall display)."""
+    from server.display.cli import register as register_display
+
+    register_display(sub)
     try:
         from devices.scanner_agent.cli import register as register_scanner
     except ImportError:

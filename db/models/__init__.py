@@ -17,7 +17,7 @@ from db.models.money import BudgetChange, Invoice, InvoiceCounter, InvoiceLine, 
 from db.models.projects import Client, Project
 from db.models.resources import Kit, KitItem, Resource
 from db.models.scheduling import Allocation, Block, Booking, Occupancy
-from db.models.tenancy import ApiToken, Location, Studio, User
+from db.models.tenancy import ApiToken, DisplayLink, Location, Studio, User
 
 __all__ = [
     "BLOCKING_STATUSES",
@@ -34,6 +34,7 @@ __all__ = [
     "Condition",
     "CustodyRecord",
     "CustodyState",
+    "DisplayLink",
     "Event",
     "IdempotencyRecord",
     "Invoice",

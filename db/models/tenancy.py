@@ -77,3 +77,18 @@ class ApiToken(Base):
     __table_args__ = (
         sa.CheckConstraint("(role IN ('SCANNER', 'DISPLAY')) = (location_id IS NOT NULL)", name="device_has_location"),
     )
+
+
+class DisplayLink(Base):
+    """A one-time code a wall display exchanges for its DISPLAY token; only the code's HMAC is kept."""
+
+    __tablename__ = "display_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"))

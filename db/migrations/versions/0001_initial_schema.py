@@ -193,6 +193,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_studio_id"), ["studio_id"], unique=False)
 
     op.create_table(
+        "display_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("studio_id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+        sa.Column("token_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["locations.id"],
+            name=op.f("fk_display_links_location_id_locations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["studio_id"], ["studios.id"], name=op.f("fk_display_links_studio_id_studios"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["token_id"], ["api_tokens.id"], name=op.f("fk_display_links_token_id_api_tokens"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_display_links")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_display_links_code_hash")),
+    )
+    with op.batch_alter_table("display_links", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_display_links_studio_id"), ["studio_id"], unique=False)
+
+    op.create_table(
         "projects",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("studio_id", sa.Integer(), nullable=False),
@@ -991,6 +1019,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_projects_studio_id"))
 
     op.drop_table("projects")
+    with op.batch_alter_table("display_links", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_display_links_studio_id"))
+
+    op.drop_table("display_links")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_studio_id"))
 

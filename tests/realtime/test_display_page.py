@@ -1,0 +1,109 @@
+"""The wall display page in a real (headless) Chromium, and its one-time display links."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from db.models import Role
+from db.types import utcnow
+from server.services import display
+from tests.conftest import StudioFixture
+from tests.realtime.chromium import CHROMIUM, Browser
+from tests.realtime.support import World, build_world, soon
+
+ROOMS = """JSON.stringify(Array.from(document.querySelectorAll('.room')).map(r => ({
+  room: r.dataset.room, state: r.dataset.state,
+  current: r.querySelector('.current .title')?.textContent ?? null,
+  next: r.querySelector('.next .title')?.textContent ?? null})))"""
+STUDIO_A = "document.querySelector('[data-room=\"Studio A\"]')"
+
+
+async def _link(studio: StudioFixture, location: str = "Main floor", minutes: int = 10) -> str:
+    return await studio.runtime.uow.run(
+        lambda tx: display.create_link(
+            tx,
+            studio.runtime.settings.secret,
+            studio_id=studio.id,
+            location_id=studio.locations[location],
+            ttl=timedelta(minutes=minutes),
+            now=utcnow(),
+        ),
+        studio_id=studio.id,
+    )
+
+
+async def _rooms(browser: Browser) -> list[dict[str, str | None]]:
+    return json.loads(await browser.evaluate(ROOMS))  # type: ignore[no-any-return]
+
+
+async def _room(browser: Browser, name: str) -> dict[str, str | None]:
+    return next(r for r in await _rooms(browser) if r["room"] == name)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium")
+    b = Browser()
+    await b.start()
+    try:
+        yield b
+    finally:
+        await b.close()
+
+
+async def test_the_page_follows_a_new_booking_and_the_start_of_the_session(
+    studio: StudioFixture, live_server: str, browser: Browser
+) -> None:
+    world: World = await build_world(studio)
+    code = await _link(studio)
+    await browser.navigate(f"http://{live_server}/display/rooms/{world.location()}#code={code}")
+    await browser.wait_for("document.body.dataset.status === 'live'")
+    assert await browser.evaluate("document.querySelector('#location').textContent") == "Main floor"
+    assert await browser.evaluate("location.hash") == ""  # the code left the address
+    assert [(r["room"], r["state"]) for r in await _rooms(browser)] == [("Studio A", "FREE"), ("Studio B", "FREE")]
+
+    # A booking is created: the page shows it as the room's next session.
+    start = soon(2.5)
+    await world.book("Studio A", start, start + timedelta(seconds=30), title="Chromium session")
+    await browser.wait_for(
+        "document.querySelector('[data-room=\"Studio A\"] .next .title')?.textContent === 'Chromium session'", within=5
+    )
+    assert (await _room(browser, "Studio A"))["state"] == "FREE"
+
+    # The session starts: no write happens, the page changes at the start.
+    await browser.wait_for(
+        "document.querySelector('[data-room=\"Studio A\"]')?.dataset.state === 'IN_SESSION'", within=6
+    )
+    assert await _room(browser, "Studio A") == {
+        "room": "Studio A",
+        "state": "IN_SESSION",
+        "current": "Chromium session",
+        "next": None,
+    }
+    assert utcnow() >= start
+
+    # Reloaded, the page keeps its token (the code is spent) and comes back live by itself.
+    await browser.call("Page.reload")
+    await browser.wait_for("document.body.dataset.status === 'live' && document.querySelectorAll('.room').length === 2")
+    async with httpx.AsyncClient() as client:
+        again = await client.post(f"http://{live_server}/display/exchange", json={"code": code})
+    assert again.status_code == 404
+
+
+async def test_a_display_without_access_says_so(studio: StudioFixture, live_server: str, browser: Browser) -> None:
+    world = await build_world(studio)
+    await browser.navigate(f"http://{live_server}/display/rooms/{world.location()}")
+    await browser.wait_for("document.body.dataset.status === 'refused'")
+    await browser.navigate(
+        f"http://{live_server}/display/rooms/{world.location('Post')}#token={studio.tokens[Role.DISPLAY]}"
+    )
+    message = await browser.wait_for(
+        "document.body.dataset.status === 'refused' && document.querySelector('#status').textContent"
+    )
+    assert message == "This display may only show the board of its own location."
