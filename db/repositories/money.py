@@ -64,8 +64,12 @@ async def add(session: AsyncSession, row: object) -> None:
 
 
 async def lock_project(session: AsyncSession, scope: Scope | None, project_id: int) -> Project | None:
-    """The project row, locked until the transaction ends, so budget checks of one project queue up."""
-    stmt = scoped(Project, scope).where(Project.id == project_id).with_for_update()
+    """The project row, locked until the transaction ends, so budget checks of one project queue up.
+
+    FOR NO KEY UPDATE: it queues behind the same lock of another transaction but not behind the key
+    share that inserting a booking (a foreign key to the project) takes, which would deadlock two
+    bookings that each inserted before asking for the lock."""
+    stmt = scoped(Project, scope).where(Project.id == project_id).with_for_update(key_share=True)
     # Refresh a row this session loaded before the lock was granted.
     return await session.scalar(stmt.execution_options(populate_existing=True))
 

@@ -151,7 +151,7 @@ async def add_allocations(tx: Tx, principal: Principal, cmd: AddAllocations, now
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"A {booking.status.value} booking takes no new allocations.")
-    await budget.begin(tx, principal, booking.project_id, "addAllocations")
+    await budget.begin(tx, principal, booking.project_id, "addAllocations", booking.id)
     if not cmd.allocations:
         raise Invalid("Give at least one allocation.", field="allocations")
     studio = await _studio(tx, principal)
@@ -177,7 +177,7 @@ async def remove_allocation(tx: Tx, principal: Principal, allocation_id: int, no
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"Allocations of a {booking.status.value} booking cannot be removed.")
-    await budget.begin(tx, principal, booking.project_id, "removeAllocation")
+    await budget.begin(tx, principal, booking.project_id, "removeAllocation", booking.id)
     resource = (allocation.resource_id,)
     touched = [t for t in await booking_rows.touched(tx.session, [booking.id]) if t.resource_id in resource]
     await occupancy.forget_allocations(tx.session, [allocation.id])

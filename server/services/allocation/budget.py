@@ -1,9 +1,10 @@
 """The money slice's hooks into the allocation paths.
 
-Every booking change that may raise the estimate calls `begin` before it writes (the project row
-is locked there, so budget checks of one project queue up) and `guard` inside its transaction after
-it has written its rows, so the project's estimate can be computed from the database as it will be
-committed: raising `BudgetExceeded` there rolls the whole change back. `cost_change` tells a dry-run move what the move
+Every booking change that may move the estimate calls `begin` before it writes (to note what the
+booking adds to the estimate) and `guard` inside its transaction after it has written its rows, so
+the project's estimate can be computed from the database as it will be committed (a raising change
+locks the project row there, so budget checks of one project queue up): raising `BudgetExceeded`
+there rolls the whole change back. `cost_change` tells a dry-run move what the move
 would do to the estimate. All are no-ops until the money slice replaces them (`install`).
 """
 
@@ -31,14 +32,14 @@ class CostChange:
         return self.after_minor - self.before_minor
 
 
-# (tx, principal, project id, operation) -> None: lock the project and note its estimate before a change.
-Begin = Callable[[Tx, Principal, int, str], Awaitable[None]]
+# (tx, principal, project id, operation, booking id or None for a new one) -> None: note the estimate before.
+Begin = Callable[[Tx, Principal, int, str, int | None], Awaitable[None]]
 Guard = Callable[[Tx, Principal, Booking, bool], Awaitable[None]]
 # (tx, principal, booking, {allocation id: new window}) -> cost change of moving them there.
 CostOfMove = Callable[[Tx, Principal, Booking, dict[int, Window]], Awaitable[CostChange | None]]
 
 
-async def _no_begin(tx: Tx, principal: Principal, project_id: int, operation: str) -> None:
+async def _no_begin(tx: Tx, principal: Principal, project_id: int, operation: str, booking_id: int | None) -> None:
     return None
 
 
@@ -63,10 +64,10 @@ def install(*, begin: Begin | None = None, guard: Guard | None = None, cost_of_m
         _hooks["cost_of_move"] = cost_of_move
 
 
-async def begin(tx: Tx, principal: Principal, project_id: int, operation: str) -> None:
-    """Before writing: lock the project so budget checks of one project queue up, and note its estimate."""
+async def begin(tx: Tx, principal: Principal, project_id: int, operation: str, booking_id: int | None = None) -> None:
+    """Before writing: note what the booking (None: one about to be created) adds to the estimate now."""
     hook: Begin = _hooks["begin"]  # type: ignore[assignment]
-    await hook(tx, principal, project_id, operation)
+    await hook(tx, principal, project_id, operation, booking_id)
 
 
 async def guard(tx: Tx, principal: Principal, booking: Booking, *, allow_over_budget: bool) -> None:

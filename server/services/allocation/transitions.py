@@ -68,7 +68,7 @@ async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: dat
     """Any blocking status -> CANCELLED; its claims stop blocking at once."""
     booking = await access.booking_for_change(tx, principal, booking_id)
     await _lapsed_guard(tx, booking, now)
-    await budget.begin(tx, principal, booking.project_id, "cancelBooking")
+    await budget.begin(tx, principal, booking.project_id, "cancelBooking", booking.id)
     cancelled = await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
     await budget.guard(tx, principal, cancelled, allow_over_budget=False)
     return cancelled

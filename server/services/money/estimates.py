@@ -26,6 +26,7 @@ from server.services.money.pricing import PricedLine, RateTerms, hours, pick_rat
 
 ESTIMATE_STATUSES = (BookingStatus.HOLD, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
 STARTED_STATUSES = (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+_RATES = "money.rates"
 KIND_SUFFIX = {"base": "", "overtime": " - overtime", "late": " - late return"}
 
 
@@ -88,9 +89,20 @@ async def load_book(
             custody[record.booking_id or 0].append(record)
     resource_ids = {a.resource_id for a in allocations} | {r.resource_id for rs in custody.values() for r in rs}
     resources = {r.id: r for r in await rows.resources_by_ids(session, scope, sorted(resource_ids))}
-    studio = await tenancy.studio(session, scope)
-    grace = timedelta(minutes=studio.overdue_grace_minutes if studio else 0)
-    return PriceBook(await rows.rates(session, scope), resources, by_booking, custody, grace)
+    grace = timedelta(0)
+    if with_custody:
+        studio = await tenancy.studio(session, scope)
+        grace = timedelta(minutes=studio.overdue_grace_minutes if studio else 0)
+    return PriceBook(await _rates(session, scope), resources, by_booking, custody, grace)
+
+
+async def _rates(session: AsyncSession, scope: Scope) -> list[Rate]:
+    """The rate card, read once per session (rates change in transactions of their own)."""
+    cached: list[Rate] | None = session.info.get(_RATES)
+    if cached is None:
+        cached = await rows.rates(session, scope)
+        session.info[_RATES] = cached
+    return cached
 
 
 def terms_of(rate: Rate) -> RateTerms:
@@ -262,6 +274,14 @@ async def project_money(
         if actuals.has_started(booking, book.custody.get(booking.id, [])):
             money.actual_lines.extend(actual_lines(book, booking, now))
     return out
+
+
+async def booking_estimate(session: AsyncSession, scope: Scope, booking: Booking) -> int:
+    """What one booking adds to its project's estimate now (0 once it no longer counts)."""
+    if booking.status not in ESTIMATE_STATUSES:
+        return 0
+    book = await load_book(session, scope, [booking], with_custody=False, fresh=True)
+    return total(planned_lines(book, booking))
 
 
 async def project_estimate(session: AsyncSession, scope: Scope, project_id: int) -> int:

@@ -1,12 +1,15 @@
 """The budget guard, run inside the allocation engine's transactions (installed into its hooks).
 
-Every change that may move a project's estimate first calls `begin`: it locks the project row
-(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite writers already hold the database lock) and notes the
-estimate. After the change has written its rows, `check` computes the estimate again from the same
-transaction. A change that raises the estimate above the approved budget is refused with
-`BudgetExceeded` (rolling the whole change back) unless the caller may approve overruns and asked
-to; every change of the estimate is recorded as a scope change. Two requests that each fit the
-budget but not together queue on the project lock, and the second one sees the first.
+Every booking change that may move a project's estimate first calls `begin`, which notes what the
+booking adds to the estimate (nothing, for a booking about to be created). After the change has
+written its rows, `check` prices the booking again in the same transaction: the difference is the
+change's delta, recorded as a scope change. A change that raises the estimate then locks the
+project row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite writers already hold the database lock)
+and prices the whole project afresh: above the approved budget it is refused with `BudgetExceeded`,
+rolling the whole change back, unless the caller may approve overruns and asked to. Two requests
+that each fit the budget but not together queue on that lock, and the second one, pricing after
+the first has committed, sees it. The lock is held only from the check to COMMIT, and changes that
+lower or keep the estimate never take it.
 
 A project without an approved budget has nothing to exceed; its scope changes are still recorded.
 """
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 
 from db.models import Booking, ScopeChange
 from db.repositories import money as rows
+from db.repositories import projects as project_rows
 from server.events.types import BOOKINGS, DomainEvent
 from server.services.allocation import budget as hooks
 from server.services.allocation.windows import Window
@@ -32,86 +36,100 @@ _SNAPSHOTS = "money.guard.snapshots"
 
 @dataclass
 class Snapshot:
-    """A project's estimate before the change, and what the change is."""
+    """What a booking added to the estimate before the change, and what the change is."""
 
-    estimate_minor: int
-    reason: str
+    booking_minor: int
+    operation: str
 
 
-def _snapshots(tx: Tx) -> dict[int, Snapshot]:
-    # Per transaction: the session lives exactly as long as the unit of work.
+def _snapshots(tx: Tx) -> dict[int | None, Snapshot]:
+    # Per transaction: the session lives exactly as long as the unit of work. Key None: a new booking.
     return tx.session.info.setdefault(_SNAPSHOTS, {})
 
 
-async def begin(tx: Tx, principal: Principal, project_id: int, operation: str) -> None:
-    """Lock the project and note its estimate before a change (named by its operation) that may move it."""
+async def begin(tx: Tx, principal: Principal, project_id: int, operation: str, booking_id: int | None) -> None:
+    """Note what the booking adds to the estimate before a change (named by its operation)."""
     snapshots = _snapshots(tx)
-    if project_id in snapshots:
+    if booking_id in snapshots:
         return
-    project = await rows.lock_project(tx.session, principal, project_id)
-    if project is None:
-        raise NotFound("No such project.")
-    snapshots[project_id] = Snapshot(await estimates.project_estimate(tx.session, principal, project_id), operation)
+    before = 0
+    if booking_id is not None:
+        booking = await tx.session.get(Booking, booking_id)
+        if booking is None or booking.project_id != project_id:
+            raise NotFound("No such booking.")
+        before = await estimates.booking_estimate(tx.session, principal, booking)
+    snapshots[booking_id] = Snapshot(before, operation)
 
 
 async def check(tx: Tx, principal: Principal, booking: Booking, allow_over_budget: bool) -> ScopeChange | None:
     """Refuse a change that takes the estimate over budget without an approved overrun; record the change."""
     await tx.session.flush()
-    project = await rows.lock_project(tx.session, principal, booking.project_id)
-    if project is None:
-        raise NotFound("No such project.")
-    after = await estimates.project_estimate(tx.session, principal, project.id)
-    snapshot = _snapshots(tx).get(project.id)
+    snapshots = _snapshots(tx)
+    snapshot = snapshots.pop(booking.id, None) or snapshots.pop(None, None)
+    now_minor = await estimates.booking_estimate(tx.session, principal, booking)
+    operation = snapshot.operation if snapshot is not None else "booking change"
     # Without a snapshot the change is unknown: judge it by where it leaves the estimate.
-    before = snapshot.estimate_minor if snapshot is not None else None
-    delta = after - before if before is not None else 0
-    approved = project.approved_budget_minor
-    over = approved is not None and after > approved and (before is None or delta > 0)
-    may_approve = allowed(principal, Action.APPROVE_OVERRUN)
-    if over and not (allow_over_budget and may_approve):
-        assert approved is not None
-        over_by = after - approved
-        amount = f"{from_minor(over_by, project.currency)} {project.currency}"
-        if may_approve:
-            message = f"This change is {amount} over the approved budget; pass allowOverBudget to approve it."
-        else:
-            message = f"This change is {amount} over the approved budget, and your role may not approve overruns."
-        raise BudgetExceeded(message, over_by, project.currency)
-    _snapshots(tx)[project.id] = Snapshot(after, snapshot.reason if snapshot else "booking change")
+    delta = now_minor - snapshot.booking_minor if snapshot is not None else None
+    snapshots[booking.id] = Snapshot(now_minor, operation)  # a later change in this transaction starts here
     if delta == 0:
         return None
-    reason = f"{snapshot.reason if snapshot else 'booking change'}: {booking.title}"
+    over = False
+    if delta is None or delta > 0:
+        over = await _refuse_overrun(tx, principal, booking, allow_over_budget)
+    if delta is None:
+        return None
     change = ScopeChange(
-        studio_id=project.studio_id,
-        project_id=project.id,
+        studio_id=booking.studio_id,
+        project_id=booking.project_id,
         booking_id=booking.id,
         delta_minor=delta,
         over_budget=over,
-        reason=reason[:500],
+        reason=f"{operation}: {booking.title}"[:500],
         actor=principal.actor,
     )
     await rows.add(tx.session, change)
-    tx.emit(DomainEvent(BOOKINGS, "ScopeChanged", {"projectId": project.id, "bookingId": booking.id}))
+    tx.emit(DomainEvent(BOOKINGS, "ScopeChanged", {"projectId": booking.project_id, "bookingId": booking.id}))
     return change
+
+
+async def _refuse_overrun(tx: Tx, principal: Principal, booking: Booking, allow_over_budget: bool) -> bool:
+    """Lock the project and price it afresh; refuse an unapproved overrun; whether it is over budget."""
+    project = await rows.lock_project(tx.session, principal, booking.project_id)
+    if project is None:
+        raise NotFound("No such project.")
+    approved = project.approved_budget_minor
+    if approved is None:
+        return False
+    after = await estimates.project_estimate(tx.session, principal, project.id)
+    if after <= approved:
+        return False
+    may_approve = allowed(principal, Action.APPROVE_OVERRUN)
+    if allow_over_budget and may_approve:
+        return True
+    over_by = after - approved
+    amount = f"{from_minor(over_by, project.currency)} {project.currency}"
+    if may_approve:
+        message = f"This change is {amount} over the approved budget; pass allowOverBudget to approve it."
+    else:
+        message = f"This change is {amount} over the approved budget, and your role may not approve overruns."
+    raise BudgetExceeded(message, over_by, project.currency)
 
 
 async def cost_of_move(
     tx: Tx, principal: Principal, booking: Booking, windows: dict[int, Window]
 ) -> hooks.CostChange | None:
-    """The project's estimate now and with this booking's allocations in the new windows."""
-    await begin(tx, principal, booking.project_id, "moveBooking")
-    project = await rows.lock_project(tx.session, principal, booking.project_id)
-    if project is None:
-        return None
-    before = _snapshots(tx)[project.id].estimate_minor
+    """What the booking adds to the estimate now and with its allocations in the new windows."""
+    await begin(tx, principal, booking.project_id, "moveBooking", booking.id)
+    before = _snapshots(tx)[booking.id].booking_minor
     book = await estimates.load_book(tx.session, principal, [booking], with_custody=False)
-    now_minor = estimates.total(estimates.planned_lines(book, booking))
     moved = []
     for a in book.allocations.get(booking.id, []):
         window = windows.get(a.id, Window(a.start_at, a.end_at))
         moved.extend(estimates.allocation_lines(book, booking, a, window.start, window.end, rate_at=window.start))
-    counted = booking.status in estimates.ESTIMATE_STATUSES
-    after = before - now_minor + estimates.total(moved) if counted else before
+    after = estimates.total(moved) if booking.status in estimates.ESTIMATE_STATUSES else 0
+    project = await project_rows.get_in_studio(tx.session, principal, booking.project_id)
+    if project is None:
+        raise NotFound("No such project.")
     return hooks.CostChange(before_minor=before, after_minor=after, currency=project.currency)
 
 
