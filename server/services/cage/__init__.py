@@ -1,0 +1,1 @@
+"""The equipment cage: scanned codes, check-out, returns, maintenance, audits, overdue and history."""
