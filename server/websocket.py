@@ -6,19 +6,26 @@
 - once acknowledged, the server pings every `keep_alive_interval` and closes a connection that has
   sent nothing for three intervals (1011, as websocket keepalives do);
 - the connection follows its token: when the token is revoked, the socket closes with 4403;
-- on shutdown every operation is cancelled, so subscriptions release their bus subscriptions.
+- on shutdown every operation is cancelled, so subscriptions release their bus subscriptions;
+- each operation gets a `FastLane`: a subscription whose event many subscribers receive alike (a
+  room board version) sends the payload rendered for the first of them as it is, instead of
+  executing and encoding it again for every socket (DESIGN §9: one update to a thousand screens).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import GraphQLSyntaxError, parse
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from starlette.websockets import WebSocketDisconnect
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
 from server.schema.context import Context
@@ -28,6 +35,42 @@ log = logging.getLogger(__name__)
 
 MAX_OPERATION_ID = 128
 SILENCE_LIMIT = 3  # keepalive intervals without a word from the client before it is given up
+
+
+class FastLane:
+    """One operation's way to send a `next` payload that is already rendered.
+
+    The operation's task carries its lane in `FAST_LANE`; a subscription resolver that yields an
+    event shared by many subscribers asks the lane to `capture` the payload Strawberry renders
+    for it under a key, and sends what is stored under that key with `send` when it is there.
+    """
+
+    __slots__ = ("capture", "handler", "operation", "prefix", "signature")
+
+    def __init__(self, handler: CallsheetTransportWS, operation: Operation[Context, None]) -> None:
+        self.handler = handler
+        self.operation = operation
+        self.prefix = '{"id": ' + json.dumps(operation.id) + ', "type": "next", "payload": '
+        # What the client asked: equal signatures (and viewers) get equal results for equal events.
+        self.signature = (
+            operation.query,
+            json.dumps(operation.variables, sort_keys=True, default=str),
+            operation.operation_name,
+        )
+        self.capture: tuple[dict[Any, Any], Any] | None = None
+
+    async def send(self, payload: str, memo: dict[Any, Any]) -> None:
+        """Send a rendered payload; the whole message is kept in `memo` too, as many clients use the
+        same operation id and can then be sent the very same text."""
+        if self.operation.completed:
+            return
+        text = memo.get((self.prefix, payload))
+        if text is None:
+            text = memo[(self.prefix, payload)] = self.prefix + payload + "}"
+        await self.handler.send_text(text)
+
+
+FAST_LANE: ContextVar[FastLane | None] = ContextVar("callsheet_fast_lane", default=None)
 
 
 def malformed(message: object) -> str | None:
@@ -67,6 +110,34 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self._keepalive: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
         self._last_heard = asyncio.get_running_loop().time()
+        self._lanes: dict[str, FastLane] = {}
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        lane = FastLane(self, operation)
+        self._lanes[operation.id] = lane
+        FAST_LANE.set(lane)  # this task's context: seen by the operation's resolvers
+        try:
+            await super().run_operation(operation)
+        finally:
+            if self._lanes.get(operation.id) is lane:
+                del self._lanes[operation.id]
+
+    async def send_message(self, message: Message) -> None:
+        lane = self._lanes.get(message.get("id", "")) if message["type"] == "next" else None  # type: ignore[arg-type]
+        if lane is None or lane.capture is None:
+            await super().send_message(message)
+            return
+        memo, key = lane.capture
+        lane.capture = None
+        payload = json.dumps(message["payload"])  # type: ignore[typeddict-item]
+        memo[key] = payload
+        await self.send_text(lane.prefix + payload + "}")
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self.websocket.ws.send_text(text)  # type: ignore[attr-defined]
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def handle_message(self, message: Message) -> None:
         self._last_heard = asyncio.get_running_loop().time()

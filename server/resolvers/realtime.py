@@ -3,8 +3,9 @@
 A subscription resolver checks the caller and the arguments before the stream starts, so a refusal
 reaches the client as the protocol's `error` message for that operation. Each stream then sends a
 snapshot carrying the newest event `seq`, then updates; a gap reported by the bus (`Resync`) sends
-a fresh snapshot. DataLoaders are renewed for every message (the connection's context lives as
-long as the socket), and no database session is held between messages.
+a fresh snapshot. DataLoaders are renewed for every message by the execution context (the
+connection's context lives as long as the socket, see `server.schema.execution`), and no database
+session is held between messages.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from graphql import GraphQLError
 from db.types import utcnow
 from server.events.types import AVAILABILITY, BOOKINGS, BusMessage, Resync, assets_topic, channel
 from server.schema.context import Context
+from server.schema.execution import SharedRender, viewer_class
 from server.schema.ids import decode_id, decode_optional
 from server.schema.scheduling.inputs import AvailabilityInput
 from server.schema.types.catalogue import Resource
@@ -30,6 +32,7 @@ from server.services.allocation.availability import AvailabilityQuery
 from server.services.errors import DomainError
 from server.services.live import BoardGone, LiveViews
 from server.services.principal import Principal
+from server.websocket import FAST_LANE
 
 Info = strawberry.Info[Context, None]
 COALESCE = 0.25  # seconds between two recomputed answers of one subscription
@@ -58,7 +61,7 @@ async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None
     except DomainError as exc:
         raise refusal(exc) from None
     assert data is not None
-    return RoomBoard.from_data(data, principal)
+    return RoomBoard.from_data(data, await roomboard.visible_bookings(info.context.uow, principal, data))
 
 
 # Subscriptions
@@ -77,15 +80,34 @@ async def room_board_stream(info: Info, location_id: strawberry.ID) -> AsyncGene
 
 
 async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGenerator[RoomBoard, None]:
-    async with LiveViews.of(info.context.uow).board(principal.studio_id, location_id) as hub:
+    uow = info.context.uow
+    viewer = viewer_class(principal)
+    lane = FAST_LANE.get()
+    # Every subscriber of a version asking the same with the same rights gets the same message:
+    # the first renders it, the others send it as it is.
+    key = ("message", lane.signature if lane is not None else None, viewer)
+    async with LiveViews.of(uow).board(principal.studio_id, location_id) as hub:
         version = 0
         while True:
             try:
                 version, data = await hub.next_after(version)
             except BoardGone:
                 raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
-            info.context.fresh_loaders()
-            yield RoomBoard.from_data(data, principal)
+            if lane is not None:
+                rendered = data.memo.get(key)
+                if rendered is not None:
+                    await lane.send(rendered, data.memo)
+                    continue
+            board = data.memo.get(("board", viewer))
+            if board is None:
+                board = RoomBoard.from_data(data, await roomboard.visible_bookings(uow, principal, data))
+                board.shared = SharedRender(data.memo, viewer)
+                data.memo[("board", viewer)] = board
+            if lane is not None:
+                lane.capture = (data.memo, key)
+            yield board
+            if lane is not None:
+                lane.capture = None
 
 
 async def asset_status_stream(
@@ -113,12 +135,10 @@ async def _asset_events(
                 snapshot = await feeds.asset_snapshot(uow, principal, locations)
                 seq = max(seq, snapshot.seq)
                 for state in snapshot.items:
-                    info.context.fresh_loaders()
                     yield _asset_event(state, seq, snapshot.at, snapshot=True)
             else:
                 seq = max(seq, item.seq)
                 for state in await feeds.assets_changed(uow, principal, locations, item.payload):
-                    info.context.fresh_loaders()
                     yield _asset_event(state, seq, item.at, snapshot=False)
             item = await sub.get()
 
@@ -155,7 +175,6 @@ async def _booking_events(info: Info, principal: Principal, project_id: int) -> 
                 snapshot = await feeds.booking_snapshot(uow, principal, project_id)
                 seq = max(seq, snapshot.seq)
                 for row in snapshot.items:
-                    info.context.fresh_loaders()
                     yield BookingEvent(
                         seq=str(seq), type="SNAPSHOT", booking=Booking.from_model(row), at=snapshot.at, snapshot=True
                     )
@@ -163,7 +182,6 @@ async def _booking_events(info: Info, principal: Principal, project_id: int) -> 
                 changed = await feeds.booking_changed(uow, principal, item.payload["bookingId"])
                 seq = max(seq, item.seq)
                 if changed is not None:
-                    info.context.fresh_loaders()
                     yield BookingEvent(
                         seq=str(seq), type=item.type, booking=Booking.from_model(changed), at=item.at, snapshot=False
                     )
@@ -200,7 +218,6 @@ async def _availability(
         snapshot = await feeds.availability_snapshot(uow, principal, query)
         seq = max(first.seq, snapshot.seq)
         while True:
-            info.context.fresh_loaders()
             yield AvailabilityUpdate(
                 seq=str(seq),
                 at=snapshot.at,

@@ -31,6 +31,7 @@ from server.schema.errors import (
     NotFoundError,
     ValidationError,
 )
+from server.schema.execution import CallsheetExecution
 from server.schema.money.fields import MoneyMutation, MoneyQuery
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
 from server.schema.realtime.fields import RealtimeQuery
@@ -105,6 +106,7 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
         types=EXTRA_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
+        execution_context_class=CallsheetExecution,
     )
 
 

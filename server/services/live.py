@@ -51,7 +51,9 @@ class BoardHub:
         self.version = 0
         self.computations = 0
         self.watchers = 0
-        self._published = asyncio.Event()
+        # Watchers park on futures of their own in a set (asyncio.Event removes each woken waiter
+        # from a deque, which costs O(watchers) apiece: quadratic with a thousand screens).
+        self._waiting: set[asyncio.Future[None]] = set()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -75,7 +77,12 @@ class BoardHub:
         while self.version <= version:
             if self.gone:
                 raise BoardGone
-            await self._published.wait()
+            parked = asyncio.get_running_loop().create_future()
+            self._waiting.add(parked)
+            try:
+                await parked
+            finally:
+                self._waiting.discard(parked)
         if self.gone or self.current is None:
             raise BoardGone
         return self.version, self.current
@@ -85,8 +92,10 @@ class BoardHub:
             self.current = data
         self.gone = gone
         self.version += 1
-        event, self._published = self._published, asyncio.Event()
-        event.set()
+        waiting, self._waiting = self._waiting, set()
+        for parked in waiting:
+            if not parked.done():
+                parked.set_result(None)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Location, Resource, Role
+from db.repositories import bookings as booking_rows
 from db.repositories import events as event_rows
 from db.repositories import roomboard as rows
 from db.repositories import tenancy
@@ -28,6 +30,7 @@ from db.repositories.roomboard import ClaimRow
 from server.services.errors import Forbidden, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
+from server.services.uow import UnitOfWork
 
 HORIZON = timedelta(days=7)
 # Turnaround buffers are capped at a day, so a claim that matters now started at most this early.
@@ -134,6 +137,8 @@ class BoardData:
     rooms: list[RoomStatusData]
     bookings: dict[int, Booking]
     next_change: datetime | None
+    # Whatever consumers derive from this version once and share (the API keeps rendered results).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def fingerprint(self) -> tuple[object, ...]:
         """What a viewer sees, for telling whether a recomputation changed anything."""
@@ -169,6 +174,16 @@ def sees_every_booking(principal: Principal, location_id: int) -> bool:
     return principal.role in (Role.ADMIN, Role.COORDINATOR) or (
         principal.role == Role.DISPLAY and principal.location_id == location_id
     )
+
+
+async def visible_bookings(uow: UnitOfWork, principal: Principal, data: BoardData) -> set[int]:
+    """Which of the board's bookings the principal may see (one query, and none for staff and the
+    location's displays)."""
+    ids = sorted(data.bookings)
+    if not ids or sees_every_booking(principal, data.location.id):
+        return set(ids)
+    async with uow.read() as session:
+        return {b.id for b in await booking_rows.visible_by_ids(session, principal, ids)}
 
 
 async def check_location(session: AsyncSession, principal: Principal, location_id: int) -> Location:

@@ -157,6 +157,7 @@ class WsClient:
 
     def __init__(self, conn: ClientConnection) -> None:
         self.conn = conn
+        self.held: list[dict[str, Any]] = []  # messages of other operations, read while waiting
 
     @classmethod
     @asynccontextmanager
@@ -192,13 +193,19 @@ class WsClient:
 
     async def next(self, op_id: str, within: float = 5.0) -> dict[str, Any]:
         """The data of the next `next` message of an operation (fails on anything else for it)."""
-        while True:
-            message = await self.recv(within)
-            if message.get("id") != op_id:
-                continue
-            assert message["type"] == "next", message
-            assert "errors" not in message["payload"], message
-            return message["payload"]["data"]  # type: ignore[no-any-return]
+        for i, held in enumerate(self.held):
+            if held.get("id") == op_id:
+                message = self.held.pop(i)
+                break
+        else:
+            while True:
+                message = await self.recv(within)
+                if message.get("id") == op_id:
+                    break
+                self.held.append(message)
+        assert message["type"] == "next", message
+        assert "errors" not in message["payload"], message
+        return message["payload"]["data"]  # type: ignore[no-any-return]
 
     async def closed(self, within: float = 5.0) -> tuple[int | None, str]:
         """Wait for the server to close; returns its close code and reason."""

@@ -87,3 +87,37 @@ async def test_a_burst_of_writes_is_coalesced(studio: StudioFixture, live_server
         arrivals = [t for t, _ in received]
         assert all(b - a >= 0.2 for a, b in itertools.pairwise(arrivals)), arrivals
         assert len(received) < 8
+
+
+async def test_subscribers_share_a_rendered_board_only_when_they_asked_the_same_with_the_same_rights(
+    studio: StudioFixture, live_server: str
+) -> None:
+    world = await build_world(studio)
+    other = await world.book("Studio B", now() - timedelta(minutes=5), now() + timedelta(hours=1), title="Theirs")
+    assert other
+    names_only = "subscription($loc: ID!) { roomBoard(locationId: $loc) { rooms { room { name } current { title } } } }"
+    async with (
+        WsClient.connect(live_server, token=studio.tokens[Role.DISPLAY]) as display,
+        WsClient.connect(live_server, token=studio.tokens[Role.CREW]) as crew,
+    ):
+        # Same operation id and query on two sockets with different rights; a second query shape.
+        for ws in (display, crew):
+            await ws.subscribe("1", BOARD, {"loc": world.location()})
+            await next_board(ws, "1")
+        await display.subscribe("2", names_only, {"loc": world.location()})
+        await next_board(display, "2")
+
+        await world.book(
+            "Studio A", now() - timedelta(minutes=1), now() + timedelta(hours=1), title="Crew call", crew=True
+        )
+        seen_by_display = await next_board(display, "1")
+        seen_by_crew = await next_board(crew, "1")
+        second_shape = await next_board(display, "2")
+    assert current(seen_by_display) == {"Studio A": "Crew call", "Studio B": "Theirs"}
+    assert current(seen_by_crew) == {"Studio A": "Crew call", "Studio B": None}
+    assert second_shape == {
+        "rooms": [
+            {"room": {"name": "Studio A"}, "current": {"title": "Crew call"}},
+            {"room": {"name": "Studio B"}, "current": {"title": "Theirs"}},
+        ]
+    }

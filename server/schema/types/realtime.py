@@ -7,26 +7,14 @@ from datetime import datetime
 import strawberry
 
 from db import models
+from server.schema.execution import SharedRender
 from server.schema.types.catalogue import CustodyState, Location, Resource
 from server.schema.types.scheduling import AvailableResource, Booking
 from server.services import roomboard
-from server.services.principal import Principal
 from server.services.roomboard import BoardData
 
 strawberry.enum(roomboard.RoomState, description="What a room is doing at a moment.")
 RoomState = roomboard.RoomState
-
-
-async def _visible_booking(
-    info: strawberry.Info, booking: models.Booking | None, open_to_viewer: bool
-) -> Booking | None:
-    """The booking, if the viewer may see it (checked in one batched query per message)."""
-    if booking is None:
-        return None
-    if open_to_viewer:
-        return Booking.from_model(booking)
-    row = await info.context.loaders.visible_bookings_by_id.load(booking.id)
-    return None if row is None else Booking.from_model(booking)
 
 
 @strawberry.type(description="One room of a board: its state now, the session in it and the next one.")
@@ -36,17 +24,12 @@ class RoomStatus:
     until: datetime | None = strawberry.field(
         description="When `state` (or the session in the room) next changes, if known within the coming week."
     )
-    current_row: strawberry.Private[models.Booking | None]
-    next_row: strawberry.Private[models.Booking | None]
-    open_to_viewer: strawberry.Private[bool]
-
-    @strawberry.field(description="The session in (or holding) the room now; null if none or not visible to you.")
-    async def current(self, info: strawberry.Info) -> Booking | None:
-        return await _visible_booking(info, self.current_row, self.open_to_viewer)
-
-    @strawberry.field(name="next", description="The next session to start in the room, if visible to you.")
-    async def next_(self, info: strawberry.Info) -> Booking | None:
-        return await _visible_booking(info, self.next_row, self.open_to_viewer)
+    current: Booking | None = strawberry.field(
+        description="The session in (or holding) the room now; null if none or not visible to you."
+    )
+    next_: Booking | None = strawberry.field(
+        name="next", description="The next session to start in the room, if visible to you."
+    )
 
 
 @strawberry.type(description="Every room of a location at a moment, as of an event `seq`.")
@@ -57,10 +40,19 @@ class RoomBoard:
         description="The newest event seq reflected (non-decreasing along a subscription; a decimal string)."
     )
     rooms: list[RoomStatus] = strawberry.field(description="The location's rooms in service, by name.")
+    # Set when many subscribers receive this very board (see `server.schema.execution`).
+    shared: strawberry.Private[SharedRender | None] = None
 
     @classmethod
-    def from_data(cls, data: BoardData, principal: Principal) -> RoomBoard:
-        open_to_viewer = roomboard.sees_every_booking(principal, data.location.id)
+    def from_data(cls, data: BoardData, visible: set[int]) -> RoomBoard:
+        """The board as a viewer who may see the bookings in `visible` sees it (every field is
+        plain data, so executing it never waits)."""
+
+        def booking(pk: int | None) -> Booking | None:
+            if pk is None or pk not in visible:
+                return None
+            return Booking.from_model(data.bookings[pk])
+
         return cls(
             location=Location.from_model(data.location),
             at=data.at,
@@ -70,9 +62,8 @@ class RoomBoard:
                     room=Resource.from_model(r.room),
                     state=r.status.state,
                     until=r.status.until,
-                    current_row=data.bookings.get(r.status.current) if r.status.current else None,
-                    next_row=data.bookings.get(r.status.next) if r.status.next else None,
-                    open_to_viewer=open_to_viewer,
+                    current=booking(r.status.current),
+                    next_=booking(r.status.next),
                 )
                 for r in data.rooms
             ],
@@ -92,7 +83,10 @@ class AssetStatusEvent:
 
     @strawberry.field(description="The booking the item is checked out for, if any and visible to you.")
     async def booking(self, info: strawberry.Info) -> Booking | None:
-        return await _visible_booking(info, self.booking_row, False)
+        if self.booking_row is None:
+            return None
+        visible = await info.context.loaders.visible_bookings_by_id.load(self.booking_row.id)
+        return None if visible is None else Booking.from_model(self.booking_row)
 
 
 @strawberry.type(description="A booking as it is now, after a change (or in the opening snapshot).")

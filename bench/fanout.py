@@ -1,0 +1,461 @@
+"""Fan-out: one change to 1,000 websocket subscribers of one server process, against a minimal raw
+Starlette websocket broadcast measured in the same run.
+
+    .venv/bin/python -m bench.fanout [--subscribers 1000] [--rounds 8]
+
+The server under test runs alone on CPU 0 (one process, uvicorn, websockets-sansio, no per-message
+deflate, SQLite and the in-process bus), this load generator on CPU 1. Each subscriber is a wall
+display: `roomBoard` of one location over graphql-transport-ws.
+
+Per round, two writes through the server's GraphQL endpoint (createBooking):
+- a control write in a room of another location, which no subscriber watches: what the write
+  itself costs the server;
+- the change: a booking in a watched room; every subscriber receives a new board.
+Latency is from sending the change's request to each subscriber's receipt of the new board.
+Server CPU per delivered message is (change CPU - control CPU) / subscribers, from the server's
+/proc schedstat (all its threads). Memory per idle subscriber is the server's RSS growth from no
+subscribers to all of them subscribed and idle, divided by their number.
+
+The raw peer: a Starlette app whose websocket endpoint keeps each socket in a set and whose POST
+/broadcast sends the posted text to every socket, one after another. It is sent a message of the
+same size as the board message; its clients only receive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+SECRET = "bench-fanout-" + "x" * 32
+BOARD = """subscription Board($loc: ID!) {
+  roomBoard(locationId: $loc) {
+    seq at location { name }
+    rooms { room { id name } state until current { title start end } next { title start end } }
+  }
+}"""
+CREATE = """mutation($input: CreateBookingInput!) { createBooking(input: $input) { __typename } }"""
+SERVER_CPU, CLIENT_CPU = 0, 1
+
+
+# The servers (run as subprocesses of this script)
+
+
+def serve_callsheet(port: int, database_url: str) -> None:
+    import uvicorn
+
+    from server.app import create_app
+    from server.config import Settings
+
+    settings = Settings(database_url=database_url, secret=SECRET, mode="production")
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        log_level="warning",
+        backlog=4096,
+    )
+
+
+def serve_raw(port: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    sockets: set[WebSocket] = set()
+
+    async def endpoint(ws: WebSocket) -> None:
+        await ws.accept()
+        sockets.add(ws)
+        try:
+            while True:
+                await ws.receive_text()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sockets.discard(ws)
+
+    async def broadcast(request: Request) -> PlainTextResponse:
+        text = (await request.body()).decode()
+        for ws in list(sockets):
+            await ws.send_text(text)
+        return PlainTextResponse(str(len(sockets)))
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app = Starlette(
+        routes=[
+            WebSocketRoute("/ws", endpoint),
+            Route("/broadcast", broadcast, methods=["POST"]),
+            Route("/healthz", healthz),
+        ]
+    )
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        log_level="warning",
+        backlog=4096,
+    )
+
+
+# Measuring a process
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of every thread of the process, from schedstat (nanoseconds)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 1e9
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(kind: str, port: int, database_url: str = "") -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "bench.fanout", "--serve", kind, "--port", str(port), "--db", database_url]
+    process = subprocess.Popen(args, cwd=Path(__file__).resolve().parent.parent)
+    os.sched_setaffinity(process.pid, {SERVER_CPU})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# The studio
+
+
+@dataclass
+class Studio:
+    database_url: str
+    location: str = ""
+    watched_room: str = ""
+    other_room: str = ""
+    project: str = ""
+    display: str = ""
+    coordinator: str = ""
+
+
+async def setup(database_url: str) -> Studio:
+    from db.migrate import upgrade
+    from db.models import ResourceKind, Role
+    from server.config import Settings
+    from server.runtime import Runtime
+    from server.schema.ids import to_global_id
+    from server.services import auth, projects, resources, studios
+    from server.services.principal import Principal
+    from server.services.resources import ResourceFields
+    from server.services.uow import Tx
+
+    await asyncio.to_thread(upgrade, database_url)
+    runtime = await Runtime.open(Settings(database_url=database_url, secret=SECRET))
+    out = Studio(database_url)
+
+    async def work(tx: Tx) -> None:
+        studio, _ = await studios.ensure_studio(tx, "Fanout", "Europe/London", "GBP")
+        tx.studio_id = studio.id
+        main = await studios.ensure_location(tx, studio.id, "Main floor")
+        post = await studios.ensure_location(tx, studio.id, "Post")
+        admin = Principal(token_id=None, studio_id=studio.id, role=Role.ADMIN, name="bench")
+        rooms = []
+        for i, name in enumerate(["Studio A", "Studio B", "Studio C", "Studio D", "Vocal Booth 1", "Vocal Booth 2"]):
+            fields = ResourceFields(name=name, category="room", location_id=main.id, setup_minutes=15 * (i % 2))
+            rooms.append(await resources.create_resource(tx, admin, ResourceKind.ROOM, fields))
+        edit = await resources.create_resource(
+            tx, admin, ResourceKind.ROOM, ResourceFields(name="Edit 1", category="edit bay", location_id=post.id)
+        )
+        project = await projects.create_project(tx, admin, "Fanout show", None, None, None)
+        out.location = to_global_id("Location", main.id)
+        out.watched_room = to_global_id("Resource", rooms[0].id)
+        out.other_room = to_global_id("Resource", edit.id)
+        out.project = to_global_id("Project", project.id)
+        display = await auth.create_token(
+            tx, SECRET, studio_id=studio.id, role=Role.DISPLAY, name="Wall", location_id=main.id
+        )
+        coordinator = await auth.create_token(tx, SECRET, studio_id=studio.id, role=Role.COORDINATOR, name="Bench")
+        out.display, out.coordinator = display.token, coordinator.token
+
+    await runtime.uow.run(work, studio_id=None)
+    await runtime.close()
+    return out
+
+
+# Subscribers
+
+
+@dataclass
+class Subscriber:
+    conn: ClientConnection
+    received: list[tuple[float, str]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def read(self, graphql: bool) -> None:
+        async for raw in self.conn:
+            at = time.perf_counter()
+            if graphql:
+                message = json.loads(raw)
+                if message.get("type") == "ping":
+                    await self.conn.send('{"type":"pong"}')
+                    continue
+                if message.get("type") != "next":
+                    continue
+            self.received.append((at, raw if isinstance(raw, str) else raw.decode()))
+            self.arrived.set()
+
+
+async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subscriber]:
+    """n connections; for Callsheet each is initialised and subscribed and has its first board."""
+    semaphore = asyncio.Semaphore(50)
+
+    async def one() -> Subscriber:
+        async with semaphore:
+            protocols = ["graphql-transport-ws"] if studio else None
+            conn = await connect(url, subprotocols=protocols, compression=None, max_queue=4, open_timeout=60)  # type: ignore[arg-type]
+            sub = Subscriber(conn)
+            if studio:
+                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {studio.display}"}}
+                await conn.send(json.dumps(init))
+                ack = json.loads(await conn.recv())
+                assert ack["type"] == "connection_ack", ack
+                payload = {"query": BOARD, "variables": {"loc": studio.location}}
+                await conn.send(json.dumps({"id": "board", "type": "subscribe", "payload": payload}))
+            task = asyncio.create_task(sub.read(graphql=studio is not None))
+            sub.task = task  # type: ignore[attr-defined]
+            if studio:
+                await asyncio.wait_for(sub.arrived.wait(), 60)
+            return sub
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def close_subscribers(subs: list[Subscriber]) -> None:
+    await asyncio.gather(*(s.conn.close() for s in subs), return_exceptions=True)
+
+
+async def wait_all(subs: list[Subscriber], since: float, within: float = 30.0) -> list[float]:
+    """Receipt times of the first message after `since` at every subscriber."""
+    deadline = time.perf_counter() + within
+    times = []
+    for sub in subs:
+        while True:
+            after = [t for t, _ in sub.received if t > since]
+            if after:
+                times.append(after[0])
+                break
+            sub.arrived.clear()
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError("a subscriber got nothing")
+            try:
+                await asyncio.wait_for(sub.arrived.wait(), left)
+            except TimeoutError:
+                raise TimeoutError("a subscriber got nothing") from None
+    return times
+
+
+# The runs
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    cpu_per_message: list[float] = field(default_factory=list)
+    rss_per_subscriber: float = 0.0
+    message_bytes: int = 0
+
+
+def booking_input(studio: Studio, room: str, start: datetime, title: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "projectId": studio.project,
+            "title": title,
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=30)).isoformat(),
+            "status": "CONFIRMED",
+            "allocations": [{"resourceId": room}],
+        }
+    }
+
+
+async def run_callsheet(n: int, rounds: int) -> tuple[Result, int]:
+    tmp = tempfile.mkdtemp(prefix="callsheet-fanout-")
+    studio = await setup(f"sqlite+aiosqlite:///{tmp}/fanout.db")
+    port = free_port()
+    server = start("callsheet", port, studio.database_url)
+    result = Result("Callsheet roomBoard (graphql-transport-ws)")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            headers = {"Authorization": f"Bearer {studio.coordinator}"}
+
+            async def book(room: str, start: datetime, title: str) -> None:
+                body = {"query": CREATE, "variables": booking_input(studio, room, start, title)}
+                response = await http.post("/graphql", json=body, headers=headers)
+                assert response.json()["data"]["createBooking"]["__typename"] == "BookingCreated", response.text
+
+            # Warm up the write path once.
+            base = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+            await book(studio.other_room, base - timedelta(days=1), "warm-up")
+            await asyncio.sleep(1.0)
+            rss_before = rss_bytes(server.pid)
+            subs = await open_subscribers(f"ws://127.0.0.1:{port}/graphql", n, studio)
+            await asyncio.sleep(3.0)
+            rss_after = rss_bytes(server.pid)
+            result.rss_per_subscriber = (rss_after - rss_before) / n
+            for r in range(rounds):
+                # Control: a write no subscriber watches.
+                await asyncio.sleep(0.5)
+                cpu0 = cpu_seconds(server.pid)
+                await book(studio.other_room, base + timedelta(hours=r), f"control {r}")
+                await asyncio.sleep(0.3)
+                control = cpu_seconds(server.pid) - cpu0
+                # The change: the next session of a watched room moves earlier every round.
+                await asyncio.sleep(0.5)
+                cpu0 = cpu_seconds(server.pid)
+                sent = time.perf_counter()
+                await book(studio.watched_room, base - timedelta(hours=r + 1), f"change {r}")
+                times = await wait_all(subs, sent)
+                await asyncio.sleep(0.3)
+                change = cpu_seconds(server.pid) - cpu0
+                result.latencies.extend(t - sent for t in times)
+                result.cpu_per_message.append(max(0.0, change - control) / n)
+            result.message_bytes = len(subs[0].received[-1][1])
+            await close_subscribers(subs)
+    finally:
+        stop(server)
+    return result, result.message_bytes
+
+
+async def run_raw(n: int, rounds: int, size: int) -> Result:
+    port = free_port()
+    server = start("raw", port)
+    result = Result("raw Starlette broadcast")
+    text = json.dumps({"id": "board", "type": "next", "payload": {"data": "x" * max(0, size - 60)}})
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            await http.post("/broadcast", content="warm-up")
+            await asyncio.sleep(1.0)
+            rss_before = rss_bytes(server.pid)
+            subs = await open_subscribers(f"ws://127.0.0.1:{port}/ws", n, None)
+            await asyncio.sleep(3.0)
+            rss_after = rss_bytes(server.pid)
+            result.rss_per_subscriber = (rss_after - rss_before) / n
+            for _ in range(rounds):
+                await asyncio.sleep(0.5)
+                cpu0 = cpu_seconds(server.pid)
+                await http.post("/healthz")  # a control request of the same kind (HTTP) as the trigger
+                await asyncio.sleep(0.3)
+                control = cpu_seconds(server.pid) - cpu0
+                await asyncio.sleep(0.5)
+                cpu0 = cpu_seconds(server.pid)
+                sent = time.perf_counter()
+                await http.post("/broadcast", content=text)
+                times = await wait_all(subs, sent)
+                await asyncio.sleep(0.3)
+                change = cpu_seconds(server.pid) - cpu0
+                result.latencies.extend(t - sent for t in times)
+                result.cpu_per_message.append(max(0.0, change - control) / n)
+            result.message_bytes = len(text)
+            await close_subscribers(subs)
+    finally:
+        stop(server)
+    return result
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(results: list[Result], n: int, rounds: int) -> None:
+    print(f"\n{n} subscribers, {rounds} changes each\n")
+    print("| server | p50 | p99 | max | server CPU / delivered message | RSS / idle subscriber | message |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r.name} | {pct(r.latencies, 0.5) * 1000:.1f} ms | {pct(r.latencies, 0.99) * 1000:.1f} ms "
+            f"| {max(r.latencies) * 1000:.1f} ms | {statistics.median(r.cpu_per_message) * 1e6:.0f} µs "
+            f"| {r.rss_per_subscriber / 1024:.1f} KiB | {r.message_bytes} B |"
+        )
+    ours, raw = results
+    print(
+        f"\nratios (Callsheet / raw): p99 {pct(ours.latencies, 0.99) / pct(raw.latencies, 0.99):.2f}x, "
+        f"CPU per message {statistics.median(ours.cpu_per_message) / statistics.median(raw.cpu_per_message):.2f}x, "
+        f"RSS per subscriber {ours.rss_per_subscriber / raw.rss_per_subscriber:.2f}x"
+    )
+
+
+async def main(n: int, rounds: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * n + 256)), hard))
+    os.sched_setaffinity(0, {CLIENT_CPU})
+    ours, size = await run_callsheet(n, rounds)
+    raw = await run_raw(n, rounds, size)
+    report([ours, raw], n, rounds)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--serve", choices=["callsheet", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "callsheet":
+        serve_callsheet(args.port, args.db)
+    elif args.serve == "raw":
+        serve_raw(args.port)
+    else:
+        asyncio.run(main(args.subscribers, args.rounds))

@@ -1,0 +1,112 @@
+"""How operations execute: fresh DataLoaders per execution on a websocket, and one execution per
+viewer class for a subscription event shared by many subscribers.
+
+A websocket's context lives as long as the socket, so every execution over it (a query, or one
+event of a subscription) starts with new DataLoaders: nothing is served from an older cache.
+
+A board version is the same for a thousand wall displays. Its payload carries a `SharedRender`:
+a memo shared by every subscriber of that version and the viewer's class. The first subscriber of
+a class to execute a given operation (same document, same variables) runs it; the others reuse its
+result. The viewer class is everything authorization looks at (studio, role, user, location), so
+two viewers share a result only when every permission check answers the same for both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import ExecutionResult
+from graphql.language import OperationType
+from starlette.websockets import WebSocket
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from server.services.principal import Principal
+
+ViewerClass = tuple[int, str, int | None, int | None]
+
+
+def viewer_class(principal: Principal) -> ViewerClass:
+    """What decides what a principal may see (its token and name do not)."""
+    return (principal.studio_id, principal.role.value, principal.user_id, principal.location_id)
+
+
+@dataclass(frozen=True)
+class SharedRender:
+    """Carried by a payload that many subscribers receive: where their results are shared."""
+
+    memo: dict[Any, Any]
+    viewer: ViewerClass
+
+
+class CallsheetExecution(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with the two behaviours above."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        shared = getattr(self.root_value, "shared", None)
+        if not isinstance(shared, SharedRender) or self.operation.operation != OperationType.SUBSCRIPTION:
+            self._renew_loaders()
+            return super().execute_operation(serially)
+        key = (id(self.operation), _frozen(self.variable_values.coerced), shared.viewer)
+        hit = shared.memo.get(key)
+        if hit is None:
+            self._renew_loaders()
+            outcome = super().execute_operation(serially)
+            if not self.is_awaitable(outcome):
+                shared.memo[key] = (self.operation, outcome)
+                return _copy(outcome)  # type: ignore[arg-type]
+            # Awaited in this task, not in a new one: when no resolver has to wait, the result (and
+            # so the message rendered from it) is complete before any other subscriber runs.
+            pending = asyncio.get_running_loop().create_future()
+            shared.memo[key] = (self.operation, pending)
+            return _first(outcome, pending, shared.memo, key, self.operation)  # type: ignore[arg-type]
+        _, value = hit
+        if isinstance(value, asyncio.Future):
+            return _copy_when_done(value)
+        return _copy(value)
+
+    def _renew_loaders(self) -> None:
+        context = self.context_value
+        if isinstance(getattr(context, "request", None), WebSocket):
+            context.fresh_loaders()
+
+
+def _frozen(variables: dict[str, Any] | None) -> str:
+    return json.dumps(variables or {}, sort_keys=True, default=str)
+
+
+def _copy(result: ExecutionResult) -> ExecutionResult:
+    # Each subscriber's result is processed on its own (error masking, extensions): share the data
+    # (read only from here on), never the result object.
+    return ExecutionResult(result.data, list(result.errors) if result.errors else None, result.extensions)
+
+
+async def _first(
+    outcome: Awaitable[ExecutionResult],
+    pending: asyncio.Future[ExecutionResult],
+    memo: dict[Any, Any],
+    key: Any,
+    node: Any,
+) -> ExecutionResult:
+    try:
+        result = await outcome
+    except BaseException as exc:
+        # Those waiting get the same failure; a later subscriber of this version tries again.
+        memo.pop(key, None)
+        if isinstance(exc, asyncio.CancelledError):
+            pending.cancel()
+        else:
+            pending.set_exception(exc)
+            pending.exception()  # retrieved here: nobody may be waiting
+        raise
+    memo[key] = (node, result)
+    pending.set_result(result)
+    return _copy(result)
+
+
+async def _copy_when_done(pending: asyncio.Future[ExecutionResult]) -> ExecutionResult:
+    # Shielded: one subscriber leaving must not cancel what the others wait for.
+    return _copy(await asyncio.shield(pending))
