@@ -269,6 +269,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for line in _DEMO_LINES:
             print(line)
     sys.stdout.flush()
+    # Websockets: no per-message deflate (it roughly doubles memory and CPU per subscriber for
+    # small board messages) and no message larger than an HTTP request body may be.
+    ws_options: dict[str, Any] = {
+        "ws": "websockets-sansio",
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.limits.max_body_bytes,
+    }
     if args.workers > 1:
         uvicorn.run(
             "server.app:app_from_env",
@@ -276,10 +283,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             workers=args.workers,
-            ws="websockets-sansio",
+            **ws_options,
         )
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, ws="websockets-sansio", log_level="info")
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", **ws_options)
     return 0
 
 

@@ -5,7 +5,7 @@
   well-formed objects;
 - once acknowledged, the server pings every `keep_alive_interval` and closes a connection that has
   sent nothing for three intervals (1011, as websocket keepalives do);
-- the connection follows its token: when the token is revoked, the socket closes with 4403;
+- the connection follows its token: once it is revoked or expires, the socket closes with 4403;
 - on shutdown every operation is cancelled, so subscriptions release their bus subscriptions;
 - each operation gets a `FastLane`: a subscription whose event many subscribers receive alike (a
   room board version) sends the payload rendered for the first of them as it is, instead of
@@ -172,7 +172,7 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self._keepalive = asyncio.create_task(self._ping_loop(), name="graphql-ws-keepalive")
 
     def _revoked(self) -> None:
-        self._close_soon(4403, "Token revoked")
+        self._close_soon(4403, "Token no longer valid")
 
     def _close_soon(self, code: int, reason: str) -> None:
         """Close from a callback or a side task, once; the handler's own loop then shuts down."""

@@ -7,7 +7,8 @@ most one recomputation per `MIN_INTERVAL`), when the bus reports a gap (a fresh 
 board's next time boundary (a session starting or ending needs no write). Watchers always take the
 latest version: a screen that cannot keep up skips intermediate boards instead of queueing them.
 
-`TokenWatch` follows a studio's `tokens` topic so that sockets of a revoked token are closed.
+`TokenWatch` follows a studio's `tokens` topic so that sockets of a revoked (or expired) token are
+closed.
 """
 
 from __future__ import annotations
@@ -150,7 +151,10 @@ class BoardHub:
 
 
 class TokenWatch:
-    """Calls back when a watched token of the studio is revoked (or, after a gap, found revoked)."""
+    """Calls back when a watched token of the studio is revoked (or, after a gap, found revoked),
+    and when it expires (checked every `recheck_interval`)."""
+
+    recheck_interval = 60.0
 
     def __init__(self, uow: UnitOfWork, studio_id: int) -> None:
         self.uow = uow
@@ -179,7 +183,11 @@ class TokenWatch:
             # Revoked between authentication and now: the watch was not listening yet.
             await self._recheck()
             while True:
-                item = await sub.get()
+                try:
+                    item = await asyncio.wait_for(sub.get(), self.recheck_interval)
+                except TimeoutError:
+                    await self._recheck()
+                    continue
                 if isinstance(item, Resync):
                     await self._recheck()
                 elif isinstance(item, BusMessage) and item.type == "TokenRevoked":

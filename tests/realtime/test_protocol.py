@@ -158,7 +158,7 @@ async def test_a_revoked_tokens_open_sockets_are_closed(studio: StudioFixture, l
             "mutation($id: ID!) { revokeApiToken(id: $id) { __typename } }", {"id": _token_gid(token_id)}
         )
         assert "errors" not in body, body
-        assert await doomed.closed() == (4403, "Token revoked")
+        assert await doomed.closed() == (4403, "Token no longer valid")
         await other.send({"type": "ping"})
         assert await other.recv() == {"type": "pong"}
 
@@ -177,3 +177,20 @@ def test_malformed_fixtures_are_really_malformed() -> None:
             except ValueError:
                 continue
             assert not isinstance(decoded, dict)
+
+
+async def test_an_expiring_tokens_open_sockets_are_closed_once_it_expires(
+    studio: StudioFixture, live_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from db.types import utcnow
+    from server.services.live import TokenWatch
+
+    monkeypatch.setattr(TokenWatch, "recheck_interval", 0.2)
+    world = await build_world(studio)
+    token, _ = await studio.mint(Role.DISPLAY, location="Main floor", expires_at=utcnow() + timedelta(seconds=1.5))
+    async with WsClient.connect(live_server, token=token) as ws:
+        await ws.subscribe("b", BOARD, {"loc": world.location()})
+        await next_board(ws, "b")
+        assert await ws.closed(within=5) == (4403, "Token no longer valid")
