@@ -74,3 +74,7 @@ async def bookings_in_studio(session: AsyncSession, scope: Scope | None, ids: li
 
 async def visible_booking(session: AsyncSession, scope: BookingScope | None, booking_id: int) -> Booking | None:
     return await session.scalar(bookings.visible(scope).where(Booking.id == booking_id))
+
+
+async def visible_bookings(session: AsyncSession, scope: BookingScope | None, ids: list[int]) -> list[Booking]:
+    return list((await session.scalars(bookings.visible(scope).where(Booking.id.in_(ids)))).all())

@@ -19,7 +19,7 @@ import strawberry
 from graphql import GraphQLError
 
 from db.types import utcnow
-from server.events.types import AVAILABILITY, BOOKINGS, BusMessage, Resync, assets_topic, channel
+from server.events.types import AVAILABILITY, BOOKINGS, BusMessage, Resync, channel
 from server.schema.context import Context
 from server.schema.execution import SharedRender, viewer_class
 from server.schema.ids import decode_id, decode_optional
@@ -30,7 +30,7 @@ from server.schema.types.scheduling import AvailableResource, Booking
 from server.services import feeds, roomboard
 from server.services.allocation.availability import AvailabilityQuery
 from server.services.errors import DomainError
-from server.services.live import BoardGone, LiveViews
+from server.services.live import AssetChange, BoardGone, LiveViews
 from server.services.principal import Principal
 from server.websocket import FAST_LANE
 
@@ -126,33 +126,64 @@ async def _asset_events(
     info: Info, principal: Principal, locations: list[int]
 ) -> AsyncGenerator[AssetStatusEvent, None]:
     uow = info.context.uow
-    channels = [channel(principal.studio_id, assets_topic(loc)) for loc in locations]
-    async with uow.bus.subscribe(channels) as sub:
+    viewer = viewer_class(principal)
+    lane = FAST_LANE.get()
+    key = ("message", lane.signature if lane is not None else None, viewer)
+    async with LiveViews.of(uow).assets(principal.studio_id, locations) as mailbox:
         seq = -1
-        item: BusMessage | Resync | None = None
+        item: AssetChange | Resync | None = None
         while True:
-            if item is None or isinstance(item, Resync):
+            if not isinstance(item, AssetChange):
+                # The start, or a gap: every item as it is now.
                 snapshot = await feeds.asset_snapshot(uow, principal, locations)
+                shown = await feeds.visible_booking_ids(uow, principal, _booking_ids(snapshot.items))
                 seq = max(seq, snapshot.seq)
                 for state in snapshot.items:
-                    yield _asset_event(state, seq, snapshot.at, snapshot=True)
+                    yield _asset_event(state, seq, snapshot.at, shown, snapshot=True)
             else:
+                # A change is the same for every follower with the same rights: rendered once, then
+                # sent as it is (unless this follower's stream is already past its seq).
+                shared = item.seq >= seq
                 seq = max(seq, item.seq)
-                for state in await feeds.assets_changed(uow, principal, locations, item.payload):
-                    yield _asset_event(state, seq, item.at, snapshot=False)
-            item = await sub.get()
+                known: set[int] | None = item.memo.get(("visible", viewer))
+                if known is None:
+                    known = await feeds.visible_booking_ids(uow, principal, _booking_ids(item.states))
+                    item.memo[("visible", viewer)] = known
+                shown = known
+                for index, state in enumerate(item.states):
+                    memo = item.memo.setdefault(("payload", index), {})
+                    if lane is not None and shared:
+                        rendered = memo.get(key)
+                        if rendered is not None:
+                            await lane.send(rendered, memo)
+                            continue
+                        lane.capture = (memo, key)
+                    event = _asset_event(state, seq, item.at, shown, snapshot=False)
+                    if shared:
+                        event.shared = SharedRender(memo, viewer)
+                    yield event
+                    if lane is not None:
+                        lane.capture = None
+            item = await mailbox.get()
 
 
-def _asset_event(state: feeds.AssetState, seq: int, at: datetime, *, snapshot: bool) -> AssetStatusEvent:
+def _booking_ids(states: list[feeds.AssetState]) -> set[int]:
+    return {s.booking.id for s in states if s.booking is not None}
+
+
+def _asset_event(
+    state: feeds.AssetState, seq: int, at: datetime, shown: set[int], *, snapshot: bool
+) -> AssetStatusEvent:
     custody = state.asset.custody
     assert custody is not None
+    booking = state.booking
     return AssetStatusEvent(
         seq=str(seq),
         asset=Resource.from_model(state.asset),
         custody=custody,
         at=at,
         snapshot=snapshot,
-        booking_row=state.booking,
+        booking=Booking.from_model(booking) if booking is not None and booking.id in shown else None,
     )
 
 

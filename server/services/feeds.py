@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Booking, Resource, Role
 from db.repositories import events as event_rows
 from db.repositories import feeds, projects, tenancy
+from db.repositories.scoping import Scope
 from db.types import utcnow
 from server.services.allocation import availability
 from server.services.allocation.availability import MAX_BUFFER, AvailabilityQuery
@@ -72,22 +73,36 @@ async def asset_snapshot(uow: UnitOfWork, principal: Principal, location_ids: li
 
 
 async def assets_changed(
-    uow: UnitOfWork, principal: Principal, location_ids: list[int], payload: dict[str, Any]
+    uow: UnitOfWork, studio_id: int, location_ids: list[int], payload: dict[str, Any]
 ) -> list[AssetState]:
-    """The items an event names, as they are now (those still at the followed locations)."""
+    """The items an event names, as they are now (those still at the followed locations), read
+    once for every follower; who may see which booking is decided per viewer."""
     ids = _ids(payload, "resourceId", "resourceIds", "assetId", "assetIds")
     if not ids:
         return []
+    scope = _Studio(studio_id)
     async with uow.read() as session:
-        assets = [a for a in await feeds.assets_by_ids(session, principal, ids) if a.location_id in location_ids]
-        return await _with_bookings(session, principal, sorted(assets, key=lambda a: a.id))
+        assets = [a for a in await feeds.assets_by_ids(session, scope, ids) if a.location_id in location_ids]
+        return await _with_bookings(session, scope, sorted(assets, key=lambda a: a.id))
 
 
-async def _with_bookings(session: AsyncSession, principal: Principal, assets: list[Resource]) -> list[AssetState]:
-    # The booking row is shown only if the caller may see it; the API layer checks that per viewer.
-    booking_of = await feeds.open_custody_bookings(session, principal, [a.id for a in assets])
-    rows = {b.id: b for b in await feeds.bookings_in_studio(session, principal, list(set(booking_of.values())))}
+async def visible_booking_ids(uow: UnitOfWork, principal: Principal, ids: set[int]) -> set[int]:
+    """Those of the bookings the principal may see (staff see every one without a query)."""
+    if not ids or principal.role in (Role.ADMIN, Role.COORDINATOR):
+        return set(ids)
+    async with uow.read() as session:
+        return {b.id for b in await feeds.visible_bookings(session, principal, sorted(ids))}
+
+
+async def _with_bookings(session: AsyncSession, scope: Scope, assets: list[Resource]) -> list[AssetState]:
+    booking_of = await feeds.open_custody_bookings(session, scope, [a.id for a in assets])
+    rows = {b.id: b for b in await feeds.bookings_in_studio(session, scope, list(set(booking_of.values())))}
     return [AssetState(a, rows.get(booking_of.get(a.id, 0))) for a in assets]
+
+
+@dataclass(frozen=True)
+class _Studio:
+    studio_id: int
 
 
 async def project_for_feed(uow: UnitOfWork, principal: Principal | None, project_id: int) -> int:

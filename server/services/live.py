@@ -7,6 +7,9 @@ most one recomputation per `MIN_INTERVAL`), when the bus reports a gap (a fresh 
 board's next time boundary (a session starting or ending needs no write). Watchers always take the
 latest version: a screen that cannot keep up skips intermediate boards instead of queueing them.
 
+Custody changes work alike: one `AssetHub` per set of followed locations reads each changed item
+once and hands the change to every follower's bounded `Mailbox` (an overflow becomes a `Resync`).
+
 `TokenWatch` follows a studio's `tokens` topic so that sockets of a revoked (or expired) token are
 closed.
 """
@@ -17,14 +20,20 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from db.repositories import feeds
 from db.types import utcnow
-from server.events.bus import Bus
-from server.events.types import TOKENS, BusMessage, Resync, channel, rooms_topic
+from server.events.bus import QUEUE_LIMIT, Bus
+from server.events.types import TOKENS, BusMessage, Resync, assets_topic, channel, rooms_topic
+from server.services import feeds as feeds_service
 from server.services import roomboard
+from server.services.feeds import AssetState
 from server.services.roomboard import BoardData
 from server.services.uow import UnitOfWork
 
@@ -150,6 +159,94 @@ class BoardHub:
                 delay = min(delay * 2, RETRY_MAX)
 
 
+@dataclass
+class AssetChange:
+    """The items one event changed, as they are now; shared by every follower of the locations."""
+
+    seq: int
+    at: datetime
+    states: list[AssetState]
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+
+class Mailbox:
+    """A follower's bounded queue of changes; on overflow it is emptied and holds one `Resync`."""
+
+    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
+        self.limit = limit
+        self.overflows = 0
+        self._items: deque[AssetChange | Resync] = deque()
+        self._ready: asyncio.Future[None] | None = None
+
+    def offer(self, item: AssetChange | Resync) -> None:
+        if len(self._items) >= self.limit:
+            self.overflows += 1
+            self._items.clear()
+            item = Resync("follower fell behind")
+        self._items.append(item)
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_result(None)
+
+    def pending(self) -> int:
+        return len(self._items)
+
+    async def get(self) -> AssetChange | Resync:
+        while not self._items:
+            self._ready = asyncio.get_running_loop().create_future()
+            try:
+                await self._ready
+            finally:
+                self._ready = None
+        return self._items.popleft()
+
+
+class AssetHub:
+    """Custody changes at a set of locations, read once per event for every follower in this process."""
+
+    def __init__(self, uow: UnitOfWork, studio_id: int, location_ids: tuple[int, ...]) -> None:
+        self.uow = uow
+        self.studio_id = studio_id
+        self.location_ids = location_ids
+        self.followers: set[Mailbox] = set()
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"assets-{self.studio_id}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _offer(self, item: AssetChange | Resync) -> None:
+        for mailbox in list(self.followers):
+            mailbox.offer(item)
+
+    async def _run(self) -> None:
+        channels = [channel(self.studio_id, assets_topic(loc)) for loc in self.location_ids]
+        async with self.uow.bus.subscribe(channels) as sub:
+            self.ready.set()
+            while True:
+                item = await sub.get()
+                if isinstance(item, Resync):
+                    self._offer(item)
+                    continue
+                try:
+                    states = await feeds_service.assets_changed(
+                        self.uow, self.studio_id, list(self.location_ids), item.payload
+                    )
+                except Exception:
+                    log.exception("loading a custody change failed; followers reload")
+                    self._offer(Resync("custody change not loaded"))
+                    continue
+                if states:
+                    self._offer(AssetChange(item.seq, item.at, states))
+
+
 class TokenWatch:
     """Calls back when a watched token of the studio is revoked (or, after a gap, found revoked),
     and when it expires (checked every `recheck_interval`)."""
@@ -219,6 +316,7 @@ class LiveViews:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.boards: dict[tuple[int, int], BoardHub] = {}
+        self.asset_hubs: dict[tuple[int, tuple[int, ...]], AssetHub] = {}
         self.tokens: dict[int, TokenWatch] = {}
         self.closed = False
 
@@ -246,6 +344,25 @@ class LiveViews:
                 del self.boards[key]
                 await hub.stop()
 
+    @asynccontextmanager
+    async def assets(self, studio_id: int, location_ids: list[int]) -> AsyncIterator[Mailbox]:
+        """Follow custody changes at the locations; returns once they are being listened to."""
+        key = (studio_id, tuple(sorted(location_ids)))
+        hub = self.asset_hubs.get(key)
+        if hub is None:
+            hub = self.asset_hubs[key] = AssetHub(self.uow, studio_id, key[1])
+            hub.start()
+        mailbox = Mailbox()
+        hub.followers.add(mailbox)
+        try:
+            await hub.ready.wait()
+            yield mailbox
+        finally:
+            hub.followers.discard(mailbox)
+            if not hub.followers and self.asset_hubs.get(key) is hub:
+                del self.asset_hubs[key]
+                await hub.stop()
+
     async def watch_token(self, studio_id: int, token_id: int, on_revoked: Callable[[], None]) -> Callable[[], None]:
         """Call `on_revoked` if the token is revoked while watched; returns the function that stops it."""
         watch = self.tokens.get(studio_id)
@@ -270,6 +387,9 @@ class LiveViews:
         for hub in list(self.boards.values()):
             await hub.stop()
         self.boards.clear()
+        for asset_hub in list(self.asset_hubs.values()):
+            await asset_hub.stop()
+        self.asset_hubs.clear()
         for watch in list(self.tokens.values()):
             await watch.stop()
         self.tokens.clear()

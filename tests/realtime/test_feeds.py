@@ -134,3 +134,56 @@ async def test_the_custody_feed_starts_with_every_item_then_sends_changes(
         assert (change["asset"], change["snapshot"]) == ({"name": "Camera B", "model": "FX6"}, False)
         assert int(change["seq"]) > int(snapshot[0]["seq"])
         await asyncio.sleep(0)
+
+
+async def test_a_checkout_reaches_every_follower_with_the_booking_only_where_they_may_see_it(
+    studio: StudioFixture, live_server: str
+) -> None:
+    world = await build_world(studio)
+    created = await studio.data(
+        """mutation($loc: ID!) { createResource(input: {kind: EQUIPMENT, name: "Camera A", code: "CAM-A",
+           locationId: $loc}) { ... on ResourceCreated { resource { id } } } }""",
+        {"loc": to_global_id("Location", studio.locations["Cage"])},
+    )
+    camera = created["createResource"]["resource"]["id"]
+    body = await studio.gql(
+        """mutation($input: CreateBookingInput!) { createBooking(input: $input) {
+             ... on BookingCreated { booking { id } } ... on UserError { code message } } }""",
+        {
+            "input": {
+                "projectId": world.project,
+                "title": "Location shoot",
+                "start": (now() - timedelta(minutes=5)).isoformat(),
+                "end": (now() + timedelta(hours=3)).isoformat(),
+                "status": "CONFIRMED",
+                "allocations": [{"resourceId": camera}],
+            }
+        },
+        role=Role.COORDINATOR,
+    )
+    booking = body["data"]["createBooking"]["booking"]["id"]
+    query = ASSETS.replace("asset { name model }", "asset { name } booking { title }")
+    cage = to_global_id("Location", studio.locations["Cage"])
+    roles = (Role.ADMIN, Role.SCANNER, Role.CREW)
+    async with (
+        WsClient.connect(live_server, token=studio.tokens[roles[0]]) as admin,
+        WsClient.connect(live_server, token=studio.tokens[roles[1]]) as scanner,
+        WsClient.connect(live_server, token=studio.tokens[roles[2]]) as crew,
+    ):
+        followers = (admin, scanner, crew)
+        for ws in followers:
+            await ws.subscribe("1", query, {"loc": cage})
+            assert (await ws.next("1"))["assetStatusChanged"]["snapshot"] is True
+        result = await studio.gql(
+            """mutation($input: CheckOutAssetInput!) { checkOutAsset(input: $input) { __typename } }""",
+            {"input": {"code": "CAM-A", "bookingId": booking, "idempotencyKey": "scan-1"}},
+            role=Role.SCANNER,
+        )
+        assert result["data"]["checkOutAsset"]["__typename"] == "AssetCheckedOut", result
+        seen = [(await ws.next("1"))["assetStatusChanged"] for ws in followers]
+    assert [(e["custody"], e["snapshot"], e["booking"]) for e in seen] == [
+        ("CHECKED_OUT", False, {"title": "Location shoot"}),
+        ("CHECKED_OUT", False, {"title": "Location shoot"}),
+        ("CHECKED_OUT", False, None),
+    ]
+    assert len({e["seq"] for e in seen}) == 1

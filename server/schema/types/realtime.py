@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from db import models
 from server.schema.execution import SharedRender
 from server.schema.types.catalogue import CustodyState, Location, Resource
 from server.schema.types.scheduling import AvailableResource, Booking
@@ -79,14 +78,11 @@ class AssetStatusEvent:
     snapshot: bool = strawberry.field(
         description="Part of the opening (or, after a gap, renewed) snapshot: one entry per item of the location."
     )
-    booking_row: strawberry.Private[models.Booking | None]
-
-    @strawberry.field(description="The booking the item is checked out for, if any and visible to you.")
-    async def booking(self, info: strawberry.Info) -> Booking | None:
-        if self.booking_row is None:
-            return None
-        visible = await info.context.loaders.visible_bookings_by_id.load(self.booking_row.id)
-        return None if visible is None else Booking.from_model(self.booking_row)
+    booking: Booking | None = strawberry.field(
+        description="The booking the item is checked out for, if any and visible to you."
+    )
+    # Set when many subscribers receive this very change (see `server.schema.execution`).
+    shared: strawberry.Private[SharedRender | None] = None
 
 
 @strawberry.type(description="A booking as it is now, after a change (or in the opening snapshot).")
