@@ -55,6 +55,11 @@ def visible(scope: BookingScope | None) -> Select[Booking]:
     return stmt
 
 
+def sees_every_booking(scope: BookingScope | None) -> bool:
+    """Whether `visible` narrows this caller to the studio alone (so any booking of it is visible)."""
+    return scope is not None and scope.role not in (Role.PRODUCER, Role.CREW, Role.DISPLAY, Role.SCANNER)
+
+
 async def visible_by_ids(session: AsyncSession, scope: BookingScope | None, ids: list[int]) -> list[Booking]:
     return list((await session.scalars(visible(scope).where(Booking.id.in_(ids)))).all())
 

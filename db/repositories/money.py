@@ -105,6 +105,23 @@ async def allocations_of_bookings(
     return list((await session.scalars(stmt)).all())
 
 
+async def allocations_with_resources(
+    session: AsyncSession, scope: Scope | None, booking_ids: Sequence[int], *, fresh: bool = False
+) -> list[tuple[Allocation, Resource | None]]:
+    """`allocations_of_bookings`, each with its resource (as `resources_by_ids` reads it), in one round trip."""
+    if not booking_ids or scope is None:
+        return []
+    stmt = (
+        scoped(Allocation, scope)
+        .add_columns(Resource)
+        .outerjoin(Resource, and_(Resource.id == Allocation.resource_id, Resource.studio_id == scope.studio_id))
+        .where(Allocation.booking_id.in_(list(booking_ids)))
+        .order_by(Allocation.start_at, Allocation.id)
+        .execution_options(populate_existing=fresh)
+    )
+    return [(a, r) for a, r in (await session.execute(stmt)).all()]
+
+
 async def resources_by_ids(session: AsyncSession, scope: Scope | None, ids: Sequence[int]) -> list[Resource]:
     if not ids:
         return []

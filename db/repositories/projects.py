@@ -7,7 +7,7 @@ from typing import Protocol
 from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Allocation, Booking, Client, Project, Resource, Role
+from db.models import Allocation, Booking, Client, Project, Resource, Role, Studio
 from db.repositories.scoping import Scope, scoped
 
 
@@ -58,6 +58,20 @@ async def get(session: AsyncSession, scope: ProjectScope | None, project_id: int
 async def get_in_studio(session: AsyncSession, scope: Scope | None, project_id: int) -> Project | None:
     """A project of the caller's studio regardless of role (services then check ownership)."""
     return await session.scalar(scoped(Project, scope).where(Project.id == project_id))
+
+
+async def get_in_studio_with_studio(
+    session: AsyncSession, scope: Scope | None, project_id: int
+) -> tuple[Project, Studio] | None:
+    """`get_in_studio` and the caller's studio row, in one round trip."""
+    stmt = (
+        scoped(Project, scope)
+        .add_columns(Studio)
+        .join(Studio, Studio.id == Project.studio_id)
+        .where(Project.id == project_id)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def by_ids(session: AsyncSession, scope: ProjectScope | None, ids: list[int]) -> list[Project]:

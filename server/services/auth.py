@@ -45,13 +45,13 @@ async def authenticate(uow: UnitOfWork, secret: str, token: str | None) -> Princ
     digest = hash_token(secret, token)
     now = utcnow()
     async with uow.read() as session:
-        row = await tenancy.token_by_hash(session, digest)
-        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-            return None
-        name = row.name
-        if row.user_id is not None:
-            users = await tenancy.users_by_ids(session, _StudioScope(row.studio_id), [row.user_id])
-            name = users[0].name if users else name
+        found = await tenancy.token_and_user_name(session, digest)
+    if found is None:
+        return None
+    row, user_name = found
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    name = user_name if user_name is not None else row.name
     # Constant-time compare is implicit: the lookup is by digest, and the digest is keyed.
     if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
 

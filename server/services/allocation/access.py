@@ -6,7 +6,7 @@ producer's own is forbidden (the producer may know it exists, not book on it).
 
 from __future__ import annotations
 
-from db.models import Booking, Project, Role
+from db.models import Booking, Project, Role, Studio
 from db.repositories import bookings as booking_rows
 from db.repositories import projects as project_rows
 from server.services.errors import Forbidden, NotFound
@@ -15,15 +15,17 @@ from server.services.principal import Principal
 from server.services.uow import Tx
 
 
-async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> Project:
-    """The project a new booking goes on, if the caller may book on it."""
+async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> tuple[Project, Studio]:
+    """The project a new booking goes on, if the caller may book on it, and the caller's studio."""
     require(principal, Action.HOLD)
-    project = await project_rows.get_in_studio(tx.session, principal, project_id)
-    if project is None:
+    # One round trip for both: every createBooking needs the studio's policies.
+    found = await project_rows.get_in_studio_with_studio(tx.session, principal, project_id)
+    if found is None:
         raise NotFound("No such project.")
+    project, studio = found
     if principal.role == Role.PRODUCER and project.producer_id != principal.user_id:
         raise Forbidden("Producers book on their own projects only.")
-    return project
+    return project, studio
 
 
 async def booking_for_change(tx: Tx, principal: Principal, booking_id: int) -> Booking:

@@ -81,7 +81,9 @@ async def free_quantities(
     pools = [r for r in resources if r.kind == ResourceKind.STOCK]
     out: dict[int, int] = {}
     if units:
-        wide = Window(window.start - MAX_BUFFER, window.end + MAX_BUFFER)
+        # Scan only as wide as the largest buffers among these resources: every buffered window
+        # below lies inside it, and the hot resources of a busy day carry many claims within a day.
+        wide = window.buffered(max(r.setup_minutes for r in units), max(r.teardown_minutes for r in units))
         claims = await rows.busy(
             session, studio_id, [r.id for r in units], wide.start, wide.end, now, postgres=postgres
         )

@@ -92,9 +92,8 @@ def _occupancy_rows(
 
 async def create_booking(tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime) -> Outcome:
     """A new HOLD or CONFIRMED booking with all of its allocations, or nothing at all."""
-    project = await access.project_for_booking(tx, principal, cmd.project_id)
+    project, studio = await access.project_for_booking(tx, principal, cmd.project_id)
     await budget.begin(tx, principal, project.id, "createBooking")
-    studio = await _studio(tx, principal)
     title = v.required_text(cmd.title, "title", max_length=200)
     if cmd.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
         raise Invalid("A new booking is a HOLD or CONFIRMED.", field="status")

@@ -77,9 +77,10 @@ async def load_book(
     `fresh` re-reads rows already in the session (a guard that just took its lock must not price
     from rows loaded before another transaction committed)."""
     booking_ids = [b.id for b in bookings]
-    allocations = await rows.allocations_of_bookings(session, scope, booking_ids, fresh=fresh)
+    pairs = await rows.allocations_with_resources(session, scope, booking_ids, fresh=fresh)
     by_booking: dict[int, list[Allocation]] = {b: [] for b in booking_ids}
-    for a in allocations:
+    resources = {r.id: r for _, r in pairs if r is not None}
+    for a, _ in pairs:
         by_booking[a.booking_id].append(a)
     custody: dict[int, list[CustodyRecord]] = {b: [] for b in booking_ids}
     if with_custody:
@@ -87,8 +88,8 @@ async def load_book(
         started = [b.id for b in bookings if b.status in (BookingStatus.CONFIRMED, *STARTED_STATUSES)]
         for record in await rows.custody_of_bookings(session, scope, started):
             custody[record.booking_id or 0].append(record)
-    resource_ids = {a.resource_id for a in allocations} | {r.resource_id for rs in custody.values() for r in rs}
-    resources = {r.id: r for r in await rows.resources_by_ids(session, scope, sorted(resource_ids))}
+    missing = {r.resource_id for rs in custody.values() for r in rs} - resources.keys()
+    resources.update({r.id: r for r in await rows.resources_by_ids(session, scope, sorted(missing))})
     grace = timedelta(0)
     if with_custody:
         studio = await tenancy.studio(session, scope)
