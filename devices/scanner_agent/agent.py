@@ -18,15 +18,16 @@ from .debounce import Debouncer, Presence
 from .display import Display, local_refusal_line, mode_line, saved_line
 from .epc import EpcLineDecoder
 from .outbox import Outbox
-from .reader import Backoff, Connected, Data, Disconnected, PortFactory, ReaderEvent, SerialReader, open_serial
+from .reader import Backoff, Connected, Data, Disconnected, Idle, PortFactory, ReaderEvent, SerialReader, open_serial
 from .reads import Decoder, Read
 from .sender import Sender
-from .station import ItemScan, LocalRefusal, Mode, ModeChanged, Station, StationState
+from .station import ConditionSet, ItemScan, LocalRefusal, Mode, ModeChanged, Station, StationState
 from .uhf import BROADCAST, UhfDecoder
 
 ReaderKind = Literal["barcode", "uhf", "epc-lines"]
 READER_KINDS: tuple[ReaderKind, ...] = ("barcode", "uhf", "epc-lines")
 DEFAULT_BAUDRATE: dict[str, int] = {"barcode": 9600, "uhf": 57600, "epc-lines": 9600}
+PRESENCE_TICK = 0.5  # how often RFID presence is expired while the reader is silent
 
 
 @dataclass
@@ -94,7 +95,6 @@ class Agent:
         self._stopping: asyncio.Event | None = None
         self._outbox: Outbox | None = None
         self._sender: Sender | None = None
-        self._last_data: float | None = None
         self._reported_gone = False
 
     @property
@@ -140,6 +140,7 @@ class Agent:
             emit,
             poll_command=self.decoder.poll_command(),
             poll_interval=config.poll_interval,
+            idle_after=config.idle_flush,
             reopen=Backoff(config.reopen_initial, config.reopen_max),
         )
         self.display.show(mode_line(self.station.state))
@@ -204,27 +205,23 @@ class Agent:
 
     async def _consume(self, events: asyncio.Queue[ReaderEvent]) -> None:
         while True:
-            wait = self.config.idle_flush if self._last_data is not None else 0.5
             try:
-                event: ReaderEvent | None = await asyncio.wait_for(events.get(), wait)
+                event: ReaderEvent | None = await asyncio.wait_for(events.get(), PRESENCE_TICK)
             except TimeoutError:
                 event = None
-            now = time.monotonic()
             if isinstance(event, Data):
-                self._last_data = event.at
                 self._handle_reads(self.decoder.feed(event.data), event.at)
+            elif isinstance(event, Idle):
+                # The reader thread saw the wire quiet, after every byte queued before this event.
+                self._handle_reads(self.decoder.idle(), event.at)
             elif isinstance(event, Connected):
                 self._connected(event)
             elif isinstance(event, Disconnected):
                 self._disconnected(event)
-            if self._last_data is not None and now - self._last_data >= self.config.idle_flush:
-                self._last_data = None
-                self._handle_reads(self.decoder.idle(), now)
-            self.presence.expire(now)
+            self.presence.expire(time.monotonic())
 
     def _connected(self, event: Connected) -> None:
         self.decoder.reset()
-        self._last_data = None
         self.reader_connected = True
         self.reader_error = None
         self._reported_gone = False
@@ -263,6 +260,15 @@ class Agent:
             with contextlib.suppress(sqlite3.Error):
                 self.outbox.set_state("station", event.state.to_dict())
             self.display.show(mode_line(event.state))
+        elif isinstance(event, ConditionSet):
+            # The card goes with the label scanned next even if it was just read (else the card would
+            # wait for a later item); RFID presence stays, or every tag on the desk would arrive again.
+            if read.source != "rfid":
+                self.debouncer.reset()
+                self.debouncer.accept(read.code, now)
+            with contextlib.suppress(sqlite3.Error):
+                self.outbox.set_state("station", event.state.to_dict())
+            self.display.show(mode_line(event.state))
         elif isinstance(event, LocalRefusal):
             self.display.show(local_refusal_line(read.code, event.reason), alert=True)
         elif isinstance(event, ItemScan):
@@ -270,6 +276,7 @@ class Agent:
 
     def _save_scan(self, scan: ItemScan) -> None:
         state, read = scan.state, scan.read
+        after = state.after_scan()
         try:
             entry = self.outbox.add(
                 state.mode.value,
@@ -278,11 +285,15 @@ class Agent:
                 raw=read.raw,
                 booking_id=state.booking_id if state.mode is Mode.CHECKOUT else None,
                 audit_id=state.audit_id if state.mode is Mode.AUDIT else None,
+                condition=scan.condition.value if scan.condition else None,
+                # A condition card is used up in the scan's own transaction: a restart neither loses nor reapplies it.
+                state=("station", after.to_dict()) if after != state else None,
             )
         except sqlite3.Error as exc:
-            # Not saved means not acknowledged: the person must scan it again.
+            # Not saved means not acknowledged, and a condition card stays for the scan again.
             self.display.show(f"✖ NOT SAVED  {read.code}: outbox error ({exc}); scan again", alert=True)
             return
+        self.station.state = after
         self.scans += 1
         depth = self.outbox.depth()
         # While the server answers promptly its outcome line is the acknowledgement; otherwise say it is saved.

@@ -299,6 +299,8 @@ def format_status(report: dict[str, Any]) -> str:
     station = report["station"]
     if station:
         extra = station.get("booking_id") or station.get("audit_id") or ""
+        if station.get("condition"):
+            extra += f"next return: {station['condition']}"
         lines.append(f"station  {station.get('mode')} {extra}".rstrip())
     if report["rejected"]:
         lines.append("rejected (newest first):")

@@ -17,7 +17,14 @@ CHECK_OUT = """
 mutation($input: CheckOutAssetInput!) {
   checkOutAsset(input: $input) {
     __typename
-    ... on AssetCheckedOut { asset { id name code custody } booking { id title } dueAt }
+    ... on AssetCheckedOut {
+      asset { id name code custody }
+      booking { id title }
+      dueAt
+      kit { id name code }
+      items { id name code }
+      missing { reason resource { id name code } }
+    }
     ... on UserError { code message }
   }
 }
@@ -27,7 +34,7 @@ RETURN = """
 mutation($input: ReturnAssetInput!) {
   returnAsset(input: $input) {
     __typename
-    ... on AssetReturned { asset { id name code custody } }
+    ... on AssetReturned { asset { id name code custody } condition }
     ... on UserError { code message }
   }
 }
@@ -100,9 +107,10 @@ class CallsheetClient:
         payload = {"code": code, "bookingId": booking_id, "idempotencyKey": idempotency_key}
         return await self._mutate(CHECK_OUT, "checkOutAsset", payload)
 
-    async def return_asset(self, code: str, idempotency_key: str) -> Outcome:
-        """`returnAsset` for one scanned code."""
-        return await self._mutate(RETURN, "returnAsset", {"code": code, "idempotencyKey": idempotency_key})
+    async def return_asset(self, code: str, condition: str, idempotency_key: str) -> Outcome:
+        """`returnAsset` for one scanned code, in the condition it came back in (OK, WORN or DAMAGED)."""
+        payload = {"code": code, "condition": condition, "idempotencyKey": idempotency_key}
+        return await self._mutate(RETURN, "returnAsset", payload)
 
     async def record_audit_scans(self, audit_id: str, codes: list[str], idempotency_key: str) -> Outcome:
         """`recordAuditScans` for a batch of codes seen during an audit."""

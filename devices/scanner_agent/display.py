@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from .client import Applied, Rejected
 from .outbox import Batch, Entry
-from .station import Mode, StationState
+from .station import Condition, Mode, StationState
 
 _VERB = {Mode.CHECKOUT.value: "OUT ", Mode.RETURN.value: "IN  ", Mode.AUDIT.value: "AUDIT"}
 
@@ -40,20 +40,48 @@ def describe_asset(asset: dict[str, Any] | None, fallback_code: str) -> str:
     return f"{name} ({code})" if name else str(code)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 item`, `3 items`."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def condition_note(condition: str | None) -> str:
+    """`` for OK (or unknown), `  DAMAGED` otherwise."""
+    return f"  {condition}" if condition and condition != Condition.OK.value else ""
+
+
 def applied_line(batch: Batch, outcome: Applied, now: datetime | None = None) -> str:
-    """`✔ OUT  SM7B #2 (MIC-0002) → "Interview" due 14:00`."""
+    """`✔ OUT  SM7B #2 (MIC-0002) → "Interview" due 14:00`; a kit label: `✔ OUT  Camera package A: 3 items → ...`."""
     entry = batch.entries[0]
+    result = outcome.result
     if batch.op == Mode.AUDIT.value:
-        count = len(batch.codes)
-        return f"✔ AUDIT {count} item{'s' if count != 1 else ''} recorded"
-    line = f"✔ {verb(batch.op)} {describe_asset(outcome.result.get('asset'), entry.code)}"
-    booking = outcome.result.get("booking") or {}
+        return f"✔ AUDIT {plural(len(batch.codes), 'item')} recorded"
+    kit = result.get("kit")
+    if batch.op == Mode.CHECKOUT.value and kit:
+        line = f"✔ {verb(batch.op)} {kit.get('name') or kit.get('code') or entry.code}: "
+        line += plural(len(result.get("items") or []), "item")
+    else:
+        line = f"✔ {verb(batch.op)} {describe_asset(result.get('asset'), entry.code)}"
+    if batch.op == Mode.RETURN.value:
+        line += condition_note(result.get("condition") or entry.condition)
+        if (result.get("asset") or {}).get("custody") == "MAINTENANCE":
+            line += ", to maintenance"
+    booking = result.get("booking") or {}
     if booking.get("title"):
         line += f' → "{booking["title"]}"'
-    due = short_time(outcome.result.get("dueAt"), now)
+    due = short_time(result.get("dueAt"), now)
     if due:
         line += f" due {due}"
     return line
+
+
+def missing_lines(outcome: Applied) -> list[str]:
+    """One line per kit component that did not go out: `⚠ NOT OUT  Tripod A (TRI-001): in maintenance`."""
+    lines = []
+    for missing in outcome.result.get("missing") or []:
+        what = describe_asset(missing.get("resource"), "a component")
+        lines.append(f"⚠ NOT OUT  {what}: {missing.get('reason') or 'no reason given'}")
+    return lines
 
 
 def rejected_line(batch: Batch, outcome: Rejected) -> str:
@@ -74,12 +102,14 @@ def mode_line(state: StationState) -> str:
         line += f"  booking {state.booking_id}" if state.booking_id else "  (no booking: the server picks it)"
     if state.mode is Mode.AUDIT:
         line += f"  audit {state.audit_id}" if state.audit_id else "  (scan an audit card)"
+    if state.mode is Mode.RETURN and state.condition is not None:
+        line += f"  next return: {state.condition.value}"
     return line
 
 
 def saved_line(entry: Entry, depth: int) -> str:
     """Acknowledges a scan that is safe in the outbox but not yet answered by the server."""
-    return f"⋯ {verb(entry.op)} {entry.code}  saved, {depth} waiting for the server"
+    return f"⋯ {verb(entry.op)} {entry.code}{condition_note(entry.condition)}  saved, {depth} waiting for the server"
 
 
 class Display:

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS scans (
     code TEXT NOT NULL,
     booking_id TEXT,
     audit_id TEXT,
+    condition TEXT,
     source TEXT NOT NULL,
     raw TEXT NOT NULL,
     scanned_at TEXT NOT NULL,
@@ -64,6 +65,7 @@ class Entry:
     code: str
     booking_id: str | None
     audit_id: str | None
+    condition: str | None
     source: str
     raw: str
     scanned_at: str
@@ -104,6 +106,10 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(scans)")}
+        if "condition" not in columns:
+            # An outbox written before condition cards: its returns were all OK.
+            self._db.execute("ALTER TABLE scans ADD COLUMN condition TEXT")
 
     def close(self) -> None:
         """Close the database."""
@@ -128,15 +134,23 @@ class Outbox:
         raw: str,
         booking_id: str | None = None,
         audit_id: str | None = None,
+        condition: str | None = None,
+        state: tuple[str, Any] | None = None,
     ) -> Entry:
-        """Commit a scan with a fresh idempotency key; when this returns the scan is durable."""
+        """Commit a scan with a fresh idempotency key; when this returns the scan is durable.
+
+        `state` (a name and value, as for `set_state`) is written in the same transaction, so a
+        condition card is used up exactly when the return it applies to is saved.
+        """
         key = str(uuid.uuid4())
         with self._write() as db:
             cursor = db.execute(
-                "INSERT INTO scans (key, op, code, booking_id, audit_id, source, raw, scanned_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, op, code, booking_id, audit_id, source, raw, utcnow()),
+                "INSERT INTO scans (key, op, code, booking_id, audit_id, condition, source, raw, scanned_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, op, code, booking_id, audit_id, condition, source, raw, utcnow()),
             )
+            if state is not None:
+                self._put_state(db, *state)
         entry = self.get(int(cursor.lastrowid or 0))
         assert entry is not None
         return entry
@@ -235,11 +249,15 @@ class Outbox:
     def set_state(self, name: str, value: Any) -> None:
         """Store a piece of agent state (station mode, reader health) for restarts and `scanner status`."""
         with self._write() as db:
-            db.execute(
-                "INSERT INTO agent_state (name, value, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (name, json.dumps(value), utcnow()),
-            )
+            self._put_state(db, name, value)
+
+    @staticmethod
+    def _put_state(db: sqlite3.Connection, name: str, value: Any) -> None:
+        db.execute(
+            "INSERT INTO agent_state (name, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (name, json.dumps(value), utcnow()),
+        )
 
     def get_state(self, name: str) -> tuple[Any, str] | None:
         """A stored piece of agent state and when it was written."""

@@ -1,7 +1,12 @@
 """The serial side: one thread owns the port, reads it, polls the reader, and reopens it when it vanishes.
 
 pyserial is blocking, so a thread with a short read timeout is the simple, portable choice; the
-thread only moves bytes and reports connection changes, all decoding happens on the event loop.
+thread only moves bytes and reports connection changes and quiet spells, all decoding happens on
+the event loop.
+
+Quiet time is measured here, where the bytes come off the wire, and reported as an `Idle` event
+in the same queue as the data: however late the event loop gets to the queue, an idle flush can
+only follow the bytes that came before it, never split a line whose rest is already read.
 """
 
 from __future__ import annotations
@@ -42,7 +47,15 @@ class Data:
     at: float
 
 
-ReaderEvent = Connected | Disconnected | Data
+@dataclass(frozen=True)
+class Idle:
+    """Nothing arrived for the idle time since the last byte (at monotonic time `at`): flush a pending line."""
+
+    at: float
+
+
+ReaderEvent = Connected | Disconnected | Data | Idle
+Clock = Callable[[], float]
 
 
 class Backoff:
@@ -83,14 +96,19 @@ class SerialReader:
         poll_command: bytes | None = None,
         poll_interval: float = 0.2,
         read_timeout: float = 0.05,
+        idle_after: float | None = None,
         reopen: Backoff | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.name = name
         self._open_port = open_port
         self._emit = emit
         self._poll_command = poll_command
         self._poll_interval = poll_interval
-        self._read_timeout = read_timeout
+        # A read must time out well within the idle time, or the flush would come late.
+        self._read_timeout = read_timeout if idle_after is None else min(read_timeout, idle_after / 2)
+        self._idle_after = idle_after
+        self._clock = clock
         self._reopen = reopen or Backoff(0.5, 10.0)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -129,13 +147,24 @@ class SerialReader:
 
     def _pump(self, port: serial.SerialBase) -> None:
         next_poll = 0.0
+        last_byte: float | None = None  # since the last Idle, or since the port opened
         while not self._stop.is_set():
-            if self._poll_command is not None and time.monotonic() >= next_poll:
+            if self._poll_command is not None and self._clock() >= next_poll:
                 port.write(self._poll_command)
-                next_poll = time.monotonic() + self._poll_interval
+                next_poll = self._clock() + self._poll_interval
             data = port.read(port.in_waiting or 1)
+            now = self._clock()
             if data:
-                self._emit(Data(bytes(data), time.monotonic()))
+                last_byte = now
+                self._emit(Data(bytes(data), now))
+            elif (
+                last_byte is not None
+                and self._idle_after is not None
+                and now - last_byte >= self._idle_after
+                and not port.in_waiting
+            ):
+                last_byte = None
+                self._emit(Idle(now))
 
     def _lost(self, exc: BaseException) -> None:
         delay = self._reopen.next()

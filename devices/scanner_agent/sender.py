@@ -7,10 +7,10 @@ import contextlib
 import sqlite3
 
 from .client import Applied, CallsheetClient, Outcome, Rejected, RetryableError
-from .display import Display, applied_line, rejected_line
+from .display import Display, applied_line, missing_lines, rejected_line
 from .outbox import Batch, Outbox
 from .reader import Backoff
-from .station import Mode
+from .station import Condition, Mode
 
 
 class Sender:
@@ -63,7 +63,8 @@ class Sender:
         if batch.op == Mode.CHECKOUT.value:
             return await self.client.check_out(entry.code, entry.booking_id, batch.key)
         if batch.op == Mode.RETURN.value:
-            return await self.client.return_asset(entry.code, batch.key)
+            # A scan saved before condition cards existed came back OK.
+            return await self.client.return_asset(entry.code, entry.condition or Condition.OK.value, batch.key)
         if batch.op == Mode.AUDIT.value and entry.audit_id:
             return await self.client.record_audit_scans(entry.audit_id, batch.codes, batch.key)
         # Only a damaged outbox row gets here; refusing it keeps the rest of the queue moving.
@@ -80,6 +81,8 @@ class Sender:
             self.outbox.mark_applied(batch, outcome.result)
             self.sent += 1
             self.display.show(applied_line(batch, outcome))
+            for line in missing_lines(outcome):
+                self.display.show(line, alert=True)
         elif isinstance(outcome, Rejected):
             self.outbox.mark_rejected(batch, outcome.result, f"{outcome.code}: {outcome.message}")
             self.rejected += 1

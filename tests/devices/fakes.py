@@ -39,6 +39,7 @@ class FakeCage:
         self.applied: dict[str, dict[str, Any]] = {}
         self.applied_order: list[str] = []
         self.refusals: dict[str, tuple[str, str, str]] = {}
+        self.kits: dict[str, tuple[str, list[str], list[tuple[str, str]]]] = {}
         self.down = False
         self.status: int | None = None
         self.connect_errors = 0
@@ -50,6 +51,10 @@ class FakeCage:
     def refuse(self, code: str, message: str, typename: str = "InvalidTransitionError") -> None:
         """Answer scans of `code` with a typed error."""
         self.refusals[code] = (typename, "INVALID_TRANSITION", message)
+
+    def kit(self, label: str, name: str, items: list[str], missing: list[tuple[str, str]] | None = None) -> None:
+        """A kit label: `items` go out with it, `missing` (code, reason) stay behind."""
+        self.kits[label] = (name, items, missing or [])
 
     def keys(self, field: str | None = None) -> list[str]:
         """Idempotency keys in arrival order, repeats included."""
@@ -86,16 +91,29 @@ class FakeCage:
         if field == "checkOutAsset":
             booking = {"id": inp["bookingId"], "title": "Interview"} if inp.get("bookingId") else None
             asset["custody"] = "CHECKED_OUT"
+            kit, items, missing = None, [asset], []
+            if code in self.kits:
+                name, codes, left = self.kits[code]
+                kit = {"id": f"Kit:{code}", "name": name, "code": code}
+                items = [{"id": f"Asset:{c}", "name": f"Item {c}", "code": c} for c in codes]
+                missing = [
+                    {"reason": why, "resource": {"id": f"Asset:{c}", "name": f"Item {c}", "code": c}} for c, why in left
+                ]
+                asset = items[0]
             return {
                 "__typename": "AssetCheckedOut",
                 "asset": asset,
                 "booking": booking,
                 "dueAt": due_today(),
+                "kit": kit,
+                "items": items,
+                "missing": missing,
                 "_code": code,
             }
         if field == "returnAsset":
-            asset["custody"] = "IN_CAGE"
-            return {"__typename": "AssetReturned", "asset": asset, "_code": code}
+            condition = inp.get("condition") or "OK"
+            asset["custody"] = "MAINTENANCE" if condition == "DAMAGED" else "IN_CAGE"
+            return {"__typename": "AssetReturned", "asset": asset, "condition": condition, "_code": code}
         return {"__typename": "AuditScansRecorded", "_code": code}
 
     def transport(self) -> httpx.MockTransport:

@@ -13,7 +13,7 @@ import serial
 
 from devices.scanner_agent.agent import Agent
 from devices.scanner_agent.outbox import REJECTED, Batch, Outbox
-from devices.scanner_agent.station import Mode, StationState
+from devices.scanner_agent.station import Condition, Mode, StationState
 from devices.scanner_agent.uhf import encode_inventory_answer
 
 from .fakes import FakeCage, wait_until
@@ -99,8 +99,8 @@ async def test_command_cards_debounce_and_gs1_codes(
         keys = [entry.key for entry in agent.outbox.entries()]
     assert cage.requests == [
         ("checkOutAsset", {"code": "8004401234598765", "bookingId": "Qm9va2luZzo0Mg==", "idempotencyKey": keys[0]}),
-        ("returnAsset", {"code": "8004401234598765", "idempotencyKey": keys[1]}),
-        ("returnAsset", {"code": "MIC-0002", "idempotencyKey": keys[2]}),
+        ("returnAsset", {"code": "8004401234598765", "condition": "OK", "idempotencyKey": keys[1]}),
+        ("returnAsset", {"code": "MIC-0002", "condition": "OK", "idempotencyKey": keys[2]}),
     ]
     assert agent.debouncer.suppressed == 2
     lines = output(agent)
@@ -255,4 +255,100 @@ async def test_epc_line_reader_uses_presence_too(
     assert [(field, inp["code"]) for field, inp in cage.requests] == [
         ("returnAsset", "urn:epc:id:giai:4012345.98765"),
         ("returnAsset", "E2801160600002054E4F5E2A"),
+    ]
+
+
+async def test_a_condition_card_goes_with_the_next_return_only(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    async with run_agent(open_port=lambda: loop_port) as agent:
+        scan(loop_port, "CS:CONDITION:DAMAGED")
+        await wait_until(lambda: agent.station.state.condition is Condition.DAMAGED, what="condition card")
+        # A label read again right after a card is a new scan, within the debounce window or not.
+        scan(loop_port, "TRI-001", "LENS-001", "CS:CONDITION:WORN", "LENS-001")
+        await wait_until(lambda: agent.scans == 3 and agent.outbox.depth() == 0, what="three returns")
+        keys = [entry.key for entry in agent.outbox.entries()]
+        assert agent.station.state == StationState(Mode.RETURN)
+        saved = agent.outbox.get_state("station")
+        assert saved is not None and saved[0]["condition"] is None
+    assert cage.requests == [
+        ("returnAsset", {"code": "TRI-001", "condition": "DAMAGED", "idempotencyKey": keys[0]}),
+        ("returnAsset", {"code": "LENS-001", "condition": "OK", "idempotencyKey": keys[1]}),
+        ("returnAsset", {"code": "LENS-001", "condition": "WORN", "idempotencyKey": keys[2]}),
+    ]
+    lines = output(agent)
+    assert [line for line in lines if line.startswith("▶")] == [
+        "▶ MODE RETURN",
+        "▶ MODE RETURN  next return: DAMAGED",
+        "▶ MODE RETURN  next return: WORN",
+    ]
+    assert [line for line in lines if line.startswith("✔ IN")] == [
+        "✔ IN   Item TRI-001 (TRI-001)  DAMAGED, to maintenance",
+        "✔ IN   Item LENS-001 (LENS-001)",
+        "✔ IN   Item LENS-001 (LENS-001)  WORN",
+    ]
+
+
+async def test_a_condition_card_outside_return_mode_is_refused_and_ignored(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    async with run_agent(open_port=lambda: loop_port, booking_id="B1") as agent:
+        scan(loop_port, "CS:CONDITION:DAMAGED", "MIC-0001", "CS:MODE:RETURN", "MIC-0002")
+        await wait_until(lambda: agent.scans == 2 and agent.outbox.depth() == 0, what="out and back")
+        keys = [entry.key for entry in agent.outbox.entries()]
+        assert [entry.condition for entry in agent.outbox.entries()] == [None, "OK"]
+    assert cage.requests == [
+        ("checkOutAsset", {"code": "MIC-0001", "bookingId": "B1", "idempotencyKey": keys[0]}),
+        ("returnAsset", {"code": "MIC-0002", "condition": "OK", "idempotencyKey": keys[1]}),
+    ]
+    lines = output(agent)
+    assert [line for line in lines if line.startswith(("▶", "✖"))] == [
+        "▶ MODE CHECKOUT  booking B1",
+        "✖ REFUSED  CS:CONDITION:DAMAGED: condition cards are for returns (mode is CHECKOUT): "
+        "scan CS:MODE:RETURN first",
+        "▶ MODE RETURN",
+    ]
+    assert not any("next return" in line for line in lines)
+
+
+async def test_a_restart_neither_loses_nor_reapplies_a_condition(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    cage.down = True
+    async with run_agent(open_port=lambda: loop_port) as agent:
+        scan(loop_port, "CS:CONDITION:DAMAGED", "TRI-001")
+        await wait_until(lambda: agent.scans == 1 and agent.sender.failures >= 1, what="return queued")
+        scan(loop_port, "CS:CONDITION:WORN")
+        await wait_until(lambda: agent.station.state.condition is Condition.WORN, what="second card")
+    assert "⋯ IN   TRI-001  DAMAGED  saved, 1 waiting for the server" in output(agent)
+    cage.down = False
+    port = serial.serial_for_url("loop://", timeout=0.05)
+    async with run_agent(open_port=lambda: port) as agent:
+        # The queued return keeps its DAMAGED; the card scanned after it is still waiting for its item.
+        assert output(agent)[:2] == ["▶ MODE RETURN  next return: WORN", "⋯ QUEUE  1 scans waiting from before"]
+        await wait_until(lambda: agent.outbox.depth() == 0, what="queued return sent")
+        scan(port, "LENS-001", "CAM-001")
+        await wait_until(lambda: agent.scans == 2 and agent.outbox.depth() == 0, what="two more returns")
+    async with run_agent(open_port=lambda: serial.serial_for_url("loop://", timeout=0.05)) as agent:
+        assert agent.station.state == StationState(Mode.RETURN)
+        assert output(agent)[0] == "▶ MODE RETURN"
+    assert [(inp["code"], inp["condition"]) for _, inp in cage.requests] == [
+        ("TRI-001", "DAMAGED"),
+        ("LENS-001", "WORN"),
+        ("CAM-001", "OK"),
+    ]
+
+
+async def test_a_kit_label_shows_one_line_for_the_kit_and_one_per_component_left_behind(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    cage.kit("KIT-CAM-A", "Camera package A", ["CAM-001", "LENS-001", "MIC-0001"], [("TRI-001", "in maintenance")])
+    async with run_agent(open_port=lambda: loop_port, booking_id="B1") as agent:
+        scan(loop_port, "KIT-CAM-A", "MIC-0002")
+        await wait_until(lambda: agent.scans == 2 and agent.outbox.depth() == 0, what="kit and item out")
+    lines = output(agent)
+    assert [line for line in lines if line.startswith(("✔ OUT", "⚠"))] == [
+        '✔ OUT  Camera package A: 3 items → "Interview" due 14:00',
+        "⚠ NOT OUT  Item TRI-001 (TRI-001): in maintenance",
+        '✔ OUT  Item MIC-0002 (MIC-0002) → "Interview" due 14:00',
     ]

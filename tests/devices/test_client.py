@@ -7,8 +7,18 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from graphql import parse, validate
 
-from devices.scanner_agent.client import Applied, CallsheetClient, Rejected, RetryableError
+from devices.scanner_agent.client import (
+    CHECK_OUT,
+    RECORD_AUDIT_SCANS,
+    RETURN,
+    Applied,
+    CallsheetClient,
+    Rejected,
+    RetryableError,
+)
+from server.schema.root import build_schema
 
 URL = "http://cage.test/graphql"
 UNAUTHENTICATED = {"message": "bad token", "extensions": {"code": "UNAUTHENTICATED"}}
@@ -47,11 +57,11 @@ async def test_return_and_audit_inputs() -> None:
         return httpx.Response(200, json={"data": {field: {"__typename": "Ok"}}})
 
     client = client_answering(handler)
-    assert await client.return_asset("MIC-1", "k1") == Applied("Ok", {"__typename": "Ok"})
+    assert await client.return_asset("MIC-1", "DAMAGED", "k1") == Applied("Ok", {"__typename": "Ok"})
     assert await client.record_audit_scans("A1", ["T1", "T2"], "k2") == Applied("Ok", {"__typename": "Ok"})
     await client.aclose()
     assert bodies == [
-        {"input": {"code": "MIC-1", "idempotencyKey": "k1"}},
+        {"input": {"code": "MIC-1", "condition": "DAMAGED", "idempotencyKey": "k1"}},
         {"input": {"auditId": "A1", "codes": ["T1", "T2"], "idempotencyKey": "k2"}},
     ]
 
@@ -59,7 +69,7 @@ async def test_return_and_audit_inputs() -> None:
 async def test_typed_error_is_a_final_rejection() -> None:
     error = {"__typename": "InvalidTransitionError", "code": "INVALID_TRANSITION", "message": "already out"}
     client = client_answering(lambda request: httpx.Response(200, json={"data": {"returnAsset": error}}))
-    assert await client.return_asset("MIC-1", "k") == Rejected(
+    assert await client.return_asset("MIC-1", "OK", "k") == Rejected(
         "InvalidTransitionError", "INVALID_TRANSITION", "already out", error
     )
     await client.aclose()
@@ -104,6 +114,12 @@ async def test_anything_but_a_typed_result_is_retryable(
 ) -> None:
     client = client_answering(handler)
     with pytest.raises(RetryableError) as raised:
-        await client.return_asset("MIC-1", "k")
+        await client.return_asset("MIC-1", "OK", "k")
     await client.aclose()
     assert (raised.value.reason, raised.value.auth) == (reason, auth)
+
+
+@pytest.mark.parametrize("document", [CHECK_OUT, RETURN, RECORD_AUDIT_SCANS])
+def test_the_documents_are_valid_against_the_server_schema(document: str) -> None:
+    schema = build_schema()._schema
+    assert validate(schema, parse(document)) == []

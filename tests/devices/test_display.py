@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from devices.scanner_agent.client import Applied, Rejected
-from devices.scanner_agent.display import applied_line, mode_line, rejected_line, short_time
+from devices.scanner_agent.display import applied_line, missing_lines, mode_line, rejected_line, saved_line, short_time
 from devices.scanner_agent.outbox import Batch, Entry
-from devices.scanner_agent.station import Mode, StationState
+from devices.scanner_agent.station import Condition, Mode, StationState
 
 
-def batch(op: str, *codes: str) -> Batch:
+def batch(op: str, *codes: str, condition: str | None = None) -> Batch:
     entries = tuple(
-        Entry(i, f"k{i}", op, code, None, None, "barcode", code, "", "pending", None, 0, None, None)
+        Entry(i, f"k{i}", op, code, None, None, condition, "barcode", code, "", "pending", None, 0, None, None)
         for i, code in enumerate(codes)
     )
     return Batch("k0", op, entries)
@@ -56,3 +56,51 @@ def test_mode_lines() -> None:
     assert mode_line(StationState(Mode.CHECKOUT)) == "▶ MODE CHECKOUT  (no booking: the server picks it)"
     assert mode_line(StationState(Mode.AUDIT)) == "▶ MODE AUDIT  (scan an audit card)"
     assert mode_line(StationState(Mode.RETURN)) == "▶ MODE RETURN"
+    assert mode_line(StationState(Mode.RETURN, condition=Condition.DAMAGED)) == "▶ MODE RETURN  next return: DAMAGED"
+    assert mode_line(StationState(Mode.RETURN, condition=Condition.WORN)) == "▶ MODE RETURN  next return: WORN"
+
+
+def test_kit_check_out_is_one_line_with_a_line_per_component_left_behind() -> None:
+    due = NOW.replace(hour=14, minute=0).isoformat()
+    items = [{"name": name, "code": code} for name, code in [("Body", "CAM-001"), ("Lens", "LENS-001"), ("Mic", "M-1")]]
+    outcome = Applied(
+        "AssetCheckedOut",
+        {
+            "asset": items[0],
+            "booking": {"title": "Episode 12"},
+            "dueAt": due,
+            "kit": {"name": "Camera package A", "code": "KIT-CAM-A"},
+            "items": items,
+            "missing": [
+                {"reason": "in maintenance", "resource": {"name": "Tripod A", "code": "TRI-001"}},
+                {"reason": "already out", "resource": None},
+            ],
+        },
+    )
+    assert applied_line(batch("CHECKOUT", "KIT-CAM-A"), outcome, NOW) == (
+        '✔ OUT  Camera package A: 3 items → "Episode 12" due 14:00'
+    )
+    assert missing_lines(outcome) == [
+        "⚠ NOT OUT  Tripod A (TRI-001): in maintenance",
+        "⚠ NOT OUT  a component: already out",
+    ]
+
+
+def test_an_item_check_out_has_no_missing_lines() -> None:
+    outcome = Applied("AssetCheckedOut", {"asset": {"name": "SM7B", "code": "M-1"}, "kit": None, "missing": []})
+    assert applied_line(batch("CHECKOUT", "M-1"), outcome, NOW) == "✔ OUT  SM7B (M-1)"
+    assert missing_lines(outcome) == []
+
+
+def test_return_lines_name_a_condition_other_than_ok() -> None:
+    tripod = {"name": "Tripod A", "code": "TRI-001", "custody": "MAINTENANCE"}
+    damaged = Applied("AssetReturned", {"asset": tripod, "condition": "DAMAGED"})
+    assert applied_line(batch("RETURN", "TRI-001", condition="DAMAGED"), damaged) == (
+        "✔ IN   Tripod A (TRI-001)  DAMAGED, to maintenance"
+    )
+    worn = Applied("AssetReturned", {"asset": {**tripod, "custody": "IN_CAGE"}, "condition": "WORN"})
+    assert applied_line(batch("RETURN", "TRI-001", condition="WORN"), worn) == "✔ IN   Tripod A (TRI-001)  WORN"
+    ok = Applied("AssetReturned", {"asset": {**tripod, "custody": "IN_CAGE"}, "condition": "OK"})
+    assert applied_line(batch("RETURN", "TRI-001", condition="OK"), ok) == "✔ IN   Tripod A (TRI-001)"
+    (entry,) = batch("RETURN", "TRI-001", condition="DAMAGED").entries
+    assert saved_line(entry, 2) == "⋯ IN   TRI-001  DAMAGED  saved, 2 waiting for the server"

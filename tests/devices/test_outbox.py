@@ -6,11 +6,13 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import pytest
+
 from devices.scanner_agent.outbox import APPLIED, PENDING, REJECTED, Outbox
 
 
-def add(outbox: Outbox, op: str, code: str, **kwargs: str) -> str:
-    return outbox.add(op, code, source="barcode", raw=code, **kwargs).key
+def add(outbox: Outbox, op: str, code: str, booking_id: str | None = None, audit_id: str | None = None) -> str:
+    return outbox.add(op, code, source="barcode", raw=code, booking_id=booking_id, audit_id=audit_id).key
 
 
 def test_scan_is_committed_and_visible_to_another_connection(tmp_path: Path) -> None:
@@ -105,3 +107,47 @@ def test_agent_state_round_trip(tmp_path: Path) -> None:
     value, updated_at = outbox.get_state("station") or ({}, "")
     assert value == {"mode": "RETURN"}
     assert updated_at.endswith("+00:00")
+
+
+def test_a_condition_is_stored_with_its_scan_and_the_station_state_in_the_same_transaction(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    outbox.set_state("station", {"mode": "RETURN", "condition": "DAMAGED"})
+    entry = outbox.add(
+        "RETURN", "TRI-001", source="barcode", raw="TRI-001", condition="DAMAGED", state=("station", {"mode": "RETURN"})
+    )
+    outbox.close()
+    outbox = Outbox(tmp_path / "outbox.db")
+    assert outbox.get(entry.id) == entry
+    assert entry.condition == "DAMAGED"
+    saved = outbox.get_state("station")
+    assert saved is not None and saved[0] == {"mode": "RETURN"}
+
+
+def test_a_failed_scan_insert_leaves_the_station_state_as_it_was(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.db")
+    outbox.set_state("station", {"mode": "RETURN", "condition": "DAMAGED"})
+    outbox._db.execute("CREATE TRIGGER no_scans BEFORE INSERT ON scans BEGIN SELECT RAISE(FAIL, 'disk full'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        outbox.add("RETURN", "TRI-001", source="barcode", raw="TRI-001", condition="DAMAGED", state=("station", {}))
+    saved = outbox.get_state("station")
+    assert saved is not None and saved[0] == {"mode": "RETURN", "condition": "DAMAGED"}
+    assert outbox.entries() == []
+
+
+def test_an_outbox_from_before_condition_cards_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE scans (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, op TEXT NOT NULL,"
+        " code TEXT NOT NULL, booking_id TEXT, audit_id TEXT, source TEXT NOT NULL, raw TEXT NOT NULL,"
+        " scanned_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', batch_key TEXT,"
+        " attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, result TEXT, finished_at TEXT);"
+        "INSERT INTO scans (key, op, code, source, raw, scanned_at) VALUES ('k1', 'RETURN', 'MIC-1', 'barcode',"
+        " 'MIC-1', '2025-06-03T09:00:00.000+00:00');"
+    )
+    db.close()
+    outbox = Outbox(path)
+    batch = outbox.next_batch()
+    assert batch is not None and (batch.key, batch.entries[0].code, batch.entries[0].condition) == ("k1", "MIC-1", None)
+    assert outbox.add("RETURN", "MIC-2", source="barcode", raw="MIC-2", condition="WORN").condition == "WORN"
+    outbox.close()
