@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import uvicorn
 
 from db.models import Role
 from db.types import utcnow
@@ -20,6 +21,9 @@ ROOMS = """JSON.stringify(Array.from(document.querySelectorAll('.room')).map(r =
   room: r.dataset.room, state: r.dataset.state,
   current: r.querySelector('.current .title')?.textContent ?? null,
   next: r.querySelector('.next .title')?.textContent ?? null})))"""
+RECORD_STATUS = """window.__seen = [];
+new MutationObserver(() => window.__seen.push(document.body.dataset.status))
+  .observe(document.body, {attributes: true, attributeFilter: ['data-status']})"""
 STUDIO_A = "document.querySelector('[data-room=\"Studio A\"]')"
 
 
@@ -58,8 +62,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def test_the_page_follows_a_new_booking_and_the_start_of_the_session(
-    studio: StudioFixture, live_server: str, browser: Browser
+    studio: StudioFixture, live_uvicorn: tuple[uvicorn.Server, str], browser: Browser
 ) -> None:
+    server, live_server = live_uvicorn
     world: World = await build_world(studio)
     code = await _link(studio)
     await browser.navigate(f"http://{live_server}/display/rooms/{world.location()}#code={code}")
@@ -87,6 +92,13 @@ async def test_the_page_follows_a_new_booking_and_the_start_of_the_session(
         "next": None,
     }
     assert utcnow() >= start
+
+    # The server drops every socket (as a restart does): the page reconnects by itself.
+    await browser.evaluate(RECORD_STATUS)
+    for connection in list(server.server_state.connections):
+        connection.shutdown()
+    await browser.wait_for("window.__seen.includes('connecting') && document.body.dataset.status === 'live'", within=10)
+    assert (await _room(browser, "Studio A"))["state"] == "IN_SESSION"
 
     # Reloaded, the page keeps its token (the code is spent) and comes back live by itself.
     await browser.call("Page.reload")
