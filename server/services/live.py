@@ -21,7 +21,7 @@ import contextlib
 import logging
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +43,21 @@ MIN_INTERVAL = 0.25  # seconds between two recomputations of one board
 MAX_IDLE = 600.0  # recompute at least this often: sessions entering the horizon, rooms moved away
 BOUNDARY_SLACK = 0.02  # recompute just after a boundary so the new state is in force
 RETRY_MAX = 10.0
+RETRY_DELAY = 1.0
+
+
+async def supervised(run: Callable[[], Awaitable[None]]) -> None:
+    """Run a hub's loop; if it fails unexpectedly, log it and start it again (its followers then
+    receive a fresh snapshot, as after any gap)."""
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("a live view failed; restarting it")
+            await asyncio.sleep(RETRY_DELAY)
 
 
 class BoardGone(Exception):
@@ -72,7 +87,7 @@ class BoardHub:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"board-{self.studio_id}-{self.location_id}")
+            self._task = asyncio.create_task(supervised(self._run), name=f"board-{self.studio_id}-{self.location_id}")
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -213,7 +228,7 @@ class AssetHub:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"assets-{self.studio_id}")
+            self._task = asyncio.create_task(supervised(self._run), name=f"assets-{self.studio_id}")
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -229,6 +244,8 @@ class AssetHub:
     async def _run(self) -> None:
         channels = [channel(self.studio_id, assets_topic(loc)) for loc in self.location_ids]
         async with self.uow.bus.subscribe(channels) as sub:
+            if self.ready.is_set():  # restarted after a failure: what happened meanwhile is unknown
+                self._offer(Resync("custody feed restarted"))
             self.ready.set()
             while True:
                 item = await sub.get()
@@ -262,7 +279,7 @@ class TokenWatch:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"tokens-{self.studio_id}")
+            self._task = asyncio.create_task(supervised(self._run), name=f"tokens-{self.studio_id}")
 
     async def ready(self) -> None:
         await self._ready.wait()
