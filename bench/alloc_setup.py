@@ -76,8 +76,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
-    """`callsheet serve` (one worker) on a free loopback port; yields its base URL."""
+def server(url: str, pids: list[int] | None = None) -> Iterator[str]:
+    """`callsheet serve` (one worker) on a free loopback port; yields its base URL (and appends
+    the process id to `pids`, for CPU accounting)."""
     port = free_port()
     env = {**os.environ, "CALLSHEET_DATABASE_URL": url, "CALLSHEET_SECRET": SECRET, "CALLSHEET_MODE": "production"}
     env.pop("CALLSHEET_REDIS_URL", None)
@@ -88,6 +89,8 @@ def server(url: str) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    if pids is not None:
+        pids.append(proc.pid)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -105,6 +108,25 @@ def server(url: str) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backend_pids(dsn: str, database: str) -> list[int]:
+    """PostgreSQL backends connected to one database (a server's pool), for CPU accounting."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", database
+        )
+        return [int(r["pid"]) for r in rows]
+    finally:
+        await conn.close()
 
 
 def summary(times: list[float]) -> tuple[float, float]:

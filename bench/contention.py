@@ -5,13 +5,17 @@
 One server process (`callsheet serve`, one worker) on loopback; each client loops createBooking
 (one or two hot resources, 1-3 h inside one week) for the duration. Reports attempts/s, outcomes,
 p50/p99 latency, unexpected errors (anything but BookingCreated / ConflictError) and the count of
-overlapping active claim pairs from a SQL self-join afterwards, which must be 0.
+overlapping active claim pairs from a SQL self-join afterwards, which must be 0, and the CPU time
+each attempt cost the server process, its PostgreSQL backends and this client (Linux /proc): the
+server's share bounds what one worker can do, whatever the clients.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import random
 import time
 from collections import Counter
@@ -20,10 +24,20 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from bench.alloc_setup import fresh_pg, overlapping_pairs, raw_dsn, server, studio_with_token, summary
+from bench.alloc_setup import (
+    backend_pids,
+    cpu_seconds,
+    fresh_pg,
+    overlapping_pairs,
+    raw_dsn,
+    server,
+    studio_with_token,
+    summary,
+)
 from server.schema.ids import to_global_id
 
 HOT = 20
+DATABASE = "callsheet_bench_contention"
 WEEK0 = datetime(2031, 5, 5, 8, tzinfo=UTC)
 MUTATION = """mutation Book($i: CreateBookingInput!) { createBooking(input: $i) { __typename
   ... on BookingCreated { booking { id } } ... on UserError { code } } }"""
@@ -76,23 +90,50 @@ async def client(
         out[kind] += 1
 
 
+async def sample_backends(dsn: str, stop: asyncio.Event, seen: dict[int, float]) -> None:
+    """Record the CPU time of the server's PostgreSQL backends every half second until `stop`
+    (pool connections come and go; a backend's time after its last sample is missed)."""
+    while True:
+        for pid in await backend_pids(dsn, DATABASE):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                seen[pid] = cpu_seconds(pid)
+        if stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
 async def main(seconds: float, clients: int) -> None:
-    url = await fresh_pg("callsheet_bench_contention")
+    url = await fresh_pg(DATABASE)
     dsn = raw_dsn(url)
     studio_id, project_id, token = await studio_with_token(url)
     hot = [to_global_id("Resource", r) for r in await hot_resources(dsn, studio_id)]
     project = to_global_id("Project", project_id)
     outcomes: Counter[str] = Counter()
     latencies: list[float] = []
-    with server(url) as base:
+    pids: list[int] = []
+    before: dict[int, float] = {}
+    after: dict[int, float] = {}
+    with server(url, pids) as base:
+        # One keep-alive connection per client, opened once: the server sees no connection churn.
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=limits
         ) as http:
+            stop = asyncio.Event()
+            stop.set()
+            await sample_backends(dsn, stop, before)
+            stop.clear()
+            sampler = asyncio.create_task(sample_backends(dsn, stop, after))
+            server_cpu, client_cpu = cpu_seconds(pids[0]), time.process_time()
             t0 = time.monotonic()
             until = t0 + seconds
             await asyncio.gather(*(client(http, project, hot, until, i, outcomes, latencies) for i in range(clients)))
             elapsed = time.monotonic() - t0
+            server_cpu, client_cpu = cpu_seconds(pids[0]) - server_cpu, time.process_time() - client_cpu
+            stop.set()
+            await sampler
+    database_cpu = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
     pairs = await overlapping_pairs(dsn)
     attempts = sum(outcomes.values())
     unexpected = attempts - outcomes["BookingCreated"] - outcomes["ConflictError"]
@@ -101,6 +142,12 @@ async def main(seconds: float, clients: int) -> None:
     print(f"attempts {attempts} ({attempts / elapsed:.0f}/s): {dict(outcomes)}")
     print(f"latency p50 {p50:.1f} ms  p99 {p99:.1f} ms")
     print(f"unexpected errors {unexpected}; overlapping blocking pairs (SQL self-join) {pairs}")
+    per = 1000 / max(attempts, 1)
+    print(
+        f"CPU per attempt: server {server_cpu * per:.1f} ms, its PostgreSQL backends {database_cpu * per:.1f} ms, "
+        f"this client {client_cpu * per:.1f} ms ({os.cpu_count()} cores); one worker's ceiling at this cost: "
+        f"{attempts / server_cpu if server_cpu else 0:.0f}/s"
+    )
     if pairs or unexpected:
         raise SystemExit(1)
 

@@ -7,11 +7,12 @@ PostgreSQL it is phrased on the generated `period` column so the exclusion const
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Allocation, Booking, CustodyRecord, CustodyState, Occupancy, Resource, ResourceKind
@@ -26,6 +27,43 @@ class CandidateFilter:
     location_id: int | None = None
     exclude_ids: tuple[int, ...] = ()
     min_capacity: int | None = None
+
+
+async def candidates(session: AsyncSession, scope: Scope | None, flt: CandidateFilter, limit: int) -> list[Resource]:
+    """Resources in service matching the filter, by kind then name."""
+    if scope is None:
+        return []
+    params: dict[str, object] = {"studio_id": scope.studio_id}
+    if flt.kind is not None:
+        params["kind"] = flt.kind
+    if flt.category is not None:
+        params["category"] = flt.category.lower()
+    if flt.location_id is not None:
+        params["location_id"] = flt.location_id
+    if flt.exclude_ids:
+        params["exclude_ids"] = list(flt.exclude_ids)
+    if flt.min_capacity is not None:
+        params["min_capacity"] = flt.min_capacity
+    stmt = _candidates_stmt(tuple(sorted(params)), limit)
+    return list((await session.scalars(stmt, params)).all())
+
+
+@functools.lru_cache(maxsize=64)
+def _candidates_stmt(filters: tuple[str, ...], limit: int) -> Select[Resource]:
+    """`candidates_stmt` with bound parameters, built once per set of filters (alternatives run it on
+    every refused booking; building a statement and its cache key costs more than running it)."""
+    stmt = select(Resource).where(Resource.studio_id == bindparam("studio_id"), Resource.retired_at.is_(None))
+    if "kind" in filters:
+        stmt = stmt.where(Resource.kind == bindparam("kind"))
+    if "category" in filters:
+        stmt = stmt.where(func.lower(Resource.category) == bindparam("category"))
+    if "location_id" in filters:
+        stmt = stmt.where(Resource.location_id == bindparam("location_id"))
+    if "exclude_ids" in filters:
+        stmt = stmt.where(Resource.id.not_in(bindparam("exclude_ids", expanding=True)))
+    if "min_capacity" in filters:
+        stmt = stmt.where(or_(Resource.capacity.is_(None), Resource.capacity >= bindparam("min_capacity")))
+    return stmt.order_by(Resource.kind, Resource.name, Resource.id).limit(limit)
 
 
 def candidates_stmt(scope: Scope | None, flt: CandidateFilter) -> Select[Resource]:
@@ -43,11 +81,6 @@ def candidates_stmt(scope: Scope | None, flt: CandidateFilter) -> Select[Resourc
     return stmt.order_by(Resource.kind, Resource.name, Resource.id)
 
 
-async def candidates(session: AsyncSession, scope: Scope | None, flt: CandidateFilter, limit: int) -> list[Resource]:
-    """Resources in service matching the filter, by kind then name."""
-    return list((await session.scalars(candidates_stmt(scope, flt).limit(limit))).all())
-
-
 async def busy(
     session: AsyncSession,
     studio_id: int,
@@ -61,25 +94,34 @@ async def busy(
     """(resource, start, end) of active, unlapsed claims on these resources overlapping [start, end)."""
     if not resource_ids:
         return []
+    params = {"studio_id": studio_id, "resource_ids": list(resource_ids), "start": start, "end": end, "now": now}
+    return [(r, s, e) for r, s, e in await session.execute(_busy_stmt(postgres), params)]
+
+
+@functools.lru_cache(maxsize=2)
+def _busy_stmt(postgres: bool) -> Select[int, datetime, datetime]:
+    """The busy scan with bound parameters, built once per dialect (availability and alternatives
+    run it on every ask)."""
+    start = bindparam("start", type_=Occupancy.start_at.type)
+    end = bindparam("end", type_=Occupancy.end_at.type)
     overlap: ColumnElement[bool]
     if postgres:
         overlap = literal_column("occupancies.period").op("&&")(func.tstzrange(start, end, "[)"))
     else:
         overlap = and_(Occupancy.start_at < end, Occupancy.end_at > start)
-    stmt = (
+    return (
         select(Occupancy.resource_id, Occupancy.start_at, Occupancy.end_at)
         .outerjoin(Allocation, Allocation.id == Occupancy.allocation_id)
         .outerjoin(Booking, Booking.id == Allocation.booking_id)
         .where(
-            Occupancy.studio_id == studio_id,
+            Occupancy.studio_id == bindparam("studio_id"),
             Occupancy.active.is_(True),
-            Occupancy.resource_id.in_(list(resource_ids)),
+            Occupancy.resource_id.in_(bindparam("resource_ids", expanding=True)),
             overlap,
-            _not_lapsed(now),
+            _not_lapsed(bindparam("now", type_=Booking.hold_expires_at.type)),
         )
         .order_by(Occupancy.resource_id, Occupancy.start_at)
     )
-    return [(r, s, e) for r, s, e in await session.execute(stmt)]
 
 
 async def out_of_service(

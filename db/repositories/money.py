@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -111,15 +111,21 @@ async def allocations_with_resources(
     """`allocations_of_bookings`, each with its resource (as `resources_by_ids` reads it), in one round trip."""
     if not booking_ids or scope is None:
         return []
-    stmt = (
-        scoped(Allocation, scope)
-        .add_columns(Resource)
-        .outerjoin(Resource, and_(Resource.id == Allocation.resource_id, Resource.studio_id == scope.studio_id))
-        .where(Allocation.booking_id.in_(list(booking_ids)))
-        .order_by(Allocation.start_at, Allocation.id)
-        .execution_options(populate_existing=fresh)
+    params = {"studio_id": scope.studio_id, "booking_ids": list(booking_ids)}
+    result = await session.execute(_ALLOCATIONS_WITH_RESOURCES, params, execution_options={"populate_existing": fresh})
+    return [(a, r) for a, r in result.all()]
+
+
+# Built once (the budget guard prices every booking change); the studio filters are `scoped`'s.
+_ALLOCATIONS_WITH_RESOURCES = (
+    select(Allocation, Resource)
+    .outerjoin(Resource, and_(Resource.id == Allocation.resource_id, Resource.studio_id == bindparam("studio_id")))
+    .where(
+        Allocation.studio_id == bindparam("studio_id"),
+        Allocation.booking_id.in_(bindparam("booking_ids", expanding=True)),
     )
-    return [(a, r) for a, r in (await session.execute(stmt)).all()]
+    .order_by(Allocation.start_at, Allocation.id)
+)
 
 
 async def resources_by_ids(session: AsyncSession, scope: Scope | None, ids: Sequence[int]) -> list[Resource]:

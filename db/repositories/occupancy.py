@@ -9,11 +9,13 @@ IMMEDIATE`), so the service's check inside it is already decisive and a plain in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, insert, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +56,7 @@ class Holder:
         )
 
 
-def _not_lapsed(now: datetime) -> ColumnElement[bool]:
+def _not_lapsed(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(
         Booking.id.is_(None),
         Booking.status != BookingStatus.HOLD,
@@ -72,12 +74,33 @@ async def holders(
     exclude_block_id: int | None = None,
 ) -> list[Holder]:
     """Active claims overlapping any of the (resource, buffered start, buffered end) windows."""
-    windows = [
-        and_(Occupancy.resource_id == rid, Occupancy.start_at < end, Occupancy.end_at > start)
-        for rid, start, end in wanted
-    ]
+    windows = list(wanted)
     if not windows:
         return []
+    params: dict[str, object] = {"studio_id": studio_id}
+    for i, (rid, start, end) in enumerate(windows):
+        params.update({f"r{i}": rid, f"s{i}": start, f"e{i}": end})
+    if exclude_booking_id is not None:
+        params["exclude_booking_id"] = exclude_booking_id
+    if exclude_block_id is not None:
+        params["exclude_block_id"] = exclude_block_id
+    stmt = _holders_stmt(len(windows), exclude_booking_id is not None, exclude_block_id is not None)
+    rows = await session.execute(stmt, params)
+    return [Holder(*row) for row in rows]
+
+
+@functools.lru_cache(maxsize=256)
+def _holders_stmt(count: int, exclude_booking: bool, exclude_block: bool) -> Select[*tuple[Any, ...]]:
+    """The holders query for `count` windows, built once per shape: every booking change runs it,
+    and building a statement and its cache key costs more than running it from the cache."""
+    windows = [
+        and_(
+            Occupancy.resource_id == bindparam(f"r{i}"),
+            Occupancy.start_at < bindparam(f"e{i}"),
+            Occupancy.end_at > bindparam(f"s{i}"),
+        )
+        for i in range(count)
+    ]
     stmt = (
         select(
             Occupancy.id,
@@ -91,15 +114,16 @@ async def holders(
         )
         .outerjoin(Allocation, Allocation.id == Occupancy.allocation_id)
         .outerjoin(Booking, Booking.id == Allocation.booking_id)
-        .where(Occupancy.studio_id == studio_id, Occupancy.active.is_(True), or_(*windows))
+        .where(Occupancy.studio_id == bindparam("studio_id"), Occupancy.active.is_(True), or_(*windows))
         .order_by(Occupancy.resource_id, Occupancy.start_at)
     )
-    if exclude_booking_id is not None:
-        stmt = stmt.where(or_(Allocation.booking_id.is_(None), Allocation.booking_id != exclude_booking_id))
-    if exclude_block_id is not None:
-        stmt = stmt.where(or_(Occupancy.block_id.is_(None), Occupancy.block_id != exclude_block_id))
-    rows = await session.execute(stmt)
-    return [Holder(*row) for row in rows]
+    if exclude_booking:
+        stmt = stmt.where(
+            or_(Allocation.booking_id.is_(None), Allocation.booking_id != bindparam("exclude_booking_id"))
+        )
+    if exclude_block:
+        stmt = stmt.where(or_(Occupancy.block_id.is_(None), Occupancy.block_id != bindparam("exclude_block_id")))
+    return stmt
 
 
 async def claim(session: AsyncSession, rows: Sequence[ClaimRow], *, postgres: bool) -> list[ClaimRow]:

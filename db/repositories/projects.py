@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Allocation, Booking, Client, Project, Resource, Role, Studio
@@ -64,14 +64,19 @@ async def get_in_studio_with_studio(
     session: AsyncSession, scope: Scope | None, project_id: int
 ) -> tuple[Project, Studio] | None:
     """`get_in_studio` and the caller's studio row, in one round trip."""
-    stmt = (
-        scoped(Project, scope)
-        .add_columns(Studio)
-        .join(Studio, Studio.id == Project.studio_id)
-        .where(Project.id == project_id)
-    )
-    row = (await session.execute(stmt)).first()
+    if scope is None:
+        return None
+    params = {"studio_id": scope.studio_id, "project_id": project_id}
+    row = (await session.execute(_PROJECT_WITH_STUDIO, params)).first()
     return None if row is None else (row[0], row[1])
+
+
+# Built once (every createBooking runs it); the studio filter is the one `scoped` would add.
+_PROJECT_WITH_STUDIO = (
+    select(Project, Studio)
+    .join(Studio, Studio.id == Project.studio_id)
+    .where(Project.studio_id == bindparam("studio_id"), Project.id == bindparam("project_id"))
+)
 
 
 async def by_ids(session: AsyncSession, scope: ProjectScope | None, ids: list[int]) -> list[Project]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Kit, KitItem, Occupancy, Resource, ResourceKind
@@ -63,9 +63,16 @@ async def get_for_update(session: AsyncSession, scope: Scope | None, resource_id
 
 
 async def by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Resource]:
-    if not ids:
+    if not ids or scope is None:
         return []
-    return list((await session.scalars(scoped(Resource, scope).where(Resource.id.in_(ids)))).all())
+    params = {"studio_id": scope.studio_id, "ids": list(ids)}
+    return list((await session.scalars(_BY_IDS, params)).all())
+
+
+# Built once (every booking change resolves its resources); the studio filter is `scoped`'s.
+_BY_IDS = select(Resource).where(
+    Resource.studio_id == bindparam("studio_id"), Resource.id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def by_code(session: AsyncSession, scope: Scope | None, code: str) -> Resource | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiToken, Location, Studio, User
@@ -59,13 +59,16 @@ async def token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | No
 async def token_and_user_name(session: AsyncSession, token_hash: str) -> tuple[ApiToken, str | None] | None:
     """`token_by_hash` with the name of the token's user in its own studio, in one round trip
     (every request authenticates this way)."""
-    stmt = (
-        select(ApiToken, User.name)
-        .outerjoin(User, and_(User.id == ApiToken.user_id, User.studio_id == ApiToken.studio_id))
-        .where(ApiToken.token_hash == token_hash)
-    )
-    row = (await session.execute(stmt)).first()
+    row = (await session.execute(_TOKEN_AND_USER_NAME, {"token_hash": token_hash})).first()
     return None if row is None else (row[0], row[1])
+
+
+# Built once: constructing a statement and its cache key costs more than executing it from the cache.
+_TOKEN_AND_USER_NAME = (
+    select(ApiToken, User.name)
+    .outerjoin(User, and_(User.id == ApiToken.user_id, User.studio_id == ApiToken.studio_id))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
 
 async def token(session: AsyncSession, scope: Scope | None, token_id: int) -> ApiToken | None:
