@@ -33,7 +33,13 @@ from db.repositories.scoping import Scope, scoped
 
 async def rates(session: AsyncSession, scope: Scope | None) -> list[Rate]:
     """The studio's whole rate card (small: one row per priced resource or category and period)."""
-    return list((await session.scalars(scoped(Rate, scope).order_by(Rate.id))).all())
+    if scope is None:
+        return []
+    return list((await session.scalars(_RATES, {"studio_id": scope.studio_id})).all())
+
+
+# Built once (the budget guard reads the rate card on every booking change); the filter is `scoped`'s.
+_RATES = select(Rate).where(Rate.studio_id == bindparam("studio_id")).order_by(Rate.id)
 
 
 async def rates_for_target(
