@@ -32,23 +32,7 @@ class CreateResourceInput:
     min_rest_minutes: int | None = strawberry.field(default=None, description="Least rest between calls (CREW).")
 
     def to_fields(self) -> ResourceFields:
-        return ResourceFields(
-            name=self.name,
-            category=self.category,
-            location_id=decode_optional(self.location_id, "Location"),
-            code=self.code,
-            epc=self.epc,
-            quantity=self.quantity,
-            skills=self.skills,
-            setup_minutes=self.setup_minutes,
-            teardown_minutes=self.teardown_minutes,
-            capacity=self.capacity,
-            unit=self.unit,
-            model=self.model,
-            serial_number=self.serial_number,
-            weekly_hour_cap=self.weekly_hour_cap,
-            min_rest_minutes=self.min_rest_minutes,
-        )
+        return _resource_fields(self)
 
 
 @strawberry.input(description="Changes to a resource; omitted fields stay as they are.")
@@ -74,23 +58,7 @@ class UpdateResourceInput:
         return decode_id(self.id, "Resource")
 
     def to_fields(self) -> ResourceFields:
-        return ResourceFields(
-            name=self.name,
-            category=self.category,
-            location_id=decode_optional(self.location_id, "Location"),
-            code=self.code,
-            epc=self.epc,
-            quantity=self.quantity,
-            skills=self.skills,
-            setup_minutes=self.setup_minutes,
-            teardown_minutes=self.teardown_minutes,
-            capacity=self.capacity,
-            unit=self.unit,
-            model=self.model,
-            serial_number=self.serial_number,
-            weekly_hour_cap=self.weekly_hour_cap,
-            min_rest_minutes=self.min_rest_minutes,
-        )
+        return _resource_fields(self)
 
 
 @strawberry.input(description="A new kit of equipment items.")
@@ -160,3 +128,24 @@ UpdateKitResult = Annotated[
     KitUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
     strawberry.union("UpdateKitResult"),
 ]
+
+
+def _resource_fields(src: CreateResourceInput | UpdateResourceInput) -> ResourceFields:
+    """The service's view of either input: both carry the same descriptive fields."""
+    return ResourceFields(
+        name=src.name,
+        category=src.category,
+        location_id=decode_optional(src.location_id, "Location"),
+        code=src.code,
+        epc=src.epc,
+        quantity=src.quantity,
+        skills=src.skills,
+        setup_minutes=src.setup_minutes,
+        teardown_minutes=src.teardown_minutes,
+        capacity=src.capacity,
+        unit=src.unit,
+        model=src.model,
+        serial_number=src.serial_number,
+        weekly_hour_cap=src.weekly_hour_cap,
+        min_rest_minutes=src.min_rest_minutes,
+    )
