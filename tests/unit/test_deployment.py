@@ -72,3 +72,13 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert 'grep -m1 -E "^python3 -m venv \\.venv && .*pytest" README.md' in ci
     assert ci.count('bash -c "$TEST_COMMAND"') == 2
     assert "CALLSHEET_TEST_DATABASE_URL" in ci and "CALLSHEET_TEST_REDIS_URL" in ci
+
+
+def test_readme_graphql_examples_are_valid_against_the_exported_schema() -> None:
+    from graphql import build_schema, parse, validate
+
+    schema = build_schema((ROOT / "schema.graphql").read_text())
+    blocks = re.findall(r"```graphql\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) >= 4
+    for block in blocks:
+        assert [str(e) for e in validate(schema, parse(block))] == [], block
