@@ -9,7 +9,17 @@ from typing import Protocol
 from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Project, Resource, ResourceKind, Role
+from db.models import (
+    BLOCKING_STATUSES,
+    Allocation,
+    Block,
+    Booking,
+    BookingStatus,
+    Project,
+    Resource,
+    ResourceKind,
+    Role,
+)
 from db.repositories.scoping import Scope, scoped
 
 
@@ -205,3 +215,13 @@ async def touched(session: AsyncSession, booking_ids: list[int]) -> list[Touched
         .where(Allocation.booking_id.in_(booking_ids))
     )
     return [Touched(*row) for row in await session.execute(stmt)]
+
+
+async def in_studio(session: AsyncSession, scope: Scope | None, booking_id: int) -> Booking | None:
+    """A booking of the caller's studio, whatever the caller's role (services check the rest)."""
+    return await session.scalar(scoped(Booking, scope).where(Booking.id == booking_id))
+
+
+async def block_for_update(session: AsyncSession, scope: Scope | None, block_id: int) -> Block | None:
+    """A block of the caller's studio, locked until the transaction ends."""
+    return await session.scalar(scoped(Block, scope).where(Block.id == block_id).with_for_update())

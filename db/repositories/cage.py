@@ -22,6 +22,7 @@ from db.models import (
     Booking,
     BookingStatus,
     CustodyRecord,
+    CustodyState,
     Kit,
     KitItem,
     Occupancy,
@@ -444,3 +445,14 @@ async def scans_by_key(session: AsyncSession, studio_id: int, key: str) -> list[
         .order_by(ScanRecord.id)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def block_holds_item_in_maintenance(session: AsyncSession, block_id: int) -> bool:
+    """Whether this block is the one a damaged return put on an item that is still in maintenance."""
+    stmt = (
+        select(CustodyRecord.id)
+        .join(Resource, Resource.id == CustodyRecord.resource_id)
+        .where(CustodyRecord.maintenance_block_id == block_id, Resource.custody == CustodyState.MAINTENANCE)
+        .limit(1)
+    )
+    return (await session.scalar(stmt)) is not None

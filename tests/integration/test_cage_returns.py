@@ -229,3 +229,27 @@ async def test_malformed_returns_are_validation_errors(
         await _back(studio, "ANY", condition, notes=notes)
     assert caught.value.field == field
     assert await cs.scans(studio) == []
+
+
+async def test_a_damage_block_is_lifted_only_by_releasing_the_item(studio: StudioFixture) -> None:
+    from server.schema.ids import to_global_id
+
+    item = await cs.item(studio, "Camera body D", code="DMG-U")
+    now = utcnow()
+    booking = await cs.booking(studio, items=[item], start=now - HOUR, end=now + HOUR)
+    await _out(studio, "DMG-U", booking)
+    back = await _back(studio, "DMG-U", "DAMAGED")
+    unblock = """mutation($id: ID!) { unblockResource(id: $id) { __typename ... on UserError { code message } } }"""
+
+    refused = await studio.data(unblock, {"id": to_global_id("Block", back.maintenance_block_id)})
+
+    assert refused["unblockResource"] == {
+        "__typename": "InvalidTransitionError",
+        "code": "INVALID_TRANSITION",
+        "message": "This block keeps a damaged item in maintenance: release it with releaseAsset.",
+    }
+    ((block, claim),) = await cs.blocks(studio, item)
+    assert block.active is True and claim is not None and claim.active is True
+    assert (await cs.resource(studio, item)).custody == CustodyState.MAINTENANCE
+    await release_asset(studio.runtime.uow, await cs.principal(studio), resource_id=item, condition=None, key=cs.key())
+    assert (await cs.resource(studio, item)).custody == CustodyState.IN_CAGE

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from db.models import Block, ResourceKind
+from db.repositories import bookings as booking_rows
+from db.repositories import cage as cage_rows
 from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
 from server.events.types import AVAILABILITY, RESOURCES, DomainEvent, rooms_topic
@@ -61,13 +61,14 @@ async def block_resource(tx: Tx, principal: Principal, cmd: BlockResource, now: 
 async def unblock_resource(tx: Tx, principal: Principal, block_id: int, now: datetime) -> Block:
     """Lift a block; the resource is bookable in that window again."""
     require(principal, Action.BLOCK_RESOURCES)
-    block = await tx.session.scalar(
-        select(Block).where(Block.studio_id == principal.studio_id, Block.id == block_id).with_for_update()
-    )
+    block = await booking_rows.block_for_update(tx.session, principal, block_id)
     if block is None:
         raise NotFound("No such block.")
     if not block.active:
         raise InvalidTransition("The block was already lifted.")
+    if await cage_rows.block_holds_item_in_maintenance(tx.session, block.id):
+        # Lifting it here would leave a damaged item bookable while the cage still holds it back.
+        raise InvalidTransition("This block keeps a damaged item in maintenance: release it with releaseAsset.")
     block.active = False
     await occupancy.release_block(tx.session, block.id)
     await tx.session.flush()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db.models import Booking, ScopeChange
+from db.repositories import bookings as booking_rows
 from db.repositories import money as rows
 from db.repositories import projects as project_rows
 from server.events.types import BOOKINGS, DomainEvent
@@ -54,7 +55,7 @@ async def begin(tx: Tx, principal: Principal, project_id: int, operation: str, b
         return
     before = 0
     if booking_id is not None:
-        booking = await tx.session.get(Booking, booking_id)
+        booking = await booking_rows.in_studio(tx.session, principal, booking_id)
         if booking is None or booking.project_id != project_id:
             raise NotFound("No such booking.")
         before = await estimates.booking_estimate(tx.session, principal, booking)
