@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import BookingStatus, CustodyState, Role
+from db.models import Booking, BookingStatus, CustodyState, Role
 from db.types import utcnow
 from server.services.allocation import service as allocation
 from server.services.allocation.commands import BlockResource
@@ -79,6 +79,18 @@ async def test_check_out_against_a_booking_records_custody_scan_and_events(studi
     assert asset_event.payload["resourceId"] == item
     assert asset_event.payload["custody"] == "CHECKED_OUT"
     assert asset_event.payload["bookingId"] == booking
+    # The booking's project feed hears of it too: gear out and in are the booking's actuals.
+    async with studio.runtime.uow.read() as session:
+        project = (await session.get(Booking, booking)).project_id  # type: ignore[union-attr]
+    assert [(e.type, e.payload) for e in events if e.topic == "bookings"] == [
+        ("AssetCheckedOut", {"projectId": project, "bookingId": booking})
+    ]
+    seq = await cs.last_seq(studio)
+    await return_asset(
+        studio.runtime.uow, scanner, code="CAM-A", condition=None, notes=None, missing_accessories=None, key=cs.key()
+    )
+    back = [(e.type, e.payload) for e in await cs.events(studio, seq) if e.topic == "bookings"]
+    assert back == [("AssetReturned", {"projectId": project, "bookingId": booking})]
 
 
 async def test_check_out_through_the_kit_of_the_booking(studio: StudioFixture) -> None:

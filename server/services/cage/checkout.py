@@ -288,5 +288,13 @@ async def _record(
         scans.append(
             scan_row(principal, trace, "CHECKED_OUT", detail, key, resource_id=item.id, booking_id=record.booking_id)
         )
-        emit_asset(tx, item, "AssetCheckedOut", record.booking_id, custodyId=record.id, dueAt=iso(due))
+        emit_asset(
+            tx,
+            item,
+            "AssetCheckedOut",
+            record.booking_id,
+            project_id=booking.project_id if booking is not None else None,
+            custodyId=record.id,
+            dueAt=iso(due),
+        )
     await repo.add_scans(tx.session, scans)

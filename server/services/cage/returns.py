@@ -102,7 +102,9 @@ async def return_asset(
         await repo.add_scans(
             tx.session, [scan_row(principal, trace, outcome, _detail(state, clean, missing), clean_key)]
         )
-        emit_asset(tx, item, "AssetReturned", booking_id, condition=state.value, late=late)
+        held_for = await repo.booking(tx.session, principal, booking_id) if booking_id is not None else None
+        project_id = held_for.project_id if held_for is not None else None
+        emit_asset(tx, item, "AssetReturned", booking_id, project_id=project_id, condition=state.value, late=late)
         return {
             "ok": {
                 "asset": item.id,
