@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.repositories import resources as resource_rows
-from db.repositories import tenancy
 from db.repositories.resources import ResourceFilter as ResourceFilterQuery
 from server.schema.catalogue.inputs import (
     CreateKitInput,
@@ -29,18 +27,15 @@ from server.schema.errors import bad_input, from_domain
 from server.schema.ids import decode_id, decode_optional
 from server.schema.types.catalogue import Kit, Location, Resource, ResourceConnection, ResourceEdge, ResourceKind
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
-from server.services import kits, resources
+from server.services import catalogue, kits, resources
 from server.services.errors import DomainError
-from server.services.permissions import Action, allowed
 
 Info = strawberry.Info[Context, None]
 
 
 async def locations(info: Info) -> list[Location]:
     principal = info.context.require_principal()
-    async with info.context.uow.read() as session:
-        rows = await tenancy.locations(session, principal)
-    return [Location.from_model(r) for r in rows]
+    return [Location.from_model(r) for r in await catalogue.locations(info.context.uow, principal)]
 
 
 async def resource_page(
@@ -51,8 +46,6 @@ async def resource_page(
     filter: ResourceFilter | None = None,
 ) -> ResourceConnection:
     principal = info.context.require_principal()
-    if not allowed(principal, Action.READ_CATALOGUE):
-        return ResourceConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
     try:
         size = page_size(first, info.context.settings.limits.max_page_size)
         after_id = decode_cursor(after)
@@ -66,8 +59,7 @@ async def resource_page(
         )
     except DomainError as exc:
         raise bad_input(exc) from None
-    async with info.context.uow.read() as session:
-        rows, more = await resource_rows.page(session, principal, query, first=size, after_id=after_id)
+    rows, more = await catalogue.resource_page(info.context.uow, principal, query, first=size, after_id=after_id)
     edges = [ResourceEdge(node=Resource.from_model(r), cursor=encode_cursor(r.id)) for r in rows]
     return ResourceConnection(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
@@ -76,11 +68,7 @@ async def resource_page(
 
 async def kit_list(info: Info) -> list[Kit]:
     principal = info.context.require_principal()
-    if not allowed(principal, Action.READ_CATALOGUE):
-        return []
-    async with info.context.uow.read() as session:
-        rows = await resource_rows.kits(session, principal)
-    return [Kit.from_model(r) for r in rows]
+    return [Kit.from_model(r) for r in await catalogue.kits(info.context.uow, principal)]
 
 
 async def create_resource(info: Info, input: CreateResourceInput) -> CreateResourceResult:

@@ -13,7 +13,7 @@ from db.repositories import tenancy
 from db.types import utcnow
 from server.events.types import TOKENS, DomainEvent
 from server.services.errors import Invalid, NotFound
-from server.services.permissions import Action, require
+from server.services.permissions import Action, allowed, require
 from server.services.principal import Principal
 from server.services.uow import Tx, UnitOfWork
 
@@ -166,7 +166,8 @@ async def withdraw_token(tx: Tx, principal: Principal, token_id: int) -> ApiToke
 
 
 async def list_tokens(uow: UnitOfWork, principal: Principal) -> list[ApiToken]:
-    """The studio's tokens (never their secrets)."""
-    require(principal, Action.MANAGE_TOKENS)
+    """The studio's tokens (never their secrets); nothing for roles that may not manage them."""
+    if not allowed(principal, Action.MANAGE_TOKENS):
+        return []
     async with uow.read() as session:
         return await tenancy.tokens(session, principal)
