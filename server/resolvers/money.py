@@ -83,8 +83,6 @@ async def invoice_page(
     info: Info, filter: InvoiceFilter | None = None, first: int | None = None, after: str | None = None
 ) -> InvoiceConnection:
     principal = info.context.require_principal()
-    if not allowed(principal, Action.READ_MONEY):
-        return InvoiceConnection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
     try:
         size = page_size(first, info.context.settings.limits.max_page_size)
         after_id = decode_cursor(after)
@@ -94,8 +92,7 @@ async def invoice_page(
         )
     except DomainError as exc:
         raise bad_input(exc) from None
-    async with info.context.uow.read() as session:
-        found, more = await money_rows.invoice_page(session, principal, query, first=size, after_id=after_id)
+    found, more = await invoices.invoice_page(info.context.uow, principal, query, first=size, after_id=after_id)
     edges = [InvoiceEdge(node=Invoice.from_model(r), cursor=encode_cursor(r.id)) for r in found]
     return InvoiceConnection(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)

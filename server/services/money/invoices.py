@@ -26,9 +26,9 @@ from server.services.currency import round_minor, to_minor
 from server.services.errors import Invalid, InvalidTransition, NotFound
 from server.services.money import estimates
 from server.services.money.pricing import quantity_decimal
-from server.services.permissions import Action, require
+from server.services.permissions import Action, allowed, require
 from server.services.principal import Principal
-from server.services.uow import Tx
+from server.services.uow import Tx, UnitOfWork
 
 MAX_QUANTITY = Decimal(100_000)
 
@@ -215,3 +215,13 @@ async def _issued(tx: Tx, principal: Principal, invoice_id: int, verb: str) -> I
 
 def _changed(tx: Tx, invoice: Invoice, type_: str) -> None:
     tx.emit(DomainEvent(BOOKINGS, type_, {"projectId": invoice.project_id, "invoiceId": invoice.id}))
+
+
+async def invoice_page(
+    uow: UnitOfWork, principal: Principal, flt: rows.InvoiceFilter, *, first: int, after_id: int | None
+) -> tuple[list[Invoice], bool]:
+    """One page of invoices the caller may see, or nothing for roles without money access."""
+    if not allowed(principal, Action.READ_MONEY):
+        return [], False
+    async with uow.read() as session:
+        return await rows.invoice_page(session, principal, flt, first=first, after_id=after_id)
