@@ -60,7 +60,7 @@ async def main(n: int) -> None:
         settings = Settings(database_url=url, secret="bench-" + "x" * 32)
         await asyncio.to_thread(upgrade, url)
         runtime = await Runtime.open(settings)
-        studio_id = await demo.load(runtime.uow)
+        studio_id = await demo.load(runtime.uow, runtime.budget)
         minted = await runtime.uow.run(
             lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
             studio_id=studio_id,

@@ -39,7 +39,6 @@ from server.config import Settings
 from server.runtime import Runtime
 from server.schema.ids import to_global_id
 from server.services import auth, projects, resources, studios
-from server.services.allocation import service as allocation
 from server.services.allocation.commands import AllocationRequest, CreateBooking
 from server.services.principal import Principal
 from server.services.resources import ResourceFields
@@ -90,8 +89,7 @@ async def setup(url: str, items: int) -> dict[str, Any]:
         # Bookings of at most 100 items each; the agent checks out without a pick list, so the server
         # finds the booking that holds each item now.
         for first in range(0, len(ids), 100):
-            await allocation.create_booking(
-                runtime.uow,
+            await runtime.allocation.create_booking(
                 admin,
                 CreateBooking(
                     project_id=project_id,

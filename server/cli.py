@@ -300,7 +300,7 @@ async def _demo(settings: Settings, *, announce: bool) -> None:
 
     runtime = await _runtime(settings)
     try:
-        await demo.load(runtime.uow)
+        await demo.load(runtime.uow, runtime.budget)
         _DEMO_LINES.clear()
         _DEMO_LINES.append(f"Demo studio: {demo.STUDIO}. One token per role (valid until the next demo load):")
         for role, name, location in demo.DEMO_TOKENS:

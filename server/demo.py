@@ -19,6 +19,7 @@ from db.repositories import resources as resource_rows
 from db.repositories import tenancy
 from server.services import kits, projects, resources, studios
 from server.services.allocation import bookings as allocation
+from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.commands import AllocationRequest, CreateBooking
 from server.services.errors import Conflict
 from server.services.money import rates as money_rates
@@ -120,7 +121,7 @@ DEMO_TOKENS: list[tuple[Role, str, str | None]] = [
 ]
 
 
-async def load_demo(tx: Tx) -> int:
+async def load_demo(tx: Tx, budget: BudgetPolicy) -> int:
     """Create the demo studio's catalogue, people and project; returns the studio id."""
     studio, _ = await studios.ensure_studio(tx, STUDIO, timezone="Europe/London", currency="GBP")
     tx.studio_id = studio.id  # the events below belong to the studio just found or created
@@ -144,7 +145,7 @@ async def load_demo(tx: Tx) -> int:
     await tx.session.flush()
     brand = await _ensure_project(tx, admin, "Brightwave brand film", "Brightwave Media", Decimal("8000.00"))
     await _demo_rates(tx, admin, by_name)
-    await _demo_week(tx, admin, studio.timezone, by_name, {"founders": project.id, "brand": brand.id})
+    await _demo_week(tx, admin, studio.timezone, by_name, {"founders": project.id, "brand": brand.id}, budget)
     return studio.id
 
 
@@ -192,7 +193,12 @@ WEEK: list[Session] = [
 
 
 async def _demo_week(
-    tx: Tx, admin: Principal, timezone: str, by_name: dict[str, Resource], projects_by_key: dict[str, int]
+    tx: Tx,
+    admin: Principal,
+    timezone: str,
+    by_name: dict[str, Resource],
+    projects_by_key: dict[str, int],
+    budget: BudgetPolicy,
 ) -> None:
     """A realistic week of sessions from next Monday, booked through the allocation engine.
 
@@ -232,7 +238,7 @@ async def _demo_week(
             allow_over_budget=True,
         )
         try:
-            await allocation.create_booking(tx, admin, command, datetime.now(UTC))
+            await allocation.create_booking(tx, admin, command, datetime.now(UTC), budget)
         except Conflict:
             # Something else already holds the slot (an edited demo studio): leave that session out.
             continue
@@ -294,6 +300,6 @@ async def _ensure_project(tx: Tx, admin: Principal, name: str, client: str, budg
     return await projects.create_project(tx, admin, name, client, budget, None)
 
 
-async def load(uow: UnitOfWork) -> int:
-    """Load the demo in one transaction."""
-    return await uow.run(load_demo, studio_id=None, actor="demo loader")
+async def load(uow: UnitOfWork, budget: BudgetPolicy) -> int:
+    """Load the demo in one transaction, its bookings under the given budget policy."""
+    return await uow.run(lambda tx: load_demo(tx, budget), studio_id=None, actor="demo loader")

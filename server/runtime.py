@@ -1,6 +1,9 @@
-"""Everything a running server holds: settings, database, bus and the unit of work.
+"""The composition root: everything a running server holds, built once with its collaborators.
 
-Created in the app's lifespan (or by the CLI), never at import time.
+Settings, database, bus and unit of work, then the services that need collaborators (the allocation
+engine is given the money slice's budget guard) and the sweeper's jobs. Created in the app's
+lifespan or by the CLI, never at import time, so no process can run without a rule that another
+module happened to install.
 """
 
 from __future__ import annotations
@@ -9,8 +12,14 @@ import logging
 from dataclasses import dataclass, field
 
 from db.session import Database, open_database
+from server.background.sweeper import SweepJob
 from server.config import Settings, SettingsError
 from server.events.bus import Bus, MemoryBus
+from server.services.allocation import holds
+from server.services.allocation.budget import BudgetPolicy
+from server.services.allocation.service import AllocationService
+from server.services.cage import overdue
+from server.services.money.guard import BudgetGuard
 from server.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -27,15 +36,29 @@ def make_bus(settings: Settings) -> Bus:
     return RedisBus(settings.redis_url)
 
 
+def sweep_jobs() -> list[SweepJob]:
+    """The transitions time alone causes, in the order the sweeper runs them."""
+    return [
+        SweepJob("expire_holds", holds.expire_holds, holds.SWEEP_BATCH),
+        SweepJob("mark_overdue", overdue.mark_overdue, overdue.BATCH),
+    ]
+
+
 @dataclass
 class Runtime:
     settings: Settings
     database: Database
     bus: Bus
     uow: UnitOfWork = field(init=False)
+    budget: BudgetPolicy = field(init=False)
+    allocation: AllocationService = field(init=False)
+    jobs: list[SweepJob] = field(init=False)
 
     def __post_init__(self) -> None:
         self.uow = UnitOfWork(self.database, self.bus)
+        self.budget = BudgetGuard()
+        self.allocation = AllocationService(self.uow, budget=self.budget)
+        self.jobs = sweep_jobs()
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:

@@ -28,8 +28,8 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, Message
 
+from server.background.live import LiveViews
 from server.schema.context import Context
-from server.services.live import LiveViews
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -15,62 +14,18 @@ from db.models import (
     Block,
     Booking,
     BookingStatus,
-    Project,
     Resource,
     ResourceKind,
-    Role,
 )
-from db.repositories.scoping import Scope, scoped
+from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
 
-class BookingScope(Scope, Protocol):
-    @property
-    def role(self) -> Role: ...
-
-    @property
-    def user_id(self) -> int | None: ...
-
-    @property
-    def location_id(self) -> int | None: ...
+def visible(scope: RoleScope | None) -> Select[Booking]:
+    """Bookings the caller may read (the read scope of `scoping`)."""
+    return readable(Booking, scope)
 
 
-def visible(scope: BookingScope | None) -> Select[Booking]:
-    """Bookings the caller may read: staff all; producers their projects'; crew their own calls;
-    a display the sessions in its location's rooms; scanners the bookings with gear at their cage."""
-    stmt = scoped(Booking, scope)
-    if scope is None:
-        return stmt
-    if scope.role == Role.PRODUCER:
-        own = select(Project.id).where(Project.studio_id == scope.studio_id, Project.producer_id == scope.user_id)
-        return stmt.where(Booking.project_id.in_(own)) if scope.user_id else stmt.where(false())
-    if scope.role == Role.CREW:
-        calls = (
-            select(Allocation.booking_id)
-            .join(Resource, Resource.id == Allocation.resource_id)
-            .where(Resource.user_id == scope.user_id, Allocation.studio_id == scope.studio_id)
-        )
-        return stmt.where(Booking.id.in_(calls)) if scope.user_id else stmt.where(false())
-    if scope.role in (Role.DISPLAY, Role.SCANNER):
-        kinds = (ResourceKind.ROOM,) if scope.role == Role.DISPLAY else (ResourceKind.EQUIPMENT, ResourceKind.STOCK)
-        here = (
-            select(Allocation.booking_id)
-            .join(Resource, Resource.id == Allocation.resource_id)
-            .where(
-                Allocation.studio_id == scope.studio_id,
-                Resource.location_id == scope.location_id,
-                Resource.kind.in_(kinds),
-            )
-        )
-        return stmt.where(Booking.id.in_(here))
-    return stmt
-
-
-def sees_every_booking(scope: BookingScope | None) -> bool:
-    """Whether `visible` narrows this caller to the studio alone (so any booking of it is visible)."""
-    return scope is not None and scope.role not in (Role.PRODUCER, Role.CREW, Role.DISPLAY, Role.SCANNER)
-
-
-async def visible_by_ids(session: AsyncSession, scope: BookingScope | None, ids: list[int]) -> list[Booking]:
+async def visible_by_ids(session: AsyncSession, scope: RoleScope | None, ids: list[int]) -> list[Booking]:
     return list((await session.scalars(visible(scope).where(Booking.id.in_(ids)))).all())
 
 
@@ -98,7 +53,7 @@ class BookingFilter:
     crew_member_id: int | None = None
 
 
-async def get_visible(session: AsyncSession, scope: BookingScope | None, booking_id: int) -> Booking | None:
+async def get_visible(session: AsyncSession, scope: RoleScope | None, booking_id: int) -> Booking | None:
     return await session.scalar(visible(scope).where(Booking.id == booking_id))
 
 
@@ -142,7 +97,7 @@ async def allocations_for_update(session: AsyncSession, booking_id: int) -> list
 
 async def page(
     session: AsyncSession,
-    scope: BookingScope | None,
+    scope: RoleScope | None,
     flt: BookingFilter,
     *,
     first: int,

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiToken, Booking, CustodyRecord, Resource, ResourceKind
 from db.repositories import bookings
-from db.repositories.bookings import BookingScope
-from db.repositories.scoping import Scope, scoped
+from db.repositories.scoping import RoleScope, Scope, scoped
 
 
 async def unusable_tokens(session: AsyncSession, studio_id: int, token_ids: list[int], now: datetime) -> list[int]:
@@ -58,7 +57,7 @@ async def open_custody_bookings(session: AsyncSession, scope: Scope | None, reso
 
 
 async def open_bookings_of_project(
-    session: AsyncSession, scope: BookingScope | None, project_id: int, after: datetime, limit: int
+    session: AsyncSession, scope: RoleScope | None, project_id: int, after: datetime, limit: int
 ) -> list[Booking]:
     """The project's visible bookings that end after `after`, by start."""
     stmt = bookings.visible(scope).where(Booking.project_id == project_id, Booking.end_at > after)
@@ -70,11 +69,3 @@ async def bookings_in_studio(session: AsyncSession, scope: Scope | None, ids: li
     if not ids:
         return []
     return list((await session.scalars(scoped(Booking, scope).where(Booking.id.in_(ids)))).all())
-
-
-async def visible_booking(session: AsyncSession, scope: BookingScope | None, booking_id: int) -> Booking | None:
-    return await session.scalar(bookings.visible(scope).where(Booking.id == booking_id))
-
-
-async def visible_bookings(session: AsyncSession, scope: BookingScope | None, ids: list[int]) -> list[Booking]:
-    return list((await session.scalars(bookings.visible(scope).where(Booking.id.in_(ids)))).all())

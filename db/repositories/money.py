@@ -25,8 +25,8 @@ from db.models import (
     ResourceKind,
     ScopeChange,
 )
-from db.repositories.projects import ProjectScope, visible
-from db.repositories.scoping import Scope, scoped
+from db.repositories.projects import visible
+from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
 # Rates
 
@@ -80,7 +80,7 @@ async def lock_project(session: AsyncSession, scope: Scope | None, project_id: i
     return await session.scalar(stmt.execution_options(populate_existing=True))
 
 
-async def visible_projects(session: AsyncSession, scope: ProjectScope | None, ids: Sequence[int]) -> list[Project]:
+async def visible_projects(session: AsyncSession, scope: RoleScope | None, ids: Sequence[int]) -> list[Project]:
     if not ids:
         return []
     return list((await session.scalars(visible(scope).where(Project.id.in_(list(ids))))).all())
@@ -172,10 +172,10 @@ class InvoiceFilter:
 
 
 async def invoice_page(
-    session: AsyncSession, scope: ProjectScope | None, flt: InvoiceFilter, *, first: int, after_id: int | None
+    session: AsyncSession, scope: RoleScope | None, flt: InvoiceFilter, *, first: int, after_id: int | None
 ) -> tuple[list[Invoice], bool]:
     """A page of the invoices the caller may read, newest first."""
-    stmt = scoped(Invoice, scope).where(Invoice.project_id.in_(visible(scope).with_only_columns(Project.id)))
+    stmt = readable(Invoice, scope)
     if flt.project_id is not None:
         stmt = stmt.where(Invoice.project_id == flt.project_id)
     if flt.statuses:
@@ -186,12 +186,10 @@ async def invoice_page(
     return rows[:first], len(rows) > first
 
 
-async def invoices_by_ids(session: AsyncSession, scope: ProjectScope | None, ids: Sequence[int]) -> list[Invoice]:
+async def invoices_by_ids(session: AsyncSession, scope: RoleScope | None, ids: Sequence[int]) -> list[Invoice]:
     if not ids:
         return []
-    stmt = scoped(Invoice, scope).where(
-        Invoice.id.in_(list(ids)), Invoice.project_id.in_(visible(scope).with_only_columns(Project.id))
-    )
+    stmt = readable(Invoice, scope).where(Invoice.id.in_(list(ids)))
     return list((await session.scalars(stmt)).all())
 
 

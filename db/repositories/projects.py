@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from sqlalchemy import Select, bindparam, false, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Allocation, Booking, Client, Project, Resource, Role, Studio
-from db.repositories.scoping import Scope, scoped
+from db.models import Client, Project, Studio
+from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
 
-class ProjectScope(Scope, Protocol):
-    """A scope that also knows the caller's role and user (the services' Principal)."""
-
-    @property
-    def role(self) -> Role: ...
-
-    @property
-    def user_id(self) -> int | None: ...
-
-
-def visible(scope: ProjectScope | None) -> Select[Project]:
-    """Projects the caller may read: all of the studio for staff, own for producers, assigned for crew."""
-    stmt = scoped(Project, scope)
-    if scope is None:
-        return stmt
-    if scope.role == Role.PRODUCER:
-        return stmt.where(Project.producer_id == scope.user_id) if scope.user_id else stmt.where(false())
-    if scope.role == Role.CREW:
-        assigned = (
-            select(Booking.project_id)
-            .join(Allocation, Allocation.booking_id == Booking.id)
-            .join(Resource, Resource.id == Allocation.resource_id)
-            .where(Resource.user_id == scope.user_id, Booking.studio_id == scope.studio_id)
-        )
-        return stmt.where(Project.id.in_(assigned)) if scope.user_id else stmt.where(false())
-    if scope.role in (Role.SCANNER, Role.DISPLAY):
-        return stmt.where(false())
-    return stmt
+def visible(scope: RoleScope | None) -> Select[Project]:
+    """Projects the caller may read (the read scope of `scoping`)."""
+    return readable(Project, scope)
 
 
 async def page(
-    session: AsyncSession, scope: ProjectScope | None, *, first: int, after_id: int | None
+    session: AsyncSession, scope: RoleScope | None, *, first: int, after_id: int | None
 ) -> tuple[list[Project], bool]:
     stmt = visible(scope)
     if after_id is not None:
@@ -51,7 +24,7 @@ async def page(
     return rows[:first], len(rows) > first
 
 
-async def get(session: AsyncSession, scope: ProjectScope | None, project_id: int) -> Project | None:
+async def get(session: AsyncSession, scope: RoleScope | None, project_id: int) -> Project | None:
     return await session.scalar(visible(scope).where(Project.id == project_id))
 
 
@@ -79,7 +52,7 @@ _PROJECT_WITH_STUDIO = (
 )
 
 
-async def by_ids(session: AsyncSession, scope: ProjectScope | None, ids: list[int]) -> list[Project]:
+async def by_ids(session: AsyncSession, scope: RoleScope | None, ids: list[int]) -> list[Project]:
     return list((await session.scalars(visible(scope).where(Project.id.in_(ids)))).all())
 
 

@@ -1,10 +1,29 @@
-"""Every read starts from a statement already narrowed to the caller's studio; no scope, no rows."""
+"""Who may read what: every read starts from a statement this module builds for the caller.
+
+Two levels, both failing closed (no scope, no rows):
+
+- `scoped(model, scope)`: the caller's studio, nothing else. For reads a service narrows further
+  itself (a row about to be changed, checked by the service's own rule).
+- `readable(model, scope)`: the rows of that model the caller's role may read (netbox's
+  `restrict(user, "view")`, polar's `get_readable_statement`). Staff read the whole studio; a
+  producer the projects it produces and their bookings; crew the bookings they are called on and
+  those bookings' projects; a display the sessions in its location's rooms; a scanner the bookings
+  with gear at its cage and the audits of its cage. Money rows only to the roles that read money.
+  A model with no rule here is studio-wide.
+
+The roles of each rule are spelled out below; `tests/unit/test_read_scopes.py` checks them against
+the permission table of `server.services.permissions`, and `tests/graphql/test_visibility.py`
+walks every `Node` type and list query with every role against them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, false, select
+
+from db.models import Allocation, Audit, Booking, Invoice, Kit, Project, Rate, Resource, ResourceKind, Role
 
 T = TypeVar("T")
 
@@ -16,6 +35,27 @@ class Scope(Protocol):
     def studio_id(self) -> int: ...
 
 
+class RoleScope(Scope, Protocol):
+    """A scope that also knows the caller's role, user and (devices) location."""
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def location_id(self) -> int | None: ...
+
+
+STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
+# Who may read each kind of row at all (the rest of the studio's rows are open to every role).
+CATALOGUE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW, Role.SCANNER})
+MONEY_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
+RATE_READERS = STAFF
+AUDIT_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCANNER})
+
+
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
     """`SELECT model` limited to the scope's studio; fails closed without a scope."""
     stmt = select(model)
@@ -23,3 +63,110 @@ def scoped(model: type[T], scope: Scope | None) -> Select[T]:
         return stmt.where(false())
     column: Any = model.studio_id  # type: ignore[attr-defined]
     return stmt.where(column == scope.studio_id)
+
+
+def readable(model: type[T], scope: RoleScope | None) -> Select[T]:
+    """`SELECT model` limited to the rows the caller's role may read."""
+    stmt = scoped(model, scope)
+    if scope is None:
+        return stmt
+    rule = _RULES.get(model)
+    return stmt if rule is None else rule(stmt, scope)
+
+
+def sees_every_booking(scope: RoleScope | None, location_id: int | None = None) -> bool:
+    """Whether `readable(Booking)` is the whole studio for this caller (staff), or, given a
+    location, every booking in its rooms (staff, and a display of that location)."""
+    if scope is None:
+        return False
+    if scope.role in STAFF:
+        return True
+    return location_id is not None and scope.role == Role.DISPLAY and scope.location_id == location_id
+
+
+def _bookings(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role == Role.PRODUCER:
+        return stmt.where(Booking.project_id.in_(_produced(scope))) if scope.user_id else stmt.where(false())
+    if scope.role == Role.CREW:
+        return stmt.where(Booking.id.in_(_called(scope))) if scope.user_id else stmt.where(false())
+    if scope.role in (Role.DISPLAY, Role.SCANNER):
+        kinds = (ResourceKind.ROOM,) if scope.role == Role.DISPLAY else (ResourceKind.EQUIPMENT, ResourceKind.STOCK)
+        here = (
+            select(Allocation.booking_id)
+            .join(Resource, Resource.id == Allocation.resource_id)
+            .where(
+                Allocation.studio_id == scope.studio_id,
+                Resource.location_id == scope.location_id,
+                Resource.kind.in_(kinds),
+            )
+        )
+        return stmt.where(Booking.id.in_(here))
+    return stmt
+
+
+def _allocations(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    # An allocation is readable exactly when its booking is.
+    if scope.role in STAFF:
+        return stmt
+    return stmt.where(Allocation.booking_id.in_(readable(Booking, scope).with_only_columns(Booking.id)))
+
+
+def _projects(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role == Role.PRODUCER:
+        return stmt.where(Project.producer_id == scope.user_id) if scope.user_id else stmt.where(false())
+    if scope.role == Role.CREW:
+        assigned = select(Booking.project_id).where(Booking.id.in_(_called(scope)))
+        return stmt.where(Project.id.in_(assigned)) if scope.user_id else stmt.where(false())
+    if scope.role in (Role.SCANNER, Role.DISPLAY):
+        return stmt.where(false())
+    return stmt
+
+
+def _invoices(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role not in MONEY_READERS:
+        return stmt.where(false())
+    if scope.role in STAFF:
+        return stmt
+    return stmt.where(Invoice.project_id.in_(readable(Project, scope).with_only_columns(Project.id)))
+
+
+def _audits(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role not in AUDIT_READERS:
+        return stmt.where(false())
+    return stmt.where(Audit.location_id == scope.location_id) if scope.role == Role.SCANNER else stmt
+
+
+def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
+    def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+        return stmt if scope.role in roles else stmt.where(false())
+
+    return rule
+
+
+def _produced(scope: RoleScope) -> Select[Any]:
+    return select(Project.id).where(Project.studio_id == scope.studio_id, Project.producer_id == scope.user_id)
+
+
+def _called(scope: RoleScope) -> Select[Any]:
+    return (
+        select(Allocation.booking_id)
+        .join(Resource, Resource.id == Allocation.resource_id)
+        .where(Resource.user_id == scope.user_id, Allocation.studio_id == scope.studio_id)
+    )
+
+
+_RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
+    Booking: _bookings,
+    Allocation: _allocations,
+    Project: _projects,
+    Invoice: _invoices,
+    Audit: _audits,
+    Rate: _only(RATE_READERS),
+    Resource: _only(CATALOGUE_READERS),
+    Kit: _only(CATALOGUE_READERS),
+}
+
+
+def read_rules() -> frozenset[type]:
+    """The models with a rule of their own (the rest are studio-wide)."""
+    return frozenset(_RULES)

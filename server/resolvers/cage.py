@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from server.resolvers.errors import result_union
 from server.schema.cage.inputs import (
     AssetCheckedOut,
     AssetReleased,
@@ -28,13 +29,11 @@ from server.schema.cage.inputs import (
     StartAuditResult,
 )
 from server.schema.context import Context
-from server.schema.errors import from_domain
 from server.schema.ids import decode_id, decode_optional, parse_global_id
 from server.schema.types.cage import AssetHistory, AssetScan, Audit, CustodyPeriod, MissingKitItem
 from server.schema.types.catalogue import Kit, Resource
 from server.schema.types.scheduling import Booking
 from server.services.cage import audits, checkout, history, maintenance, returns
-from server.services.errors import DomainError
 
 Info = strawberry.Info[Context, None]
 
@@ -99,19 +98,17 @@ async def asset_history(info: Info, id: strawberry.ID, first: int = 50) -> Asset
 # Mutations
 
 
+@result_union
 async def check_out_asset(info: Info, input: CheckOutAssetInput) -> CheckOutAssetResult:
     principal = info.context.require_principal()
-    try:
-        out = await checkout.check_out(
-            info.context.uow,
-            principal,
-            code=input.code,
-            booking_id=_booking_pk(input.booking_id),
-            key=input.idempotency_key,
-            due_at=input.due_at,
-        )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    out = await checkout.check_out(
+        info.context.uow,
+        principal,
+        code=input.code,
+        booking_id=_booking_pk(input.booking_id),
+        key=input.idempotency_key,
+        due_at=input.due_at,
+    )
     kit = None
     if out.kit_id is not None:
         kit_row = await info.context.loaders.kits_by_id.load(out.kit_id)
@@ -126,20 +123,18 @@ async def check_out_asset(info: Info, input: CheckOutAssetInput) -> CheckOutAsse
     )
 
 
+@result_union
 async def return_asset(info: Info, input: ReturnAssetInput) -> ReturnAssetResult:
     principal = info.context.require_principal()
-    try:
-        out = await returns.return_asset(
-            info.context.uow,
-            principal,
-            code=input.code,
-            condition=input.condition,
-            notes=input.notes,
-            missing_accessories=input.missing_accessories,
-            key=input.idempotency_key,
-        )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    out = await returns.return_asset(
+        info.context.uow,
+        principal,
+        code=input.code,
+        condition=input.condition,
+        notes=input.notes,
+        missing_accessories=input.missing_accessories,
+        key=input.idempotency_key,
+    )
     affected = [b for b in [await _booking(info, pk) for pk in out.affected_booking_ids] if b is not None]
     return AssetReturned(
         asset=await _resource(info, out.asset_id),
@@ -150,39 +145,31 @@ async def return_asset(info: Info, input: ReturnAssetInput) -> ReturnAssetResult
     )
 
 
+@result_union
 async def release_asset(info: Info, input: ReleaseAssetInput) -> ReleaseAssetResult:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(input.id, "Resource", "item")
-        out = await maintenance.release_asset(
-            info.context.uow, principal, resource_id=pk, condition=input.condition, key=input.idempotency_key
-        )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    pk = decode_id(input.id, "Resource", "item")
+    out = await maintenance.release_asset(
+        info.context.uow, principal, resource_id=pk, condition=input.condition, key=input.idempotency_key
+    )
     return AssetReleased(asset=await _resource(info, out.asset_id))
 
 
+@result_union
 async def start_audit(info: Info, input: StartAuditInput) -> StartAuditResult:
     principal = info.context.require_principal()
-    try:
-        location = decode_optional(input.location_id, "Location")
-        audit_id = await audits.start_audit(
-            info.context.uow, principal, location_id=location, key=input.idempotency_key
-        )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    location = decode_optional(input.location_id, "Location")
+    audit_id = await audits.start_audit(info.context.uow, principal, location_id=location, key=input.idempotency_key)
     return AuditStarted(audit=await _audit(info, audit_id))
 
 
+@result_union
 async def record_audit_scans(info: Info, input: RecordAuditScansInput) -> RecordAuditScansResult:
     principal = info.context.require_principal()
-    try:
-        audit_pk = decode_id(input.audit_id, "Audit")
-        out = await audits.record_audit_scans(
-            info.context.uow, principal, audit_id=audit_pk, codes=input.codes, key=input.idempotency_key
-        )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    audit_pk = decode_id(input.audit_id, "Audit")
+    out = await audits.record_audit_scans(
+        info.context.uow, principal, audit_id=audit_pk, codes=input.codes, key=input.idempotency_key
+    )
     return AuditScansRecorded(
         audit=await _audit(info, out.audit_id),
         seen=await _resources(info, out.seen_ids),
@@ -191,13 +178,11 @@ async def record_audit_scans(info: Info, input: RecordAuditScansInput) -> Record
     )
 
 
+@result_union
 async def finish_audit(info: Info, input: FinishAuditInput) -> FinishAuditResult:
     principal = info.context.require_principal()
-    try:
-        audit_pk = decode_id(input.audit_id, "Audit")
-        out = await audits.finish_audit(info.context.uow, principal, audit_id=audit_pk, key=input.idempotency_key)
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    audit_pk = decode_id(input.audit_id, "Audit")
+    out = await audits.finish_audit(info.context.uow, principal, audit_id=audit_pk, key=input.idempotency_key)
     return AuditFinished(
         audit=await _audit(info, out.audit_id),
         found=await _resources(info, out.found),
@@ -206,16 +191,14 @@ async def finish_audit(info: Info, input: FinishAuditInput) -> FinishAuditResult
     )
 
 
+@result_union
 async def mark_missing(info: Info, input: MarkMissingInput) -> MarkMissingResult:
     principal = info.context.require_principal()
-    try:
-        audit_pk = decode_id(input.audit_id, "Audit")
-        ids = None if input.resource_ids is None else [decode_id(i, "Resource", "item") for i in input.resource_ids]
-        out = await audits.mark_missing(
-            info.context.uow, principal, audit_id=audit_pk, resource_ids=ids, key=input.idempotency_key
-        )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    audit_pk = decode_id(input.audit_id, "Audit")
+    ids = None if input.resource_ids is None else [decode_id(i, "Resource", "item") for i in input.resource_ids]
+    out = await audits.mark_missing(
+        info.context.uow, principal, audit_id=audit_pk, resource_ids=ids, key=input.idempotency_key
+    )
     return AssetsMarkedMissing(
         audit=await _audit(info, out.audit_id),
         marked=await _resources(info, out.marked_ids),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from db.repositories.resources import ResourceFilter as ResourceFilterQuery
+from server.resolvers.errors import refuses_query, result_union
 from server.schema.catalogue.inputs import (
     CreateKitInput,
     CreateKitResult,
@@ -23,12 +24,10 @@ from server.schema.catalogue.inputs import (
     UpdateResourceResult,
 )
 from server.schema.context import Context
-from server.schema.errors import bad_input, from_domain
 from server.schema.ids import decode_id, decode_optional
 from server.schema.types.catalogue import Kit, Location, Resource, ResourceConnection, ResourceEdge, ResourceKind
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
 from server.services import catalogue, kits, resources
-from server.services.errors import DomainError
 
 Info = strawberry.Info[Context, None]
 
@@ -38,6 +37,7 @@ async def locations(info: Info) -> list[Location]:
     return [Location.from_model(r) for r in await catalogue.locations(info.context.uow, principal)]
 
 
+@refuses_query
 async def resource_page(
     info: Info,
     kind: ResourceKind | None = None,
@@ -46,19 +46,16 @@ async def resource_page(
     filter: ResourceFilter | None = None,
 ) -> ResourceConnection:
     principal = info.context.require_principal()
-    try:
-        size = page_size(first, info.context.settings.limits.max_page_size)
-        after_id = decode_cursor(after)
-        flt = filter or ResourceFilter()
-        query = ResourceFilterQuery(
-            kind=kind if kind is not None else flt.kind,
-            category=flt.category,
-            location_id=decode_optional(flt.location_id, "Location"),
-            text=flt.text,
-            include_retired=flt.include_retired,
-        )
-    except DomainError as exc:
-        raise bad_input(exc) from None
+    size = page_size(first, info.context.settings.limits.max_page_size)
+    after_id = decode_cursor(after)
+    flt = filter or ResourceFilter()
+    query = ResourceFilterQuery(
+        kind=kind if kind is not None else flt.kind,
+        category=flt.category,
+        location_id=decode_optional(flt.location_id, "Location"),
+        text=flt.text,
+        include_retired=flt.include_retired,
+    )
     rows, more = await catalogue.resource_page(info.context.uow, principal, query, first=size, after_id=after_id)
     edges = [ResourceEdge(node=Resource.from_model(r), cursor=encode_cursor(r.id)) for r in rows]
     return ResourceConnection(
@@ -71,52 +68,42 @@ async def kit_list(info: Info) -> list[Kit]:
     return [Kit.from_model(r) for r in await catalogue.kits(info.context.uow, principal)]
 
 
+@result_union
 async def create_resource(info: Info, input: CreateResourceInput) -> CreateResourceResult:
     principal = info.context.require_principal()
-    try:
-        fields = input.to_fields()
-        row = await info.context.write(lambda tx: resources.create_resource(tx, principal, input.kind, fields))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    fields = input.to_fields()
+    row = await info.context.write(lambda tx: resources.create_resource(tx, principal, input.kind, fields))
     return ResourceCreated(resource=Resource.from_model(row))
 
 
+@result_union
 async def update_resource(info: Info, input: UpdateResourceInput) -> UpdateResourceResult:
     principal = info.context.require_principal()
-    try:
-        pk, fields = input.resource_pk(), input.to_fields()
-        row = await info.context.write(lambda tx: resources.update_resource(tx, principal, pk, fields))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    pk, fields = input.resource_pk(), input.to_fields()
+    row = await info.context.write(lambda tx: resources.update_resource(tx, principal, pk, fields))
     return ResourceUpdated(resource=Resource.from_model(row))
 
 
+@result_union
 async def retire_resource(info: Info, id: strawberry.ID) -> RetireResourceResult:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(id, "Resource")
-        row = await info.context.write(lambda tx: resources.retire_resource(tx, principal, pk))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    pk = decode_id(id, "Resource")
+    row = await info.context.write(lambda tx: resources.retire_resource(tx, principal, pk))
     return ResourceRetired(resource=Resource.from_model(row))
 
 
+@result_union
 async def create_kit(info: Info, input: CreateKitInput) -> CreateKitResult:
     principal = info.context.require_principal()
-    try:
-        item_ids = [decode_id(i, "Resource", "item") for i in input.item_ids]
-        row = await info.context.write(lambda tx: kits.create_kit(tx, principal, input.name, input.code, item_ids))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    item_ids = [decode_id(i, "Resource", "item") for i in input.item_ids]
+    row = await info.context.write(lambda tx: kits.create_kit(tx, principal, input.name, input.code, item_ids))
     return KitCreated(kit=Kit.from_model(row))
 
 
+@result_union
 async def update_kit(info: Info, input: UpdateKitInput) -> UpdateKitResult:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(input.id, "Kit")
-        item_ids = None if input.item_ids is None else [decode_id(i, "Resource", "item") for i in input.item_ids]
-        row = await info.context.write(lambda tx: kits.update_kit(tx, principal, pk, input.name, input.code, item_ids))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    pk = decode_id(input.id, "Kit")
+    item_ids = None if input.item_ids is None else [decode_id(i, "Resource", "item") for i in input.item_ids]
+    row = await info.context.write(lambda tx: kits.update_kit(tx, principal, pk, input.name, input.code, item_ids))
     return KitUpdated(kit=Kit.from_model(row))

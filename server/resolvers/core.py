@@ -7,59 +7,60 @@ from typing import Any
 
 import strawberry
 
-from db.repositories import bookings, tenancy
+from db import models
+from db.repositories import tenancy
 from server.schema.context import Context
 from server.schema.ids import parse_global_id
+from server.schema.types.cage import Audit
 from server.schema.types.catalogue import Kit, Location, Resource, Studio, Viewer
+from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
-from server.services.permissions import Action, allowed
+from server.services import nodes
 
 Info = strawberry.Info[Context, None]
 
 
-async def _allocation(info: Info, pk: int) -> Allocation | None:
-    # An allocation is visible exactly when its booking is.
-    async with info.context.uow.read() as session:
-        row = await bookings.allocation_by_id(session, info.context.principal, pk)
-    if row is None or await info.context.loaders.visible_bookings_by_id.load(row.booking_id) is None:
-        return None
-    return Allocation.from_model(row)
+Convert = Callable[[Info, Any], Awaitable[Node]]
 
 
-def _loaded(loader: str, type_: Any, action: Action | None = None) -> Callable[[Info, int], Awaitable[Node | None]]:
-    async def fetch(info: Info, pk: int) -> Node | None:
-        if action is not None and not allowed(info.context.principal, action):
-            return None
-        row = await getattr(info.context.loaders, loader).load(pk)
-        return None if row is None else type_.from_model(row)
+def _plain(type_: Any) -> Convert:
+    async def convert(info: Info, row: Any) -> Node:
+        return type_.from_model(row)  # type: ignore[no-any-return]
 
-    return fetch
+    return convert
 
 
-# Node types and how each is fetched within the caller's visibility.
-NODE_FETCHERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
-    "Resource": _loaded("resources_by_id", Resource, Action.READ_CATALOGUE),
-    "Location": _loaded("locations_by_id", Location),
-    "Kit": _loaded("kits_by_id", Kit, Action.READ_CATALOGUE),
-    "Project": _loaded("projects_by_id", Project),
-    "Booking": _loaded("visible_bookings_by_id", Booking),
-    "Allocation": _allocation,
+async def _rate(info: Info, row: Any) -> Node:
+    studio = await nodes.studio_of(info.context.uow, info.context.require_principal())
+    return Rate.from_model(row, studio.currency)
+
+
+# Every type `node` can fetch: its model and how a row becomes the type. Who may read which rows is
+# decided by the read scopes (`db.repositories.scoping.readable`), not here. ApiToken, Block,
+# InvoiceLine and Studio are Nodes reached only through their parents.
+NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
+    "Resource": (models.Resource, _plain(Resource)),
+    "Location": (models.Location, _plain(Location)),
+    "Kit": (models.Kit, _plain(Kit)),
+    "Project": (models.Project, _plain(Project)),
+    "Booking": (models.Booking, _plain(Booking)),
+    "Allocation": (models.Allocation, _plain(Allocation)),
+    "Invoice": (models.Invoice, _plain(Invoice)),
+    "Rate": (models.Rate, _rate),
+    "Audit": (models.Audit, _plain(Audit)),
 }
 
 
-def register_node(type_name: str, fetch: Callable[[Info, int], Awaitable[Node | None]]) -> None:
-    """Let a slice of the API make its own type reachable through `node`."""
-    NODE_FETCHERS[type_name] = fetch
-
-
 async def node(info: Info, id: strawberry.ID) -> Node | None:
-    info.context.require_principal()
+    principal = info.context.require_principal()
     parsed = parse_global_id(id)
-    if parsed is None or parsed[0] not in NODE_FETCHERS:
+    if parsed is None or parsed[0] not in NODE_TYPES:
         return None
-    return await NODE_FETCHERS[parsed[0]](info, parsed[1])
+    model, convert = NODE_TYPES[parsed[0]]
+    row = await nodes.readable(info.context.uow, principal, model, parsed[1])
+    return None if row is None else await convert(info, row)
 
 
 async def viewer(info: Info) -> Viewer:

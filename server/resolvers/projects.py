@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from db.repositories import projects as project_rows
+from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
-from server.schema.errors import bad_input, from_domain
 from server.schema.ids import decode_id
 from server.schema.projects.inputs import CreateProjectInput, CreateProjectResult, ProjectCreated
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
@@ -17,13 +17,11 @@ from server.services.errors import DomainError
 Info = strawberry.Info[Context, None]
 
 
+@refuses_query
 async def project_page(info: Info, first: int | None = None, after: str | None = None) -> ProjectConnection:
     principal = info.context.require_principal()
-    try:
-        size = page_size(first, info.context.settings.limits.max_page_size)
-        after_id = decode_cursor(after)
-    except DomainError as exc:
-        raise bad_input(exc) from None
+    size = page_size(first, info.context.settings.limits.max_page_size)
+    after_id = decode_cursor(after)
     async with info.context.uow.read() as session:
         rows, more = await project_rows.page(session, principal, first=size, after_id=after_id)
     edges = [ProjectEdge(node=Project.from_model(r), cursor=encode_cursor(r.id)) for r in rows]
@@ -42,14 +40,12 @@ async def project(info: Info, id: strawberry.ID) -> Project | None:
     return None if row is None else Project.from_model(row)
 
 
+@result_union
 async def create_project(info: Info, input: CreateProjectInput) -> CreateProjectResult:
     principal = info.context.require_principal()
-    try:
-        row = await info.context.write(
-            lambda tx: projects.create_project(
-                tx, principal, input.name, input.client_name, input.approved_budget, input.currency
-            )
+    row = await info.context.write(
+        lambda tx: projects.create_project(
+            tx, principal, input.name, input.client_name, input.approved_budget, input.currency
         )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    )
     return ProjectCreated(project=Project.from_model(row))

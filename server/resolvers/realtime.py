@@ -19,7 +19,9 @@ import strawberry
 from graphql import GraphQLError
 
 from db.types import utcnow
+from server.background.live import AssetChange, BoardGone, LiveViews
 from server.events.types import AVAILABILITY, BOOKINGS, BusMessage, Resync, channel
+from server.resolvers.errors import refusal, refuses_query
 from server.schema.context import Context
 from server.schema.execution import SharedRender, viewer_class
 from server.schema.ids import decode_id, decode_optional
@@ -30,7 +32,6 @@ from server.schema.types.scheduling import AvailableResource, Booking
 from server.services import feeds, roomboard
 from server.services.allocation.availability import AvailabilityQuery
 from server.services.errors import DomainError
-from server.services.live import AssetChange, BoardGone, LiveViews
 from server.services.principal import Principal
 from server.websocket import FAST_LANE
 
@@ -38,28 +39,17 @@ Info = strawberry.Info[Context, None]
 COALESCE = 0.25  # seconds between two recomputed answers of one subscription
 
 
-def refusal(exc: DomainError) -> GraphQLError:
-    """A refused query or subscription: the message and a stable code in the extensions."""
-    code = "BAD_USER_INPUT" if exc.code == "VALIDATION" else exc.code
-    extensions = {"code": code}
-    if exc.field:
-        extensions["field"] = exc.field
-    return GraphQLError(exc.message, extensions=extensions)
-
-
 # Query
 
 
+@refuses_query
 async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None = None) -> RoomBoard:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(location_id, "Location")
-        roomboard.authorize(principal, pk)
-        async with info.context.uow.read() as session:
-            await roomboard.check_location(session, principal, pk)
-            data = await roomboard.load(session, principal.studio_id, pk, at or utcnow())
-    except DomainError as exc:
-        raise refusal(exc) from None
+    pk = decode_id(location_id, "Location")
+    roomboard.authorize(principal, pk)
+    async with info.context.uow.read() as session:
+        await roomboard.check_location(session, principal, pk)
+        data = await roomboard.load(session, principal.studio_id, pk, at or utcnow())
     assert data is not None
     return RoomBoard.from_data(data, await roomboard.visible_bookings(info.context.uow, principal, data))
 
@@ -67,15 +57,13 @@ async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None
 # Subscriptions
 
 
+@refuses_query
 async def room_board_stream(info: Info, location_id: strawberry.ID) -> AsyncGenerator[RoomBoard, None]:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(location_id, "Location")
-        roomboard.authorize(principal, pk)
-        async with info.context.uow.read() as session:
-            await roomboard.check_location(session, principal, pk)
-    except DomainError as exc:
-        raise refusal(exc) from None
+    pk = decode_id(location_id, "Location")
+    roomboard.authorize(principal, pk)
+    async with info.context.uow.read() as session:
+        await roomboard.check_location(session, principal, pk)
     return _boards(info, principal, pk)
 
 
@@ -110,15 +98,13 @@ async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGe
                 lane.capture = None
 
 
+@refuses_query
 async def asset_status_stream(
     info: Info, location_id: strawberry.ID | None = None
 ) -> AsyncGenerator[AssetStatusEvent, None]:
     principal = info.context.require_principal()
-    try:
-        pk = decode_optional(location_id, "Location")
-        locations = await feeds.asset_locations(info.context.uow, principal, pk)
-    except DomainError as exc:
-        raise refusal(exc) from None
+    pk = decode_optional(location_id, "Location")
+    locations = await feeds.asset_locations(info.context.uow, principal, pk)
     return _asset_events(info, principal, locations)
 
 
@@ -187,12 +173,10 @@ def _asset_event(
     )
 
 
+@refuses_query
 async def booking_stream(info: Info, project_id: strawberry.ID) -> AsyncGenerator[BookingEvent, None]:
     principal = info.context.require_principal()
-    try:
-        pk = await feeds.project_for_feed(info.context.uow, principal, decode_id(project_id, "Project"))
-    except DomainError as exc:
-        raise refusal(exc) from None
+    pk = await feeds.project_for_feed(info.context.uow, principal, decode_id(project_id, "Project"))
     return _booking_events(info, principal, pk)
 
 
@@ -219,23 +203,21 @@ async def _booking_events(info: Info, principal: Principal, project_id: int) -> 
             item = await sub.get()
 
 
+@refuses_query
 async def availability_stream(info: Info, filter: AvailabilityInput) -> AsyncGenerator[AvailabilityUpdate, None]:
     principal = info.context.require_principal()
-    try:
-        feeds.availability_authorize(principal)
-        query = AvailabilityQuery(
-            start=filter.start,
-            end=filter.end,
-            kind=filter.kind,
-            category=filter.category,
-            skills=tuple(filter.skills or ()),
-            location_id=decode_optional(filter.location_id, "Location"),
-            quantity=1 if filter.quantity is None else filter.quantity,
-        )
-        # The first answer is computed here, so a query that cannot be answered is refused up front.
-        first = await feeds.availability_snapshot(info.context.uow, principal, query)
-    except DomainError as exc:
-        raise refusal(exc) from None
+    feeds.availability_authorize(principal)
+    query = AvailabilityQuery(
+        start=filter.start,
+        end=filter.end,
+        kind=filter.kind,
+        category=filter.category,
+        skills=tuple(filter.skills or ()),
+        location_id=decode_optional(filter.location_id, "Location"),
+        quantity=1 if filter.quantity is None else filter.quantity,
+    )
+    # The first answer is computed here, so a query that cannot be answered is refused up front.
+    first = await feeds.availability_snapshot(info.context.uow, principal, query)
     return _availability(info, principal, query, first)
 
 

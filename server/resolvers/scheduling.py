@@ -10,8 +10,9 @@ import strawberry
 
 from db.repositories import bookings as booking_rows
 from db.types import utcnow
+from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
-from server.schema.errors import Conflict, Money, bad_input, from_domain
+from server.schema.errors import Conflict, Money
 from server.schema.ids import decode_id, decode_optional
 from server.schema.scheduling.inputs import (
     AddAllocationsInput,
@@ -58,9 +59,8 @@ from server.schema.types.scheduling import (
     Interval,
 )
 from server.services.allocation import availability as avail
-from server.services.allocation import service
 from server.services.allocation.bookings import MoveImpact as DomainImpact
-from server.services.errors import DomainError, Invalid
+from server.services.errors import Invalid
 
 Info = strawberry.Info[Context, None]
 
@@ -68,27 +68,26 @@ Info = strawberry.Info[Context, None]
 # Queries
 
 
+@refuses_query
 async def availability(info: Info, input: AvailabilityInput) -> list[AvailableResource]:
     principal = info.context.require_principal()
-    try:
-        query = avail.AvailabilityQuery(
-            start=input.start,
-            end=input.end,
-            kind=input.kind,
-            category=input.category,
-            skills=tuple(input.skills or ()),
-            location_id=decode_optional(input.location_id, "Location"),
-            quantity=1 if input.quantity is None else input.quantity,
+    query = avail.AvailabilityQuery(
+        start=input.start,
+        end=input.end,
+        kind=input.kind,
+        category=input.category,
+        skills=tuple(input.skills or ()),
+        location_id=decode_optional(input.location_id, "Location"),
+        quantity=1 if input.quantity is None else input.quantity,
+    )
+    async with info.context.uow.read() as session:
+        rows = await avail.available(
+            session, principal, query, utcnow(), postgres=info.context.runtime.database.is_postgres
         )
-        async with info.context.uow.read() as session:
-            rows = await avail.available(
-                session, principal, query, utcnow(), postgres=info.context.runtime.database.is_postgres
-            )
-    except DomainError as exc:
-        raise bad_input(exc) from None
     return [AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in rows]
 
 
+@refuses_query
 async def next_free_windows(
     info: Info,
     resource_id: strawberry.ID,
@@ -99,23 +98,20 @@ async def next_free_windows(
     first: Annotated[int, strawberry.argument(description="At most this many windows.")] = 10,
 ) -> list[Interval]:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(resource_id, "Resource")
-        async with info.context.uow.read() as session:
-            windows = await avail.next_free_windows(
-                session,
-                principal,
-                pk,
-                duration,
-                from_,
-                until,
-                utcnow(),
-                postgres=info.context.runtime.database.is_postgres,
-                quantity=quantity,
-                limit=first,
-            )
-    except DomainError as exc:
-        raise bad_input(exc) from None
+    pk = decode_id(resource_id, "Resource")
+    async with info.context.uow.read() as session:
+        windows = await avail.next_free_windows(
+            session,
+            principal,
+            pk,
+            duration,
+            from_,
+            until,
+            utcnow(),
+            postgres=info.context.runtime.database.is_postgres,
+            quantity=quantity,
+            limit=first,
+        )
     return [Interval(start=w.start, end=w.end) for w in windows]
 
 
@@ -137,24 +133,22 @@ def _decode(cursor: str | None) -> tuple[datetime, int] | None:
         raise Invalid("Malformed cursor.", field="after") from None
 
 
+@refuses_query
 async def bookings(
     info: Info, filter: BookingFilter | None = None, first: int | None = None, after: str | None = None
 ) -> BookingConnection:
     principal = info.context.require_principal()
     flt = filter or BookingFilter()
-    try:
-        size = page_size(first, info.context.settings.limits.max_page_size)
-        position = _decode(after)
-        query = booking_rows.BookingFilter(
-            start=flt.start,
-            end=flt.end,
-            resource_id=decode_optional(flt.resource_id, "Resource"),
-            project_id=decode_optional(flt.project_id, "Project"),
-            statuses=tuple(flt.status or ()),
-            crew_member_id=decode_optional(flt.crew_member_id, "Resource", "crew member"),
-        )
-    except DomainError as exc:
-        raise bad_input(exc) from None
+    size = page_size(first, info.context.settings.limits.max_page_size)
+    position = _decode(after)
+    query = booking_rows.BookingFilter(
+        start=flt.start,
+        end=flt.end,
+        resource_id=decode_optional(flt.resource_id, "Resource"),
+        project_id=decode_optional(flt.project_id, "Project"),
+        statuses=tuple(flt.status or ()),
+        crew_member_id=decode_optional(flt.crew_member_id, "Resource", "crew member"),
+    )
     async with info.context.uow.read() as session:
         rows, more = await booking_rows.page(session, principal, query, first=size, after=position)
     edges = [BookingEdge(node=Booking.from_model(r), cursor=_encode(r.start_at, r.id)) for r in rows]
@@ -166,86 +160,68 @@ async def bookings(
 # Mutations
 
 
+@result_union
 async def create_booking(info: Info, input: CreateBookingInput) -> CreateBookingResult:
     principal = info.context.require_principal()
-    try:
-        outcome = await service.create_booking(info.context.uow, principal, input.to_command())
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    outcome = await info.context.runtime.allocation.create_booking(principal, input.to_command())
     return BookingCreated(booking=Booking.from_model(outcome.booking), warnings=outcome.warnings)
 
 
+@result_union
 async def update_booking(info: Info, input: UpdateBookingInput) -> UpdateBookingResult:
     principal = info.context.require_principal()
-    try:
-        outcome = await service.update_booking(info.context.uow, principal, input.to_command())
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    outcome = await info.context.runtime.allocation.update_booking(principal, input.to_command())
     return BookingUpdated(booking=Booking.from_model(outcome.booking))
 
 
+@result_union
 async def add_allocations(info: Info, input: AddAllocationsInput) -> AddAllocationsResult:
     principal = info.context.require_principal()
-    try:
-        outcome = await service.add_allocations(info.context.uow, principal, input.to_command())
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    outcome = await info.context.runtime.allocation.add_allocations(principal, input.to_command())
     return AllocationsAdded(
         booking=Booking.from_model(outcome.booking), allocation_ids=outcome.allocation_ids, warnings=outcome.warnings
     )
 
 
+@result_union
 async def remove_allocation(info: Info, id: strawberry.ID) -> RemoveAllocationResult:
     principal = info.context.require_principal()
-    try:
-        outcome = await service.remove_allocation(info.context.uow, principal, decode_id(id, "Allocation"))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    outcome = await info.context.runtime.allocation.remove_allocation(principal, decode_id(id, "Allocation"))
     return AllocationRemoved(booking=Booking.from_model(outcome.booking))
 
 
+@result_union
 async def confirm_booking(info: Info, id: strawberry.ID) -> ConfirmBookingResult:
     principal = info.context.require_principal()
-    try:
-        row = await service.confirm_booking(info.context.uow, principal, decode_id(id, "Booking"))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    row = await info.context.runtime.allocation.confirm_booking(principal, decode_id(id, "Booking"))
     return BookingConfirmed(booking=Booking.from_model(row))
 
 
+@result_union
 async def cancel_booking(info: Info, id: strawberry.ID) -> CancelBookingResult:
     principal = info.context.require_principal()
-    try:
-        row = await service.cancel_booking(info.context.uow, principal, decode_id(id, "Booking"))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    row = await info.context.runtime.allocation.cancel_booking(principal, decode_id(id, "Booking"))
     return BookingCancelled(booking=Booking.from_model(row))
 
 
+@result_union
 async def start_booking(info: Info, id: strawberry.ID, at: datetime | None = None) -> StartBookingResult:
     principal = info.context.require_principal()
-    try:
-        row = await service.start_booking(info.context.uow, principal, decode_id(id, "Booking"), at)
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    row = await info.context.runtime.allocation.start_booking(principal, decode_id(id, "Booking"), at)
     return BookingStarted(booking=Booking.from_model(row))
 
 
+@result_union
 async def complete_booking(info: Info, id: strawberry.ID, at: datetime | None = None) -> CompleteBookingResult:
     principal = info.context.require_principal()
-    try:
-        row = await service.complete_booking(info.context.uow, principal, decode_id(id, "Booking"), at)
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    row = await info.context.runtime.allocation.complete_booking(principal, decode_id(id, "Booking"), at)
     return BookingCompleted(booking=Booking.from_model(row))
 
 
+@result_union
 async def move_booking(info: Info, input: MoveBookingInput) -> MoveBookingResult:
     principal = info.context.require_principal()
-    try:
-        impact = await service.move_booking(info.context.uow, principal, input.to_command())
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    impact = await info.context.runtime.allocation.move_booking(principal, input.to_command())
     cost = None if impact.cost is None else Money.of(impact.cost.delta_minor, impact.cost.currency)
     if impact.applied:
         return BookingMoved(booking=Booking.from_model(impact.booking), warnings=impact.warnings, cost_change=cost)
@@ -272,19 +248,15 @@ def _impact(impact: DomainImpact, cost: Money | None) -> MoveImpact:
     )
 
 
+@result_union
 async def block_resource(info: Info, input: BlockResourceInput) -> BlockResourceResult:
     principal = info.context.require_principal()
-    try:
-        row = await service.block_resource(info.context.uow, principal, input.to_command())
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    row = await info.context.runtime.allocation.block_resource(principal, input.to_command())
     return ResourceBlocked(block=Block.from_model(row))
 
 
+@result_union
 async def unblock_resource(info: Info, id: strawberry.ID) -> UnblockResourceResult:
     principal = info.context.require_principal()
-    try:
-        row = await service.unblock_resource(info.context.uow, principal, decode_id(id, "Block"))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    row = await info.context.runtime.allocation.unblock_resource(principal, decode_id(id, "Block"))
     return ResourceUnblocked(block=Block.from_model(row))

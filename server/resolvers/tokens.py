@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from db.repositories import tenancy
+from server.resolvers.errors import result_union
 from server.schema.context import Context
-from server.schema.errors import from_domain
 from server.schema.ids import decode_id, decode_optional
 from server.schema.tokens.inputs import (
     ApiTokenCreated,
@@ -17,7 +17,6 @@ from server.schema.tokens.inputs import (
 )
 from server.schema.types.tokens import ApiToken
 from server.services import auth
-from server.services.errors import DomainError
 
 Info = strawberry.Info[Context, None]
 
@@ -27,35 +26,31 @@ async def api_tokens(info: Info) -> list[ApiToken]:
     return [ApiToken.from_model(r) for r in await auth.list_tokens(info.context.uow, principal)]
 
 
+@result_union
 async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
     principal = info.context.require_principal()
     secret = info.context.settings.secret
-    try:
-        location_id = decode_optional(input.location_id, "Location")
-        minted = await info.context.write(
-            lambda tx: auth.issue_token(
-                tx,
-                principal,
-                secret,
-                role=input.role,
-                name=input.name,
-                location_id=location_id,
-                expires_at=input.expires_at,
-            )
+    location_id = decode_optional(input.location_id, "Location")
+    minted = await info.context.write(
+        lambda tx: auth.issue_token(
+            tx,
+            principal,
+            secret,
+            role=input.role,
+            name=input.name,
+            location_id=location_id,
+            expires_at=input.expires_at,
         )
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    )
     async with info.context.uow.read() as session:
         row = await tenancy.token(session, principal, minted.row_id)
     assert row is not None
     return ApiTokenCreated(token=minted.token, api_token=ApiToken.from_model(row))
 
 
+@result_union
 async def revoke_api_token(info: Info, id: strawberry.ID) -> RevokeApiTokenResult:
     principal = info.context.require_principal()
-    try:
-        pk = decode_id(id, "ApiToken", "token")
-        row = await info.context.write(lambda tx: auth.withdraw_token(tx, principal, pk))
-    except DomainError as exc:
-        return from_domain(exc)  # type: ignore[return-value]
+    pk = decode_id(id, "ApiToken", "token")
+    row = await info.context.write(lambda tx: auth.withdraw_token(tx, principal, pk))
     return ApiTokenRevoked(api_token=ApiToken.from_model(row))

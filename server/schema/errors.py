@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from graphql import GraphQLError
 
 from server.services import errors as domain
 from server.services.currency import from_minor
@@ -155,11 +154,3 @@ def from_domain(exc: domain.DomainError) -> AnyUserError:
     if isinstance(exc, domain.IdempotencyMismatch):
         return IdempotencyMismatchError(code=exc.code, message=exc.message)
     raise TypeError(f"unmapped domain error {type(exc).__name__}")
-
-
-def bad_input(exc: domain.DomainError) -> GraphQLError:
-    """A query argument that cannot be served (queries have no result union to carry it)."""
-    extensions = {"code": "BAD_USER_INPUT" if not isinstance(exc, domain.NotFound) else "NOT_FOUND"}
-    if exc.field:
-        extensions["field"] = exc.field
-    return GraphQLError(exc.message, extensions=extensions)

@@ -17,9 +17,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Resource, Role
+from db.repositories import bookings as booking_rows
 from db.repositories import events as event_rows
 from db.repositories import feeds, projects, tenancy
-from db.repositories.scoping import Scope
+from db.repositories.scoping import Scope, sees_every_booking
 from db.types import utcnow
 from server.services.allocation import availability
 from server.services.allocation.availability import MAX_BUFFER, AvailabilityQuery
@@ -88,10 +89,10 @@ async def assets_changed(
 
 async def visible_booking_ids(uow: UnitOfWork, principal: Principal, ids: set[int]) -> set[int]:
     """Those of the bookings the principal may see (staff see every one without a query)."""
-    if not ids or principal.role in (Role.ADMIN, Role.COORDINATOR):
+    if not ids or sees_every_booking(principal):
         return set(ids)
     async with uow.read() as session:
-        return {b.id for b in await feeds.visible_bookings(session, principal, sorted(ids))}
+        return {b.id for b in await booking_rows.visible_by_ids(session, principal, sorted(ids))}
 
 
 async def _with_bookings(session: AsyncSession, scope: Scope, assets: list[Resource]) -> list[AssetState]:
@@ -126,7 +127,7 @@ async def booking_snapshot(uow: UnitOfWork, principal: Principal, project_id: in
 async def booking_changed(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booking | None:
     """The booking as it is now, if the caller may see it."""
     async with uow.read() as session:
-        return await feeds.visible_booking(session, principal, booking_id)
+        return await booking_rows.get_visible(session, principal, booking_id)
 
 
 async def availability_snapshot(

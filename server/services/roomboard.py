@@ -27,6 +27,7 @@ from db.repositories import events as event_rows
 from db.repositories import roomboard as rows
 from db.repositories import tenancy
 from db.repositories.roomboard import ClaimRow
+from db.repositories.scoping import sees_every_booking
 from server.services.errors import Forbidden, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -163,17 +164,6 @@ def authorize(principal: Principal | None, location_id: int) -> Principal:
     if principal.role == Role.DISPLAY and principal.location_id != location_id:
         raise Forbidden("This display may only show the board of its own location.")
     return principal
-
-
-def sees_every_booking(principal: Principal, location_id: int) -> bool:
-    """Whether every booking on this board is visible to the principal without asking the database.
-
-    The same rule as `bookings.visible`: staff see all; a display sees the sessions in its
-    location's rooms, which is exactly what its board holds. Others are checked booking by booking.
-    """
-    return principal.role in (Role.ADMIN, Role.COORDINATOR) or (
-        principal.role == Role.DISPLAY and principal.location_id == location_id
-    )
 
 
 async def visible_bookings(uow: UnitOfWork, principal: Principal, data: BoardData) -> set[int]:

@@ -24,7 +24,6 @@ from db.models import (
 )
 from db.types import utcnow
 from server.services import auth, kits, projects, resources
-from server.services.allocation import service as allocation
 from server.services.allocation.commands import AllocationRequest, CreateBooking
 from server.services.principal import Principal
 from server.services.resources import ResourceFields
@@ -109,7 +108,7 @@ async def booking(
             [AllocationRequest(resource_id=r) for r in items] + [AllocationRequest(kit_id=k) for k in kits_]
         ),
     )
-    outcome = await allocation.create_booking(studio.runtime.uow, admin, cmd)
+    outcome = await studio.runtime.allocation.create_booking(admin, cmd)
     return outcome.booking.id
 
 

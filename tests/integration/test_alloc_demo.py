@@ -17,10 +17,10 @@ async def _bookings(runtime: Runtime, studio_id: int) -> dict[str, Booking]:
 
 
 async def test_demo_week_is_booked_once_and_tells_the_seed_story(runtime: Runtime) -> None:
-    studio_id = await demo.load(runtime.uow)
+    studio_id = await demo.load(runtime.uow, runtime.budget)
     first = await _bookings(runtime, studio_id)
     assert {s.title for s in demo.WEEK} <= set(first)
-    again = await demo.load(runtime.uow)
+    again = await demo.load(runtime.uow, runtime.budget)
     assert again == studio_id
     assert set(await _bookings(runtime, studio_id)) == set(first)
 

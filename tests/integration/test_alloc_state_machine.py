@@ -25,7 +25,6 @@ from db.repositories import occupancy
 from server.config import Settings
 from server.runtime import Runtime
 from server.services import projects, resources, studios
-from server.services.allocation import service
 from server.services.allocation.commands import (
     AddAllocations,
     AllocationRequest,
@@ -163,7 +162,7 @@ class Scheduling(RuleBasedStateMachine):
             allocations=self._requests(wanted),
         )
         try:
-            outcome = self.e.run(service.create_booking(self.e.rt.uow, self.p, cmd))
+            outcome = self.e.run(self.e.rt.allocation.create_booking(self.p, cmd))
         except Conflict:
             assert not expected, f"model says {wanted} fits {window}"
             OUTCOMES["create refused"] += 1
@@ -183,7 +182,7 @@ class Scheduling(RuleBasedStateMachine):
         active = b.status in ("HOLD", "CONFIRMED")
         expected = active and self._fits(wanted, b.window)
         try:
-            self.e.run(service.add_allocations(self.e.rt.uow, self.p, cmd))
+            self.e.run(self.e.rt.allocation.add_allocations(self.p, cmd))
         except Conflict:
             assert active and not expected
             return
@@ -204,7 +203,7 @@ class Scheduling(RuleBasedStateMachine):
         expected = active and self._fits(b.claims, window, exclude=booking)
         cmd = MoveBooking(booking_id=booking, start=window.start, end=window.end)
         try:
-            self.e.run(service.move_booking(self.e.rt.uow, self.p, cmd))
+            self.e.run(self.e.rt.allocation.move_booking(self.p, cmd))
         except Conflict:
             assert active and not expected
             return
@@ -221,7 +220,7 @@ class Scheduling(RuleBasedStateMachine):
         if b is None:
             return
         try:
-            self.e.run(service.cancel_booking(self.e.rt.uow, self.p, booking))
+            self.e.run(self.e.rt.allocation.cancel_booking(self.p, booking))
         except Exception as exc:
             assert b.status not in ("HOLD", "CONFIRMED"), exc
             return
@@ -237,7 +236,7 @@ class Scheduling(RuleBasedStateMachine):
         )
         cmd = BlockResource(resource_id=self.ids[name], start=window.start, end=window.end, reason="repair")
         try:
-            row = self.e.run(service.block_resource(self.e.rt.uow, self.p, cmd))
+            row = self.e.run(self.e.rt.allocation.block_resource(self.p, cmd))
         except Conflict:
             assert clash
             return -1
@@ -250,7 +249,7 @@ class Scheduling(RuleBasedStateMachine):
     def unblock(self, block: int) -> None:
         if block not in self.model_blocks:
             return
-        self.e.run(service.unblock_resource(self.e.rt.uow, self.p, block))
+        self.e.run(self.e.rt.allocation.unblock_resource(self.p, block))
         del self.model_blocks[block]
 
     # Invariants

@@ -8,7 +8,6 @@ import pytest
 
 from db.models import Booking, BookingStatus, CustodyState, Role
 from db.types import utcnow
-from server.services.allocation import service as allocation
 from server.services.allocation.commands import BlockResource
 from server.services.cage.checkout import check_out
 from server.services.cage.returns import return_asset
@@ -183,8 +182,7 @@ async def test_ad_hoc_needs_the_item_free_now(studio: StudioFixture) -> None:
     item = await cs.item(studio, code="AH-3")
     admin = await cs.principal(studio)
     now = utcnow()
-    block = await allocation.block_resource(
-        studio.runtime.uow,
+    block = await studio.runtime.allocation.block_resource(
         admin,
         BlockResource(resource_id=item, start=now - HOUR, end=now + HOUR, reason="calibration"),
     )
@@ -245,10 +243,10 @@ async def test_booking_that_no_longer_blocks(studio: StudioFixture, status: str)
     booking = await cs.booking(studio, items=[item], title="Done")
     admin = await cs.principal(studio)
     if status == "CANCELLED":
-        await allocation.cancel_booking(studio.runtime.uow, admin, booking)
+        await studio.runtime.allocation.cancel_booking(admin, booking)
     else:
-        await allocation.start_booking(studio.runtime.uow, admin, booking, None)
-        await allocation.complete_booking(studio.runtime.uow, admin, booking, None)
+        await studio.runtime.allocation.start_booking(admin, booking, None)
+        await studio.runtime.allocation.complete_booking(admin, booking, None)
     error = await _refused(studio, item, InvalidTransition, f"NB-{status}", booking)
     assert error.message == f"The booking Done is {status}: no gear goes out for it."
 

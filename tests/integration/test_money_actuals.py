@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from db.models import BookingStatus, CustodyRecord, Project, Role
-from server.services.allocation import service as allocation
 from server.services.allocation.commands import AllocationRequest, CreateBooking
 from server.services.money import budgets
 from server.services.money.estimates import ProjectMoney
@@ -33,7 +32,7 @@ async def book(cat: Catalogue, start: datetime, end: datetime, *names: str) -> i
         status=BookingStatus.CONFIRMED,
         allocations=tuple(AllocationRequest(resource_id=cat.ids[n]) for n in names),
     )
-    outcome = await allocation.create_booking(cat.studio.runtime.uow, staff(cat.studio), cmd)
+    outcome = await cat.studio.runtime.allocation.create_booking(staff(cat.studio), cmd)
     return outcome.booking.id
 
 
@@ -93,8 +92,8 @@ async def test_a_running_session_bills_to_now_with_crew_overtime(studio: StudioF
     cat = await build(studio)
     await price_catalogue(cat)
     booking = await book(cat, at(1, 8), at(1, 17), "Sam Okafor", "SM7B 1")
-    uow, principal = studio.runtime.uow, staff(studio)
-    await allocation.start_booking(uow, principal, booking, at(1, 8))
+    allocation, principal = studio.runtime.allocation, staff(studio)
+    await allocation.start_booking(principal, booking, at(1, 8))
     await custody(cat, booking, "SM7B 1", at(1, 8), at(1, 17), None)
     # Two hours past the planned end: 11 hours, 3 of them overtime at 150% of 40.00; the mic is
     # still out, two hours overdue: one started day of late fee so far.
@@ -116,10 +115,10 @@ async def test_the_session_buttons_win_over_the_cage(studio: StudioFixture) -> N
     cat = await build(studio)
     await price_catalogue(cat)
     booking = await book(cat, at(1, 10), at(1, 12), "Studio A", "SM7B 2")
-    uow, principal = studio.runtime.uow, staff(studio)
+    allocation, principal = studio.runtime.allocation, staff(studio)
     await custody(cat, booking, "SM7B 2", at(1, 9), at(1, 12), at(1, 12.25))
-    await allocation.start_booking(uow, principal, booking, at(1, 9.75))
-    await allocation.complete_booking(uow, principal, booking, at(1, 13))
+    await allocation.start_booking(principal, booking, at(1, 9.75))
+    await allocation.complete_booking(principal, booking, at(1, 13))
     money = await money_at(cat, at(5, 0))
     # Started at 09:45 by the button (billed), ended at 13:00 by the button (not the 12:15 return).
     assert lines(money)["Studio A"] == ("3.25", 27625)

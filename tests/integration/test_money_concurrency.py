@@ -16,7 +16,6 @@ from sqlalchemy import select
 from db.models import Booking, BookingStatus, Invoice, InvoiceCounter, InvoiceLine, InvoiceStatus, Rate, RateUnit, Role
 from db.types import utcnow
 from server.services.allocation import bookings as booking_service
-from server.services.allocation import service as allocation
 from server.services.allocation.commands import AllocationRequest, CreateBooking
 from server.services.errors import BudgetExceeded, Invalid
 from server.services.money import budgets, invoices, rates
@@ -54,7 +53,7 @@ async def estimate(studio: StudioFixture, cat: Catalogue) -> tuple[int, int]:
 async def race(studio: StudioFixture, commands: list[CreateBooking]) -> list[Any]:
     principal = coordinator(studio)
     return await asyncio.gather(
-        *(allocation.create_booking(studio.runtime.uow, principal, cmd) for cmd in commands), return_exceptions=True
+        *(studio.runtime.allocation.create_booking(principal, cmd) for cmd in commands), return_exceptions=True
     )
 
 
@@ -80,14 +79,16 @@ async def test_a_guarded_change_waits_for_the_one_holding_the_project(studio: St
     first_written = asyncio.Event()
 
     async def slow(tx: Tx) -> Booking:
-        outcome = await booking_service.create_booking(tx, principal, two_hours(cat, "Studio A", 1, 10), now)
+        outcome = await booking_service.create_booking(
+            tx, principal, two_hours(cat, "Studio A", 1, 10), now, studio.runtime.budget
+        )
         first_written.set()
         await asyncio.sleep(0.3)  # still inside the transaction, holding the project
         return outcome.booking
 
     async def second() -> Any:
         await first_written.wait()
-        return await allocation.create_booking(uow, principal, two_hours(cat, "Studio B", 1, 14))
+        return await studio.runtime.allocation.create_booking(principal, two_hours(cat, "Studio B", 1, 14))
 
     results = await asyncio.gather(uow.run(slow, studio_id=studio.id), second(), return_exceptions=True)
     assert isinstance(results[0], Booking), results
@@ -199,9 +200,9 @@ async def test_concurrent_drafts_never_bill_a_line_twice(studio: StudioFixture) 
     await price_catalogue(cat)
     principal = coordinator(studio)
     uow = studio.runtime.uow
-    made = await allocation.create_booking(uow, principal, two_hours(cat, "Studio A", 1, 10))
-    await allocation.start_booking(uow, principal, made.booking.id, at(1, 10))
-    await allocation.complete_booking(uow, principal, made.booking.id, at(1, 12))
+    made = await studio.runtime.allocation.create_booking(principal, two_hours(cat, "Studio A", 1, 10))
+    await studio.runtime.allocation.start_booking(principal, made.booking.id, at(1, 10))
+    await studio.runtime.allocation.complete_booking(principal, made.booking.id, at(1, 12))
 
     async def draft() -> Invoice:
         return await uow.run(

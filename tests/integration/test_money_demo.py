@@ -13,8 +13,8 @@ from server.services.principal import Principal
 
 
 async def test_demo_rates_price_the_demo_week(runtime: Runtime) -> None:
-    studio_id = await demo.load(runtime.uow)
-    await demo.load(runtime.uow)
+    studio_id = await demo.load(runtime.uow, runtime.budget)
+    await demo.load(runtime.uow, runtime.budget)
     principal = Principal(token_id=None, studio_id=studio_id, role=Role.COORDINATOR, name="check")
     async with runtime.uow.read() as session:
         rates = await session.scalar(select(func.count()).select_from(Rate).where(Rate.studio_id == studio_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.services import live
+from server.background import live
 
 
 async def test_a_failing_live_view_is_restarted(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -185,7 +185,7 @@ async def test_an_expiring_tokens_open_sockets_are_closed_once_it_expires(
     from datetime import timedelta
 
     from db.types import utcnow
-    from server.services.live import TokenWatch
+    from server.background.live import TokenWatch
 
     monkeypatch.setattr(TokenWatch, "recheck_interval", 0.2)
     world = await build_world(studio)

@@ -11,10 +11,10 @@ import uvicorn
 
 from db.models import Role
 from db.types import utcnow
+from server.background.live import LiveViews
 from server.events.bus import QUEUE_LIMIT
 from server.events.types import BusMessage, assets_topic
 from server.schema.ids import to_global_id
-from server.services.live import LiveViews
 from tests.conftest import StudioFixture
 from tests.realtime.support import BOARD, WsClient, build_world, next_board, soon
 

@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import text
 
 from db.models import Role
+from server.background.sweeper import AdvisoryLock, Always, RedisLock, Sweeper, election_for
 from server.runtime import Runtime
-from server.services import sweeper as sweeping
-from server.services.sweeper import AdvisoryLock, Always, RedisLock, Sweeper, election_for
+from server.services.allocation import holds
+from server.services.cage import overdue
 from tests.conftest import StudioFixture
 from tests.realtime.support import BOARD, WsClient, build_world, next_board, soon, states, wait_for_board
 
 
-def test_the_jobs_are_hold_expiry_and_overdue_marking() -> None:
-    assert [name for name, _ in sweeping.jobs()] == ["expire_holds", "mark_overdue"]
+def test_the_jobs_are_hold_expiry_and_overdue_marking(runtime: Runtime) -> None:
+    assert [job.name for job in runtime.jobs] == ["expire_holds", "mark_overdue"]
+    assert [job.run for job in runtime.jobs] == [holds.expire_holds, overdue.mark_overdue]
 
 
 def test_the_election_fits_the_deployment(runtime: Runtime) -> None:
@@ -46,7 +48,7 @@ async def test_a_lapsed_hold_is_expired_by_the_sweeper_and_the_board_follows(
         lapsed, _ = await wait_for_board(ws, "b", lambda b: states(b)["Studio A"] == "FREE", within=4)
         assert lapsed["seq"] == first["seq"]
         # ...and the sweeper persists it: the booking is EXPIRED and the board moves to its event.
-        changed = await Sweeper(studio.runtime.uow, Always()).tick()
+        changed = await Sweeper(studio.runtime.uow, studio.runtime.jobs, Always()).tick()
         assert changed["expire_holds"] >= 1
         after = await next_board(ws, "b", within=3)
         assert int(after["seq"]) > int(first["seq"])
@@ -63,7 +65,7 @@ async def test_a_sweeper_that_is_not_elected_does_nothing(studio: StudioFixture)
         async def release(self) -> None:
             return None
 
-    idle = Sweeper(studio.runtime.uow, Never(), interval=0.01)
+    idle = Sweeper(studio.runtime.uow, studio.runtime.jobs, Never(), interval=0.01)
     idle.start()
     await asyncio.sleep(0.1)
     await idle.stop()

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from db.models import Role
-from server.resolvers import cage, core
-from server.schema.types.cage import Audit
-from server.services.permissions import Action, allowed
+from server.resolvers import cage
 
 
 @strawberry.type
@@ -43,16 +40,3 @@ class CageMutation:
     mark_missing = strawberry.mutation(
         resolver=cage.mark_missing, description="Mark items a finished audit did not find as MISSING."
     )
-
-
-async def _audit_node(info: strawberry.Info, pk: int) -> Audit | None:
-    principal = info.context.principal
-    if not allowed(principal, Action.AUDIT_CAGE):
-        return None
-    row = await info.context.loaders.audits_by_id.load(pk)
-    if row is None or (principal.role == Role.SCANNER and row.location_id != principal.location_id):
-        return None
-    return Audit.from_model(row)
-
-
-core.register_node("Audit", _audit_node)

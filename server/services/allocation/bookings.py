@@ -15,8 +15,9 @@ from db.repositories import bookings as booking_rows
 from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
 from server.services import validation as v
-from server.services.allocation import access, budget, conflicts, crew_rules, events
+from server.services.allocation import access, conflicts, crew_rules, events
 from server.services.allocation import claims as claim_rules
+from server.services.allocation.budget import BudgetPolicy, CostChange
 from server.services.allocation.claims import Claim
 from server.services.allocation.commands import (
     AddAllocations,
@@ -90,7 +91,9 @@ def _occupancy_rows(
     ]
 
 
-async def create_booking(tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime) -> Outcome:
+async def create_booking(
+    tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime, budget: BudgetPolicy
+) -> Outcome:
     """A new HOLD or CONFIRMED booking with all of its allocations, or nothing at all."""
     project, studio = await access.project_for_booking(tx, principal, cmd.project_id)
     await budget.begin(tx, principal, project.id, "createBooking")
@@ -144,7 +147,9 @@ async def update_booking(tx: Tx, principal: Principal, cmd: UpdateBooking, now: 
     return Outcome(booking)
 
 
-async def add_allocations(tx: Tx, principal: Principal, cmd: AddAllocations, now: datetime) -> Outcome:
+async def add_allocations(
+    tx: Tx, principal: Principal, cmd: AddAllocations, now: datetime, budget: BudgetPolicy
+) -> Outcome:
     """Add resources to a blocking booking; all of them land or none does."""
     booking = await access.booking_for_change(tx, principal, cmd.booking_id)
     await _lapsed_guard(tx, booking, now)
@@ -167,7 +172,9 @@ async def add_allocations(tx: Tx, principal: Principal, cmd: AddAllocations, now
     return Outcome(booking, [r.id for r in rows], warnings)
 
 
-async def remove_allocation(tx: Tx, principal: Principal, allocation_id: int, now: datetime) -> Outcome:
+async def remove_allocation(
+    tx: Tx, principal: Principal, allocation_id: int, now: datetime, budget: BudgetPolicy
+) -> Outcome:
     """Take one allocation out of a blocking booking (the booking keeps at least its window)."""
     allocation = await booking_rows.allocation_by_id(tx.session, principal, allocation_id)
     if allocation is None:
@@ -203,7 +210,7 @@ class MoveImpact:
     alternative_ids: list[int] = field(default_factory=list)
     alternative_kit_ids: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    cost: budget.CostChange | None = None
+    cost: CostChange | None = None
     applied: bool = False
 
 
@@ -219,7 +226,9 @@ def plan_windows(booking: Booking, allocations: list[Allocation], new: Window) -
     return out
 
 
-async def move_booking(tx: Tx, principal: Principal, cmd: MoveBooking, now: datetime) -> MoveImpact:
+async def move_booking(
+    tx: Tx, principal: Principal, cmd: MoveBooking, now: datetime, budget: BudgetPolicy
+) -> MoveImpact:
     """Move a booking and its allocations to a new window; a dry run only reports the impact."""
     booking = await access.booking_for_change(tx, principal, cmd.booking_id)
     if not cmd.dry_run:

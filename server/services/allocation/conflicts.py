@@ -13,6 +13,7 @@ from datetime import datetime
 
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy
+from db.repositories.scoping import sees_every_booking
 from server.services.allocation import alternatives, holds
 from server.services.allocation.claims import Claim
 from server.services.allocation.sweep import peak
@@ -116,7 +117,7 @@ async def _check_pools(
 async def _visible(tx: Tx, principal: Principal, clashes: list[Clash]) -> list[Clash]:
     """Keep booking ids only where the caller may see the booking."""
     ids = sorted({c.booking_id for c in clashes if c.booking_id is not None})
-    if not ids or booking_rows.sees_every_booking(principal):
+    if not ids or sees_every_booking(principal):
         # Clashes come from this studio's claims only, so staff may see every booking named.
         return clashes
     seen = {b.id for b in await booking_rows.visible_by_ids(tx.session, principal, ids)}

@@ -1,9 +1,15 @@
-"""Entry points for the API: each runs one mutation's function in one transaction (keyed ones
-through `idempotency.run_once`, so a replay returns the first result)."""
+"""The allocation engine's entry points: each runs one mutation's function in one transaction (keyed
+ones through `idempotency.run_once`, so a replay returns the first result).
+
+`AllocationService` is built once by the composition root (`server.runtime`) with the unit of work
+and the budget policy it must apply; nothing it needs is looked up at import time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 from db.models import Block, Booking
 from db.repositories import bookings as booking_rows
@@ -11,6 +17,7 @@ from db.types import utcnow
 from server.services import idempotency
 from server.services.allocation import blocks, bookings, transitions
 from server.services.allocation.bookings import MoveImpact
+from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.commands import (
     AddAllocations,
     BlockResource,
@@ -23,102 +30,118 @@ from server.services.errors import NotFound
 from server.services.principal import Principal
 from server.services.uow import Tx, UnitOfWork
 
-
-async def _run(uow: UnitOfWork, principal: Principal, work):  # type: ignore[no-untyped-def]
-    return await uow.run(work, studio_id=principal.studio_id, actor=principal.actor, token_id=principal.token_id)
+T = TypeVar("T")
 
 
-async def _keyed(
-    uow: UnitOfWork, principal: Principal, key: str | None, operation: str, request: dict, work
-) -> Outcome:  # type: ignore[no-untyped-def]
-    if key is None:
-        return await _run(uow, principal, work)
-    result, _replayed = await idempotency.run_once(
-        uow,
-        studio_id=principal.studio_id,
-        key=key,
-        operation=operation,
-        request=request,
-        work=lambda tx: _as_result(work, tx),
-        actor=principal.actor,
-        token_id=principal.token_id,
-    )
-    async with uow.read() as session:
-        booking = await booking_rows.get_visible(session, principal, int(result["bookingId"]))
-    if booking is None:
-        raise NotFound("No such booking.")
-    return Outcome(booking, list(result["allocationIds"]), list(result["warnings"]))
+class AllocationService:
+    """Bookings, allocations and blocks, every change under the given budget policy."""
 
+    def __init__(self, uow: UnitOfWork, budget: BudgetPolicy) -> None:
+        self.uow = uow
+        self.budget = budget
 
-async def _as_result(work, tx: Tx) -> dict:  # type: ignore[no-untyped-def]
-    outcome: Outcome = await work(tx)
-    return outcome.to_result()
+    async def _run(self, principal: Principal, work: Callable[[Tx], Awaitable[T]]) -> T:
+        return await self.uow.run(
+            work, studio_id=principal.studio_id, actor=principal.actor, token_id=principal.token_id
+        )
 
+    async def _keyed(
+        self,
+        principal: Principal,
+        key: str | None,
+        operation: str,
+        request: dict[str, Any],
+        work: Callable[[Tx], Awaitable[Outcome]],
+    ) -> Outcome:
+        if key is None:
+            return await self._run(principal, work)
 
-async def create_booking(uow: UnitOfWork, principal: Principal, cmd: CreateBooking) -> Outcome:
-    now = utcnow()
-    return await _keyed(
-        uow,
-        principal,
-        cmd.idempotency_key,
-        "createBooking",
-        cmd.canonical(),
-        lambda tx: bookings.create_booking(tx, principal, cmd, now),
-    )
+        async def as_result(tx: Tx) -> dict[str, Any]:
+            return (await work(tx)).to_result()
 
+        result, _replayed = await idempotency.run_once(
+            self.uow,
+            studio_id=principal.studio_id,
+            key=key,
+            operation=operation,
+            request=request,
+            work=as_result,
+            actor=principal.actor,
+            token_id=principal.token_id,
+        )
+        async with self.uow.read() as session:
+            booking = await booking_rows.get_visible(session, principal, int(result["bookingId"]))
+        if booking is None:
+            raise NotFound("No such booking.")
+        return Outcome(booking, list(result["allocationIds"]), list(result["warnings"]))
 
-async def add_allocations(uow: UnitOfWork, principal: Principal, cmd: AddAllocations) -> Outcome:
-    now = utcnow()
-    return await _keyed(
-        uow,
-        principal,
-        cmd.idempotency_key,
-        "addAllocations",
-        cmd.canonical(),
-        lambda tx: bookings.add_allocations(tx, principal, cmd, now),
-    )
+    async def create_booking(self, principal: Principal, cmd: CreateBooking) -> Outcome:
+        """Book a session with all its allocations, or nothing."""
+        now = utcnow()
+        return await self._keyed(
+            principal,
+            cmd.idempotency_key,
+            "createBooking",
+            cmd.canonical(),
+            lambda tx: bookings.create_booking(tx, principal, cmd, now, self.budget),
+        )
 
+    async def add_allocations(self, principal: Principal, cmd: AddAllocations) -> Outcome:
+        """Add resources to a booking, all or nothing."""
+        now = utcnow()
+        return await self._keyed(
+            principal,
+            cmd.idempotency_key,
+            "addAllocations",
+            cmd.canonical(),
+            lambda tx: bookings.add_allocations(tx, principal, cmd, now, self.budget),
+        )
 
-async def update_booking(uow: UnitOfWork, principal: Principal, cmd: UpdateBooking) -> Outcome:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: bookings.update_booking(tx, principal, cmd, now))
+    async def update_booking(self, principal: Principal, cmd: UpdateBooking) -> Outcome:
+        """Rename a booking or change its hold expiry."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: bookings.update_booking(tx, principal, cmd, now))
 
+    async def remove_allocation(self, principal: Principal, allocation_id: int) -> Outcome:
+        """Take one allocation out of its booking."""
+        now = utcnow()
+        return await self._run(
+            principal, lambda tx: bookings.remove_allocation(tx, principal, allocation_id, now, self.budget)
+        )
 
-async def remove_allocation(uow: UnitOfWork, principal: Principal, allocation_id: int) -> Outcome:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: bookings.remove_allocation(tx, principal, allocation_id, now))
+    async def move_booking(self, principal: Principal, cmd: MoveBooking) -> MoveImpact:
+        """Move a booking (or, with dry run, say what moving it would do)."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: bookings.move_booking(tx, principal, cmd, now, self.budget))
 
+    async def confirm_booking(self, principal: Principal, booking_id: int) -> Booking:
+        """HOLD -> CONFIRMED."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: transitions.confirm_booking(tx, principal, booking_id, now))
 
-async def move_booking(uow: UnitOfWork, principal: Principal, cmd: MoveBooking) -> MoveImpact:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: bookings.move_booking(tx, principal, cmd, now))
+    async def cancel_booking(self, principal: Principal, booking_id: int) -> Booking:
+        """Cancel a booking; its resources are free again."""
+        now = utcnow()
+        return await self._run(
+            principal, lambda tx: transitions.cancel_booking(tx, principal, booking_id, now, self.budget)
+        )
 
+    async def start_booking(self, principal: Principal, booking_id: int, at: datetime | None) -> Booking:
+        """CONFIRMED -> IN_PROGRESS at `at` (default now)."""
+        when = at or utcnow()
+        return await self._run(principal, lambda tx: transitions.start_booking(tx, principal, booking_id, when))
 
-async def confirm_booking(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booking:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: transitions.confirm_booking(tx, principal, booking_id, now))
+    async def complete_booking(self, principal: Principal, booking_id: int, at: datetime | None) -> Booking:
+        """IN_PROGRESS -> COMPLETED at `at` (default now)."""
+        when = at or utcnow()
+        return await self._run(principal, lambda tx: transitions.complete_booking(tx, principal, booking_id, when))
 
+    async def block_resource(self, principal: Principal, cmd: BlockResource) -> Block:
+        """Block a resource for maintenance or time off."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: blocks.block_resource(tx, principal, cmd, now))
 
-async def cancel_booking(uow: UnitOfWork, principal: Principal, booking_id: int) -> Booking:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: transitions.cancel_booking(tx, principal, booking_id, now))
-
-
-async def start_booking(uow: UnitOfWork, principal: Principal, booking_id: int, at: datetime | None) -> Booking:
-    when = at or utcnow()
-    return await _run(uow, principal, lambda tx: transitions.start_booking(tx, principal, booking_id, when))
-
-
-async def complete_booking(uow: UnitOfWork, principal: Principal, booking_id: int, at: datetime | None) -> Booking:
-    when = at or utcnow()
-    return await _run(uow, principal, lambda tx: transitions.complete_booking(tx, principal, booking_id, when))
-
-
-async def block_resource(uow: UnitOfWork, principal: Principal, cmd: BlockResource) -> Block:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: blocks.block_resource(tx, principal, cmd, now))
-
-
-async def unblock_resource(uow: UnitOfWork, principal: Principal, block_id: int) -> Block:
-    now = utcnow()
-    return await _run(uow, principal, lambda tx: blocks.unblock_resource(tx, principal, block_id, now))
+    async def unblock_resource(self, principal: Principal, block_id: int) -> Block:
+        """Lift a block."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: blocks.unblock_resource(tx, principal, block_id, now))

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from db.models import BLOCKING_STATUSES, Booking, BookingStatus
 from db.repositories import occupancy
-from server.services.allocation import access, budget, events, holds
+from server.services.allocation import access, events, holds
+from server.services.allocation.budget import BudgetPolicy
 from server.services.errors import InvalidTransition
 from server.services.principal import Principal
 from server.services.uow import Tx
@@ -64,7 +65,7 @@ async def confirm_booking(tx: Tx, principal: Principal, booking_id: int, now: da
     return await _move_to(tx, booking, S.CONFIRMED, now, "BookingConfirmed")
 
 
-async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: datetime) -> Booking:
+async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: datetime, budget: BudgetPolicy) -> Booking:
     """Any blocking status -> CANCELLED; its claims stop blocking at once."""
     booking = await access.booking_for_change(tx, principal, booking_id)
     await _lapsed_guard(tx, booking, now)

@@ -1,4 +1,4 @@
-"""The budget guard, run inside the allocation engine's transactions (installed into its hooks).
+"""The budget guard: the `BudgetPolicy` the allocation engine is given, run inside its transactions.
 
 Every booking change that may move a project's estimate first calls `begin`, which notes what the
 booking adds to the estimate (nothing, for a booking about to be created). After the change has
@@ -23,7 +23,7 @@ from db.repositories import bookings as booking_rows
 from db.repositories import money as rows
 from db.repositories import projects as project_rows
 from server.events.types import BOOKINGS, DomainEvent
-from server.services.allocation import budget as hooks
+from server.services.allocation.budget import CostChange
 from server.services.allocation.windows import Window
 from server.services.currency import from_minor
 from server.services.errors import BudgetExceeded, NotFound
@@ -116,9 +116,7 @@ async def _refuse_overrun(tx: Tx, principal: Principal, booking: Booking, allow_
     raise BudgetExceeded(message, over_by, project.currency)
 
 
-async def cost_of_move(
-    tx: Tx, principal: Principal, booking: Booking, windows: dict[int, Window]
-) -> hooks.CostChange | None:
+async def cost_of_move(tx: Tx, principal: Principal, booking: Booking, windows: dict[int, Window]) -> CostChange | None:
     """What the booking adds to the estimate now and with its allocations in the new windows."""
     await begin(tx, principal, booking.project_id, "moveBooking", booking.id)
     before = _snapshots(tx)[booking.id].booking_minor
@@ -131,11 +129,21 @@ async def cost_of_move(
     project = await project_rows.get_in_studio(tx.session, principal, booking.project_id)
     if project is None:
         raise NotFound("No such project.")
-    return hooks.CostChange(before_minor=before, after_minor=after, currency=project.currency)
+    return CostChange(before_minor=before, after_minor=after, currency=project.currency)
 
 
-async def _guard_hook(tx: Tx, principal: Principal, booking: Booking, allow_over_budget: bool) -> None:
-    await check(tx, principal, booking, allow_over_budget)
+class BudgetGuard:
+    """The money slice's `BudgetPolicy`: scope changes recorded, unapproved overruns refused."""
 
+    async def begin(
+        self, tx: Tx, principal: Principal, project_id: int, operation: str, booking_id: int | None = None
+    ) -> None:
+        await begin(tx, principal, project_id, operation, booking_id)
 
-hooks.install(begin=begin, guard=_guard_hook, cost_of_move=cost_of_move)
+    async def guard(self, tx: Tx, principal: Principal, booking: Booking, *, allow_over_budget: bool) -> None:
+        await check(tx, principal, booking, allow_over_budget)
+
+    async def cost_of_move(
+        self, tx: Tx, principal: Principal, booking: Booking, windows: dict[int, Window]
+    ) -> CostChange | None:
+        return await cost_of_move(tx, principal, booking, windows)

@@ -1,8 +1,8 @@
 """The background sweeper: persists the transitions that time alone causes.
 
-Every `interval` seconds the elected process runs each job in its own write transaction: hold
-expiry (`allocation.holds.expire_holds`) and overdue marking (`cage.overdue.mark_overdue`, once the
-cage provides it). Each job records events like any other change, so boards and feeds follow.
+Every `interval` seconds the elected process runs each job it was given (the composition root's
+plain list: hold expiry and overdue marking) in its own write transaction. Each job records events
+like any other change, so boards and feeds follow.
 
 One sweeper runs per deployment:
 - PostgreSQL: the process holding a session-level advisory lock on a dedicated connection; if
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -41,27 +41,14 @@ BATCH_REPEAT = 20
 
 Job = Callable[[Tx, datetime], Awaitable[list[Any]]]
 
-# (module, function) of each job; a job whose module is absent is skipped.
-JOBS = (
-    ("server.services.allocation.holds", "expire_holds"),
-    ("server.services.cage.overdue", "mark_overdue"),
-)
 
+@dataclass(frozen=True)
+class SweepJob:
+    """One transition that time alone causes: its name, its function and the batch it works in."""
 
-def jobs() -> list[tuple[str, Job]]:
-    """The jobs this build provides."""
-    found = []
-    for module_name, attr in JOBS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue
-            raise
-        fn = getattr(module, attr, None)
-        if fn is not None:
-            found.append((attr, fn))
-    return found
+    name: str
+    run: Job
+    batch: int
 
 
 class Election(Protocol):
@@ -162,8 +149,9 @@ def election_for(runtime: Runtime, interval: float) -> Election:
 class Sweeper:
     """Runs the jobs every `interval` while this process is the elected one."""
 
-    def __init__(self, uow: UnitOfWork, election: Election, interval: float = INTERVAL) -> None:
+    def __init__(self, uow: UnitOfWork, jobs: list[SweepJob], election: Election, interval: float = INTERVAL) -> None:
         self.uow = uow
+        self.jobs = list(jobs)
         self.election = election
         self.interval = interval
         self.leader = False
@@ -172,7 +160,7 @@ class Sweeper:
 
     @classmethod
     def for_runtime(cls, runtime: Runtime, interval: float = INTERVAL) -> Sweeper:
-        return cls(runtime.uow, election_for(runtime, interval), interval)
+        return cls(runtime.uow, runtime.jobs, election_for(runtime, interval), interval)
 
     def start(self) -> None:
         if self._task is None:
@@ -205,19 +193,19 @@ class Sweeper:
     async def tick(self, now: datetime | None = None) -> dict[str, int]:
         """Run every job once (repeating a job while it fills its batch); returns changes per job."""
         changed: dict[str, int] = {}
-        for name, job in jobs():
+        for job in self.jobs:
             total = 0
             for _ in range(BATCH_REPEAT):
                 moment = now or utcnow()
                 try:
-                    done = await self.uow.run(_bind(job, moment), studio_id=None, actor="sweeper")
+                    done = await self.uow.run(_bind(job.run, moment), studio_id=None, actor="sweeper")
                 except Exception:
-                    log.exception("sweeper job %s failed", name)
+                    log.exception("sweeper job %s failed", job.name)
                     break
                 total += len(done)
-                if not done or len(done) < _batch_size(job):
+                if not done or len(done) < job.batch:
                     break
-            changed[name] = total
+            changed[job.name] = total
         self.ticks += 1
         return changed
 
@@ -227,8 +215,3 @@ def _bind(job: Job, moment: datetime) -> Callable[[Tx], Awaitable[list[Any]]]:
         return await job(tx, moment)
 
     return work
-
-
-def _batch_size(job: Job) -> int:
-    module = importlib.import_module(job.__module__)
-    return int(getattr(module, "SWEEP_BATCH", getattr(module, "BATCH", 500)))
