@@ -1,0 +1,253 @@
+"""Who sees what, walked generically: every `Node` type through `node(id)` and every list query
+that returns Nodes, with every role, against an oracle written from the studio's rules (DESIGN §4.6,
+§7) rather than from the code's read scopes.
+
+A Node type or a list query that the oracle does not know fails the test, so a new type is covered
+the day it is added: add its rule to `expected` (or to `NOT_FETCHABLE` with its reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+
+from db.models import Resource, Role
+from server.schema.ids import parse_global_id, to_global_id
+from tests.alloc_support import Catalogue, at, build, create
+from tests.conftest import StudioFixture
+from tests.graphql.cage_queries import START_AUDIT
+from tests.money_support import CREATE_INVOICE, price_catalogue
+
+# Nodes reached only through their parents: `node` answers null for them, whoever asks.
+NOT_FETCHABLE = {
+    "ApiToken": "listed by apiTokens (administrators); never fetched by id",
+    "Block": "shown on its resource's schedule",
+    "InvoiceLine": "part of its invoice",
+    "Studio": "the viewer's own, through viewer",
+}
+STAFF = {Role.ADMIN, Role.COORDINATOR}
+START = "mutation($id: ID!, $at: DateTime) { startSession(id: $id, at: $at) { __typename } }"
+END = "mutation($id: ID!, $at: DateTime) { endSession(id: $id, at: $at) { __typename } }"
+
+
+@dataclass
+class World:
+    """One studio's rows by type, and the facts the rules are written in."""
+
+    studio: StudioFixture
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    booking_project: dict[str, str] = field(default_factory=dict)
+    calls_sam: set[str] = field(default_factory=set)  # bookings the CREW token's person works on
+    room_on_main_floor: set[str] = field(default_factory=set)  # the display's location
+    gear_in_cage: set[str] = field(default_factory=set)  # the scanner's location
+    produced: str = ""  # the PRODUCER token's project
+    invoice_project: dict[str, str] = field(default_factory=dict)
+    audit_location: dict[str, str] = field(default_factory=dict)
+    allocation_booking: dict[str, str] = field(default_factory=dict)
+
+    def add(self, type_name: str, gid: str) -> None:
+        self.ids.setdefault(type_name, set()).add(gid)
+
+
+def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
+    """The oracle: may `role` of the world's studio see this row of its studio?"""
+    staff = role in STAFF
+    if type_name in ("Location",):
+        return True
+    if type_name in ("Resource", "Kit"):
+        return role != Role.DISPLAY
+    if type_name == "Booking":
+        return (
+            staff
+            or {
+                Role.PRODUCER: world.booking_project.get(gid) == world.produced,
+                Role.CREW: gid in world.calls_sam,
+                Role.DISPLAY: gid in world.room_on_main_floor,
+                Role.SCANNER: gid in world.gear_in_cage,
+            }[role]
+        )
+    if type_name == "Allocation":
+        return expected(world, role, "Booking", world.allocation_booking[gid])
+    if type_name == "Project":
+        crew_projects = {world.booking_project[b] for b in world.calls_sam}
+        return (
+            staff
+            or {
+                Role.PRODUCER: gid == world.produced,
+                Role.CREW: gid in crew_projects,
+                Role.DISPLAY: False,
+                Role.SCANNER: False,
+            }[role]
+        )
+    if type_name == "Invoice":
+        return staff or (role == Role.PRODUCER and world.invoice_project[gid] == world.produced)
+    if type_name == "Rate":
+        return staff
+    if type_name == "Audit":
+        return staff or (role == Role.SCANNER and world.audit_location[gid] == "Cage")
+    if type_name == "ApiToken":
+        return role == Role.ADMIN
+    raise AssertionError(f"the visibility oracle has no rule for {type_name}")
+
+
+async def _located(studio: StudioFixture, cat: Catalogue, name: str, location: str) -> None:
+    async def work(tx: Any) -> None:
+        await tx.session.execute(
+            update(Resource).where(Resource.id == cat.ids[name]).values(location_id=studio.locations[location])
+        )
+
+    await studio.runtime.uow.run(work, studio_id=studio.id)
+
+
+async def _book(world: World, cat: Catalogue, project: str, day: int, names: list[str], done: bool = False) -> str:
+    allocations = [
+        {"resourceId": cat.gid(n), **({"role": "recording engineer"} if n == "Sam Okafor" else {})} for n in names
+    ]
+    made = await create(
+        cat, projectId=project, start=at(day, 10), end=at(day, 12), status="CONFIRMED", allocations=allocations
+    )
+    assert made["__typename"] == "BookingCreated", made
+    gid = made["booking"]["id"]
+    world.add("Booking", gid)
+    world.booking_project[gid] = project
+    if "Sam Okafor" in names:
+        world.calls_sam.add(gid)
+    if "Studio A" in names:
+        world.room_on_main_floor.add(gid)
+    if "SM7B 1" in names:
+        world.gear_in_cage.add(gid)
+    if done:
+        await cat.studio.data(START, {"id": gid, "at": at(day, 10).isoformat()})
+        await cat.studio.data(END, {"id": gid, "at": at(day, 12).isoformat()})
+    return gid
+
+
+async def build_world(studio: StudioFixture) -> World:
+    world = World(studio)
+    cat = await build(studio)
+    await price_catalogue(cat)
+    await _located(studio, cat, "Studio A", "Main floor")
+    await _located(studio, cat, "SM7B 1", "Cage")
+    await _located(studio, cat, "Studio B", "Post")
+    world.produced = cat.project
+    await _book(world, cat, cat.project, 2, ["Studio A", "Sam Okafor"])
+    await _book(world, cat, cat.other_project, 3, ["Studio B", "SM7B 1"])
+    await _book(world, cat, cat.other_project, 4, ["Booth", "Sam Okafor"])
+    await _book(world, cat, cat.other_project, 5, ["Edit Bay 1"])
+    await _book(world, cat, cat.project, 1, ["Studio A"], done=True)
+    await _book(world, cat, cat.other_project, 1, ["Studio B"], done=True)
+    for project in (cat.project, cat.other_project):
+        made = (await studio.data(CREATE_INVOICE, {"id": project}))["createInvoice"]
+        assert made["__typename"] == "InvoiceChanged", made
+        world.add("Invoice", made["invoice"]["id"])
+        world.invoice_project[made["invoice"]["id"]] = project
+    for location in ("Cage", "Post"):
+        loc = to_global_id("Location", studio.locations[location])
+        started = (await studio.data(START_AUDIT, {"input": {"locationId": loc, "idempotencyKey": location}}))[
+            "startAudit"
+        ]
+        assert started["__typename"] == "AuditStarted", started
+        world.add("Audit", started["audit"]["id"])
+        world.audit_location[started["audit"]["id"]] = location
+    # Everything else the studio has, read as its administrator.
+    everything = await studio.data(
+        """{ locations { id } kits { id } rates { id } apiTokens { id }
+             resources(first: 200) { edges { node { id } } }
+             projects(first: 200) { edges { node { id } } }
+             bookings(first: 200) { edges { node { id allocations { id } } } } }"""
+    )
+    for key, type_name in (("locations", "Location"), ("kits", "Kit"), ("rates", "Rate"), ("apiTokens", "ApiToken")):
+        for row in everything[key]:
+            world.add(type_name, row["id"])
+    for key, type_name in (("resources", "Resource"), ("projects", "Project")):
+        for edge in everything[key]["edges"]:
+            world.add(type_name, edge["node"]["id"])
+    for edge in everything["bookings"]["edges"]:
+        for allocation in edge["node"]["allocations"]:
+            world.add("Allocation", allocation["id"])
+            world.allocation_booking[allocation["id"]] = edge["node"]["id"]
+    return world
+
+
+async def _fetch(studio: StudioFixture, role: Role, ids: list[str]) -> set[str]:
+    """The ids `node` answers for the role, in requests under the alias limit."""
+    seen: set[str] = set()
+    for start in range(0, len(ids), 25):
+        chunk = ids[start : start + 25]
+        aliases = " ".join(f'n{i}: node(id: "{gid}") {{ id }}' for i, gid in enumerate(chunk))
+        answer = await studio.data("{ " + aliases + " }", role=role)
+        seen |= {answer[f"n{i}"]["id"] for i in range(len(chunk)) if answer[f"n{i}"] is not None}
+    return seen
+
+
+async def _node_types(studio: StudioFixture) -> list[str]:
+    found = await studio.data('{ __type(name: "Node") { possibleTypes { name } } }')
+    return sorted(t["name"] for t in found["__type"]["possibleTypes"])
+
+
+async def test_node_answers_exactly_what_each_role_may_see(studio: StudioFixture, other_studio: StudioFixture) -> None:
+    here, there = await build_world(studio), await build_world(other_studio)
+    types = await _node_types(studio)
+    unknown = [t for t in types if t not in NOT_FETCHABLE and t not in here.ids]
+    assert unknown == [], f"Node types with no row in the world (add them and their rule): {unknown}"
+    for role in Role:
+        for type_name in types:
+            ids = sorted(here.ids.get(type_name, set()) | there.ids.get(type_name, set()))
+            seen = await _fetch(studio, role, ids)
+            if type_name in NOT_FETCHABLE:
+                want: set[str] = set()
+            else:
+                want = {gid for gid in here.ids.get(type_name, set()) if expected(here, role, type_name, gid)}
+            assert seen == want, (role, type_name, sorted(seen ^ want))
+
+
+# List queries that return Nodes: how to read them, and which Node type they hold. A new query that
+# returns Nodes and is missing here fails `test_every_list_query_is_walked`.
+LISTS: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
+    "locations": ("{ locations { id } }", lambda d: [r["id"] for r in d]),
+    "kits": ("{ kits { id } }", lambda d: [r["id"] for r in d]),
+    "rates": ("{ rates { id } }", lambda d: [r["id"] for r in d]),
+    "apiTokens": ("{ apiTokens { id } }", lambda d: [r["id"] for r in d]),
+    "resources": (
+        "{ resources(first: 200) { edges { node { id } } } }",
+        lambda d: [e["node"]["id"] for e in d["edges"]],
+    ),
+    "projects": ("{ projects(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
+    "bookings": ("{ bookings(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
+    "invoices": ("{ invoices(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
+}
+# Queries that take the object they read as a required argument: `node`'s walk covers what they return.
+BY_ARGUMENT = {"node", "project", "budget", "availability", "nextFreeWindows", "quote", "utilization", "roomBoard",
+               "assetByCode", "assetHistory", "viewer"}  # fmt: skip
+
+
+async def test_every_list_query_is_walked(studio: StudioFixture) -> None:
+    fields = await studio.data("{ __schema { queryType { fields { name } } } }")
+    names = {f["name"] for f in fields["__schema"]["queryType"]["fields"]}
+    assert names - set(LISTS) - BY_ARGUMENT == set(), "a new query: add it to LISTS or BY_ARGUMENT"
+
+
+async def test_list_queries_return_nothing_outside_the_callers_scope(
+    studio: StudioFixture, other_studio: StudioFixture
+) -> None:
+    here, there = await build_world(studio), await build_world(other_studio)
+    for name, (query, ids_of) in LISTS.items():
+        for role in Role:
+            body = await studio.gql(query, role=role)
+            if "errors" in body:
+                codes = {e.get("extensions", {}).get("code") for e in body["errors"]}
+                assert codes <= {"FORBIDDEN"}, (name, role, body)
+                continue
+            seen = ids_of(body["data"][name])
+            type_name = {(parse_global_id(g) or ("?", 0))[0] for g in seen}
+            assert len(type_name) <= 1, (name, type_name)
+            for gid in seen:
+                kind = (parse_global_id(gid) or ("?", 0))[0]
+                assert gid not in there.ids.get(kind, set()), (name, role, "another studio's row", gid)
+                assert gid in here.ids.get(kind, set()) and expected(here, role, kind, gid), (name, role, gid)
+            if role == Role.ADMIN and seen:
+                kind = (parse_global_id(seen[0]) or ("?", 0))[0]
+                assert set(seen) == here.ids[kind], (name, "an administrator sees every row of the studio")
