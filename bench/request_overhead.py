@@ -21,11 +21,11 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
 from db.migrate import upgrade
+from server import api as root
 from server import demo
 from server.app import create_app
 from server.config import Settings
 from server.runtime import Runtime
-from server.schema import root
 from server.services import auth
 
 QUERY = """query Screen { viewer { role studio { name } } locations { id name }

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from db.repositories import health
+from server.api import build_schema
 from server.background.live import LiveViews
 from server.background.sweeper import Sweeper
 from server.config import Settings
@@ -20,7 +21,6 @@ from server.display.routes import routes as display_routes
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.invoice_routes import invoice_routes
 from server.runtime import Runtime
-from server.schema.root import build_schema
 
 log = logging.getLogger(__name__)
 

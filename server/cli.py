@@ -128,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
-    from server.schema.root import build_schema
+    from server.api import build_schema
 
     sdl = build_schema().as_str() + "\n"
     path = Path(args.output)

@@ -6,6 +6,15 @@ import strawberry
 
 from server.resolvers.errors import result_union
 from server.schema.cage.inputs import (
+    CheckOutAssetInput,
+    FinishAuditInput,
+    MarkMissingInput,
+    RecordAuditScansInput,
+    ReleaseAssetInput,
+    ReturnAssetInput,
+    StartAuditInput,
+)
+from server.schema.cage.payloads import (
     AssetCheckedOut,
     AssetReleased,
     AssetReturned,
@@ -13,19 +22,12 @@ from server.schema.cage.inputs import (
     AuditFinished,
     AuditScansRecorded,
     AuditStarted,
-    CheckOutAssetInput,
     CheckOutAssetResult,
-    FinishAuditInput,
     FinishAuditResult,
-    MarkMissingInput,
     MarkMissingResult,
-    RecordAuditScansInput,
     RecordAuditScansResult,
-    ReleaseAssetInput,
     ReleaseAssetResult,
-    ReturnAssetInput,
     ReturnAssetResult,
-    StartAuditInput,
     StartAuditResult,
 )
 from server.schema.context import Context
@@ -203,4 +205,42 @@ async def mark_missing(info: Info, input: MarkMissingInput) -> MarkMissingResult
         audit=await _audit(info, out.audit_id),
         marked=await _resources(info, out.marked_ids),
         unchanged=await _resources(info, out.unchanged_ids),
+    )
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class CageQuery:
+    asset_by_code = strawberry.field(
+        resolver=asset_by_code,
+        description="The item a scanned code names (asset tag, GS1 GIAI/GRAI, EPC), if the caller may see it.",
+    )
+    asset_history = strawberry.field(
+        resolver=asset_history,
+        description="Who had an item, when, for which booking, in what condition, and every scan by which device.",
+    )
+
+
+@strawberry.type
+class CageMutation:
+    check_out_asset = strawberry.mutation(
+        resolver=check_out_asset, description="A check-out scan: an item or a kit label leaves the cage."
+    )
+    return_asset = strawberry.mutation(
+        resolver=return_asset, description="A return scan: an item comes back, in a condition."
+    )
+    release_asset = strawberry.mutation(
+        resolver=release_asset, description="Put a repaired item back in the cage (ends its maintenance)."
+    )
+    start_audit = strawberry.mutation(resolver=start_audit, description="Start a stock-take of a location.")
+    record_audit_scans = strawberry.mutation(
+        resolver=record_audit_scans, description="Record a batch of reads into a running audit."
+    )
+    finish_audit = strawberry.mutation(
+        resolver=finish_audit, description="Finish an audit: what was found, missing and unexpected."
+    )
+    mark_missing = strawberry.mutation(
+        resolver=mark_missing, description="Mark items a finished audit did not find as MISSING."
     )

@@ -5,22 +5,25 @@ from __future__ import annotations
 import strawberry
 
 from db.repositories.resources import ResourceFilter as ResourceFilterQuery
+from server.resolvers import core
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.catalogue.inputs import (
     CreateKitInput,
-    CreateKitResult,
     CreateResourceInput,
+    ResourceFilter,
+    UpdateKitInput,
+    UpdateResourceInput,
+)
+from server.schema.catalogue.payloads import (
+    CreateKitResult,
     CreateResourceResult,
     KitCreated,
     KitUpdated,
     ResourceCreated,
-    ResourceFilter,
     ResourceRetired,
     ResourceUpdated,
     RetireResourceResult,
-    UpdateKitInput,
     UpdateKitResult,
-    UpdateResourceInput,
     UpdateResourceResult,
 )
 from server.schema.context import Context
@@ -107,3 +110,28 @@ async def update_kit(info: Info, input: UpdateKitInput) -> UpdateKitResult:
     item_ids = None if input.item_ids is None else [decode_id(i, "Resource", "item") for i in input.item_ids]
     row = await info.context.write(lambda tx: kits.update_kit(tx, principal, pk, input.name, input.code, item_ids))
     return KitUpdated(kit=Kit.from_model(row))
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class CatalogueQuery:
+    node = strawberry.field(resolver=core.node, description="Any object by its global ID, if the caller may see it.")
+    viewer = strawberry.field(resolver=core.viewer, description="The caller: role, studio and bound location.")
+    locations = strawberry.field(resolver=locations, description="The studio's locations.")
+    resources = strawberry.field(
+        resolver=resource_page, description="Resources, filtered and paginated (max `first` is capped)."
+    )
+    kits = strawberry.field(resolver=kit_list, description="The studio's kits.")
+
+
+@strawberry.type
+class CatalogueMutation:
+    create_resource = strawberry.mutation(resolver=create_resource, description="Add a resource.")
+    update_resource = strawberry.mutation(resolver=update_resource, description="Change a resource.")
+    retire_resource = strawberry.mutation(
+        resolver=retire_resource, description="Retire a resource with no upcoming claims."
+    )
+    create_kit = strawberry.mutation(resolver=create_kit, description="Bundle equipment into a kit.")
+    update_kit = strawberry.mutation(resolver=update_kit, description="Change a kit.")

@@ -9,24 +9,27 @@ import strawberry
 from db.repositories import money as money_rows
 from db.repositories import tenancy
 from db.types import utcnow
+from server.resolvers import scheduling
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
 from server.schema.ids import decode_id, decode_optional, to_global_id
 from server.schema.money.inputs import (
     AddInvoiceLineInput,
+    InvoiceFilter,
+    QuoteInput,
+    SetProjectBudgetInput,
+    SetRateInput,
+    UtilizationInput,
+)
+from server.schema.money.payloads import (
     DiscardInvoiceResult,
     InvoiceChanged,
     InvoiceDiscarded,
-    InvoiceFilter,
     InvoiceResult,
     ProjectBudgetSet,
-    QuoteInput,
     RateSet,
-    SetProjectBudgetInput,
     SetProjectBudgetResult,
-    SetRateInput,
     SetRateResult,
-    UtilizationInput,
 )
 from server.schema.types.money import Budget, Invoice, InvoiceConnection, InvoiceEdge, Quote, Rate, Utilization
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
@@ -217,3 +220,61 @@ async def void_invoice(info: Info, id: strawberry.ID) -> InvoiceResult:
     pk = _invoice_pk(id)
     now = utcnow()
     return await _invoice_change(info, lambda tx: invoices.void_invoice(tx, principal, pk, now))
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class MoneyQuery:
+    budget = strawberry.field(
+        resolver=budget,
+        description="A project's approved budget, estimate, actual and remaining, with lines; null without access.",
+    )
+    rates = strawberry.field(
+        resolver=rate_card,
+        description="The rate card (studio staff only), or one resource's or category's rates.",
+    )
+    quote = strawberry.field(
+        resolver=quote,
+        description="What adding allocations would cost and whether it would need an approved overrun.",
+    )
+    invoices = strawberry.field(resolver=invoice_page, description="Invoices the caller may see, newest first.")
+    utilization = strawberry.field(
+        resolver=utilization,
+        description="Bookable and booked hours, revenue and cost per resource and category (studio staff only).",
+    )
+
+
+@strawberry.type
+class MoneyMutation:
+    set_rate = strawberry.mutation(
+        resolver=set_rate, description="Set the cost and bill rate of a resource or category for a period."
+    )
+    set_project_budget = strawberry.mutation(
+        resolver=set_project_budget, description="Change a project's approved budget, keeping its history."
+    )
+    create_invoice = strawberry.mutation(
+        resolver=create_invoice,
+        description="Draft an invoice of the completed, not yet invoiced work of a project.",
+    )
+    add_invoice_line = strawberry.mutation(resolver=add_invoice_line, description="Add a manual line to a draft.")
+    remove_invoice_line = strawberry.mutation(
+        resolver=remove_invoice_line, description="Take a line off a draft; its work can be invoiced again."
+    )
+    discard_invoice = strawberry.mutation(resolver=discard_invoice, description="Delete a draft invoice.")
+    issue_invoice = strawberry.mutation(
+        resolver=issue_invoice, description="Number a draft with the studio's next number and freeze it."
+    )
+    mark_invoice_paid = strawberry.mutation(resolver=mark_invoice_paid, description="ISSUED -> PAID.")
+    void_invoice = strawberry.mutation(
+        resolver=void_invoice, description="ISSUED -> VOID; its work can be invoiced again."
+    )
+    start_session = strawberry.mutation(
+        resolver=scheduling.start_booking,
+        description="The session started (CONFIRMED -> IN_PROGRESS), now or `at`: actuals count from here.",
+    )
+    end_session = strawberry.mutation(
+        resolver=scheduling.complete_booking,
+        description="The session ended (IN_PROGRESS -> COMPLETED), now or `at`: overruns and overtime bill to here.",
+    )

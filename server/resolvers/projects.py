@@ -8,7 +8,13 @@ from db.repositories import projects as project_rows
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
 from server.schema.ids import decode_id
-from server.schema.projects.inputs import CreateProjectInput, CreateProjectResult, ProjectCreated
+from server.schema.projects.inputs import (
+    CreateProjectInput,
+)
+from server.schema.projects.payloads import (
+    CreateProjectResult,
+    ProjectCreated,
+)
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
 from server.schema.types.projects import Project, ProjectConnection, ProjectEdge
 from server.services import projects
@@ -49,3 +55,17 @@ async def create_project(info: Info, input: CreateProjectInput) -> CreateProject
         )
     )
     return ProjectCreated(project=Project.from_model(row))
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class ProjectQuery:
+    projects = strawberry.field(resolver=project_page, description="Projects the caller may see.")
+    project = strawberry.field(resolver=project, description="One project, if the caller may see it.")
+
+
+@strawberry.type
+class ProjectMutation:
+    create_project = strawberry.mutation(resolver=create_project, description="Open a project.")

@@ -25,7 +25,9 @@ from server.resolvers.errors import refusal, refuses_query
 from server.schema.context import Context
 from server.schema.execution import SharedRender, viewer_class
 from server.schema.ids import decode_id, decode_optional
-from server.schema.scheduling.inputs import AvailabilityInput
+from server.schema.scheduling.inputs import (
+    AvailabilityInput,
+)
 from server.schema.types.catalogue import Resource
 from server.schema.types.realtime import AssetStatusEvent, AvailabilityUpdate, BookingEvent, RoomBoard
 from server.schema.types.scheduling import AvailableResource, Booking
@@ -259,3 +261,43 @@ async def _availability(
 def _availability_update(seq: int, snapshot: feeds.Snapshot[tuple[Any, int]]) -> AvailabilityUpdate:
     resources = [AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in snapshot.items]
     return AvailabilityUpdate(seq=str(seq), at=snapshot.at, resources=resources)
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class RealtimeQuery:
+    room_board = strawberry.field(
+        resolver=room_board,
+        description="Every room of a location and its state at `at` (default: now). A display sees its own location.",
+    )
+
+
+@strawberry.type(description="Live views: each starts with a snapshot carrying the newest event seq, then updates.")
+class Subscription:
+    room_board = strawberry.subscription(
+        resolver=room_board_stream,
+        description=(
+            "A location's board now, then again whenever it changes: on every write that touches its rooms "
+            "(at most one board per 250 ms) and when a session starts or ends, with no write needed."
+        ),
+    )
+    asset_status_changed = strawberry.subscription(
+        resolver=asset_status_stream,
+        description=(
+            "The custody of every item at the location (all locations you may follow if omitted), "
+            "then each change as it happens."
+        ),
+    )
+    availability_changed = strawberry.subscription(
+        resolver=availability_stream,
+        description=(
+            "What is free for the window (as the `availability` query answers) now, then again after every "
+            "change that may affect it (at most one answer per 250 ms)."
+        ),
+    )
+    booking_changed = strawberry.subscription(
+        resolver=booking_stream,
+        description="The project's current and coming bookings you may see, then each booking as it changes.",
+    )

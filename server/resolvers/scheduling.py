@@ -16,26 +16,29 @@ from server.schema.errors import Conflict, Money
 from server.schema.ids import decode_id, decode_optional
 from server.schema.scheduling.inputs import (
     AddAllocationsInput,
+    AvailabilityInput,
+    BlockResourceInput,
+    BookingFilter,
+    CreateBookingInput,
+    MoveBookingInput,
+    UpdateBookingInput,
+)
+from server.schema.scheduling.payloads import (
     AddAllocationsResult,
     AllocationRemoved,
     AllocationsAdded,
-    AvailabilityInput,
-    BlockResourceInput,
     BlockResourceResult,
     BookingCancelled,
     BookingCompleted,
     BookingConfirmed,
     BookingCreated,
-    BookingFilter,
     BookingMoved,
     BookingStarted,
     BookingUpdated,
     CancelBookingResult,
     CompleteBookingResult,
     ConfirmBookingResult,
-    CreateBookingInput,
     CreateBookingResult,
-    MoveBookingInput,
     MoveBookingResult,
     MoveImpact,
     PlannedAllocation,
@@ -44,7 +47,6 @@ from server.schema.scheduling.inputs import (
     ResourceUnblocked,
     StartBookingResult,
     UnblockResourceResult,
-    UpdateBookingInput,
     UpdateBookingResult,
 )
 from server.schema.types.catalogue import Resource
@@ -260,3 +262,56 @@ async def unblock_resource(info: Info, id: strawberry.ID) -> UnblockResourceResu
     principal = info.context.require_principal()
     row = await info.context.runtime.allocation.unblock_resource(principal, decode_id(id, "Block"))
     return ResourceUnblocked(block=Block.from_model(row))
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class SchedulingQuery:
+    availability = strawberry.field(
+        resolver=availability,
+        description="Resources free for a whole window (stock: the quantity free throughout).",
+    )
+    next_free_windows = strawberry.field(
+        resolver=next_free_windows,
+        description="Windows in [from, until) where the resource is free for `duration` minutes, with its buffers.",
+    )
+    bookings = strawberry.field(
+        resolver=bookings,
+        description="Bookings the caller may see, by start; crew see only their own calls.",
+    )
+
+
+@strawberry.type
+class SchedulingMutation:
+    create_booking = strawberry.mutation(
+        resolver=create_booking, description="Book a session with all its allocations, or nothing."
+    )
+    update_booking = strawberry.mutation(
+        resolver=update_booking, description="Rename a booking or change its hold expiry."
+    )
+    add_allocations = strawberry.mutation(
+        resolver=add_allocations, description="Add resources to a booking, all or nothing."
+    )
+    remove_allocation = strawberry.mutation(
+        resolver=remove_allocation, description="Take one allocation out of its booking."
+    )
+    confirm_booking = strawberry.mutation(resolver=confirm_booking, description="Confirm a HOLD.")
+    cancel_booking = strawberry.mutation(
+        resolver=cancel_booking, description="Cancel a booking; its resources are free again."
+    )
+    start_booking = strawberry.mutation(
+        resolver=start_booking, description="Mark a CONFIRMED session as started (IN_PROGRESS)."
+    )
+    complete_booking = strawberry.mutation(
+        resolver=complete_booking, description="Mark a session IN_PROGRESS as completed."
+    )
+    move_booking = strawberry.mutation(
+        resolver=move_booking,
+        description="Move a booking to a new window; `dryRun` returns the impact without changing anything.",
+    )
+    block_resource = strawberry.mutation(
+        resolver=block_resource, description="Block a resource for maintenance or time off."
+    )
+    unblock_resource = strawberry.mutation(resolver=unblock_resource, description="Lift a block.")

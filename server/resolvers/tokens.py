@@ -9,9 +9,11 @@ from server.resolvers.errors import result_union
 from server.schema.context import Context
 from server.schema.ids import decode_id, decode_optional
 from server.schema.tokens.inputs import (
+    CreateApiTokenInput,
+)
+from server.schema.tokens.payloads import (
     ApiTokenCreated,
     ApiTokenRevoked,
-    CreateApiTokenInput,
     CreateApiTokenResult,
     RevokeApiTokenResult,
 )
@@ -54,3 +56,21 @@ async def revoke_api_token(info: Info, id: strawberry.ID) -> RevokeApiTokenResul
     pk = decode_id(id, "ApiToken", "token")
     row = await info.context.write(lambda tx: auth.withdraw_token(tx, principal, pk))
     return ApiTokenRevoked(api_token=ApiToken.from_model(row))
+
+
+# The slice's fields, composed into the root types by `server.api`.
+
+
+@strawberry.type
+class TokenQuery:
+    api_tokens = strawberry.field(resolver=api_tokens, description="The studio's tokens (ADMIN only).")
+
+
+@strawberry.type
+class TokenMutation:
+    create_api_token = strawberry.mutation(
+        resolver=create_api_token, description="Mint a token; the secret is returned once."
+    )
+    revoke_api_token = strawberry.mutation(
+        resolver=revoke_api_token, description="Revoke a token; its sockets are closed."
+    )

@@ -18,7 +18,7 @@ from devices.scanner_agent.client import (
     Rejected,
     RetryableError,
 )
-from server.schema.root import build_schema
+from server.api import build_schema
 
 URL = "http://cage.test/graphql"
 UNAUTHENTICATED = {"message": "bad token", "extensions": {"code": "UNAUTHENTICATED"}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLUnionType, build_schema
 
-from server.schema.root import build_schema as build_callsheet_schema
+from server.api import build_schema as build_callsheet_schema
 
 CONTRACT = """
 scalar Decimal

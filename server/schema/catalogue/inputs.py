@@ -1,14 +1,11 @@
-"""Inputs, payloads and result unions of the catalogue operations."""
+"""Inputs of catalogue: what its mutations and queries take."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from server.schema.errors import ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError
 from server.schema.ids import decode_id, decode_optional
-from server.schema.types.catalogue import Kit, Resource, ResourceKind
+from server.schema.types.catalogue import ResourceKind
 from server.services.resources import ResourceFields
 
 
@@ -83,51 +80,6 @@ class ResourceFilter:
     location_id: strawberry.ID | None = strawberry.field(default=None, description="Only at this location.")
     text: str | None = strawberry.field(default=None, description="Name, asset tag or model contains this.")
     include_retired: bool = strawberry.field(default=False, description="Also list retired resources.")
-
-
-@strawberry.type(description="The resource was created.")
-class ResourceCreated:
-    resource: Resource = strawberry.field(description="The new resource.")
-
-
-@strawberry.type(description="The resource was updated.")
-class ResourceUpdated:
-    resource: Resource = strawberry.field(description="The resource as it is now.")
-
-
-@strawberry.type(description="The resource was retired.")
-class ResourceRetired:
-    resource: Resource = strawberry.field(description="The retired resource.")
-
-
-@strawberry.type(description="The kit was created.")
-class KitCreated:
-    kit: Kit = strawberry.field(description="The new kit.")
-
-
-@strawberry.type(description="The kit was updated.")
-class KitUpdated:
-    kit: Kit = strawberry.field(description="The kit as it is now.")
-
-
-CreateResourceResult = Annotated[
-    ResourceCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateResourceResult")
-]
-UpdateResourceResult = Annotated[
-    ResourceUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
-    strawberry.union("UpdateResourceResult"),
-]
-RetireResourceResult = Annotated[
-    ResourceRetired | NotFoundError | ForbiddenError | InvalidTransitionError,
-    strawberry.union("RetireResourceResult"),
-]
-CreateKitResult = Annotated[
-    KitCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateKitResult")
-]
-UpdateKitResult = Annotated[
-    KitUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
-    strawberry.union("UpdateKitResult"),
-]
 
 
 def _resource_fields(src: CreateResourceInput | UpdateResourceInput) -> ResourceFields:

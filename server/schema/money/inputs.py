@@ -1,25 +1,18 @@
-"""Inputs, payloads and result unions of the money operations."""
+"""Inputs of money: what its mutations and queries take."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from server.schema.errors import (
-    ForbiddenError,
-    InvalidTransitionError,
-    Money,
-    NotFoundError,
-    ValidationError,
-)
 from server.schema.ids import decode_optional
-from server.schema.scheduling.inputs import AllocationInput
+from server.schema.scheduling.inputs import (
+    AllocationInput,
+)
 from server.schema.types.catalogue import ResourceKind
-from server.schema.types.money import Budget, Invoice, InvoiceStatus, Rate, RateUnit
-from server.schema.types.projects import Project
+from server.schema.types.money import InvoiceStatus, RateUnit
 from server.services.money.invoices import ManualLine
 from server.services.money.rates import SetRate
 
@@ -64,34 +57,12 @@ class SetRateInput:
         )
 
 
-@strawberry.type(description="The rate is set.")
-class RateSet:
-    unit: RateUnit = strawberry.field(description="What the rate is per.")
-    cost_rate: Money = strawberry.field(description="Cost per unit.")
-    bill_rate: Money = strawberry.field(description="Bill per unit.")
-    rate: Rate = strawberry.field(description="The rate card entry.")
-
-
-SetRateResult = Annotated[RateSet | ValidationError | NotFoundError | ForbiddenError, strawberry.union("SetRateResult")]
-
-
 @strawberry.input(description="Change a project's approved budget.")
 class SetProjectBudgetInput:
     project_id: strawberry.ID = strawberry.field(description="The project.")
     approved_budget: Decimal | None = strawberry.field(description="The new approved budget (null clears it).")
     currency: str | None = strawberry.field(default=None, description="Must be the project's currency if given.")
     reason: str | None = strawberry.field(default=None, description="Why (kept in the history).")
-
-
-@strawberry.type(description="The approved budget changed.")
-class ProjectBudgetSet:
-    project: Project = strawberry.field(description="The project.")
-    budget: Budget = strawberry.field(description="Its money now.")
-
-
-SetProjectBudgetResult = Annotated[
-    ProjectBudgetSet | ValidationError | NotFoundError | ForbiddenError, strawberry.union("SetProjectBudgetResult")
-]
 
 
 @strawberry.input(description="Which invoices to list.")
@@ -110,26 +81,6 @@ class AddInvoiceLineInput:
 
     def to_line(self) -> ManualLine:
         return ManualLine(self.description, self.quantity, self.unit_price, self.unit)
-
-
-@strawberry.type(description="The invoice as it is now.")
-class InvoiceChanged:
-    invoice: Invoice = strawberry.field(description="The invoice.")
-
-
-@strawberry.type(description="The draft was discarded; its work can be invoiced again.")
-class InvoiceDiscarded:
-    id: strawberry.ID = strawberry.field(description="The global ID the draft had.")
-
-
-InvoiceResult = Annotated[
-    InvoiceChanged | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
-    strawberry.union("InvoiceResult"),
-]
-DiscardInvoiceResult = Annotated[
-    InvoiceDiscarded | NotFoundError | ForbiddenError | InvalidTransitionError,
-    strawberry.union("DiscardInvoiceResult"),
-]
 
 
 @strawberry.input(description="The period and resources of a utilization report.")

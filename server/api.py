@@ -1,4 +1,5 @@
-"""The root types, composed from each slice of the API, and the schema with its guards."""
+"""The GraphQL API: the root types composed from each slice's fields (`server.resolvers.<slice>`), and the
+schema with its guards."""
 
 from __future__ import annotations
 
@@ -22,8 +23,13 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from server.config import Limits
-from server.schema.cage.fields import CageMutation, CageQuery
-from server.schema.catalogue.fields import CatalogueMutation, CatalogueQuery
+from server.resolvers.cage import CageMutation, CageQuery
+from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
+from server.resolvers.money import MoneyMutation, MoneyQuery
+from server.resolvers.projects import ProjectMutation, ProjectQuery
+from server.resolvers.realtime import RealtimeQuery, Subscription
+from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
+from server.resolvers.tokens import TokenMutation, TokenQuery
 from server.schema.errors import (
     BudgetExceededError,
     ConflictError,
@@ -34,12 +40,7 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.execution import CallsheetExecution
-from server.schema.money.fields import MoneyMutation, MoneyQuery
-from server.schema.projects.fields import ProjectMutation, ProjectQuery
-from server.schema.realtime.fields import RealtimeQuery
 from server.schema.scalars import DateTime
-from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
-from server.schema.tokens.fields import TokenMutation, TokenQuery
 from server.schema.types.cage import Audit
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
@@ -107,16 +108,9 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        subscription=_subscription_type(),
+        subscription=Subscription,
         types=EXTRA_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
         execution_context_class=CallsheetExecution,
     )
-
-
-def _subscription_type() -> type | None:
-    """The Subscription root of the realtime slice."""
-    from server.schema.realtime.fields import Subscription
-
-    return Subscription

@@ -1,1 +1,0 @@
-"""Node lookup and the viewer."""

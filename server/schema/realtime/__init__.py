@@ -1,1 +1,0 @@
-"""Room boards and live subscriptions."""
