@@ -186,3 +186,10 @@ async def test_a_revoked_display_switches_off_within_two_seconds(
     await browser.call("Page.reload")
     await browser.wait_for("document.body.dataset.status === 'refused'")
     assert await browser.evaluate("document.querySelector('#notice-title').textContent") == screen["title"]
+
+    # A new link typed into the open display's address brings the board back.
+    code = await _link(studio)
+    await browser.navigate(f"http://{live_server}/display/rooms/{world.location()}#code={code}")
+    await browser.wait_for("document.body.dataset.status === 'live' && document.querySelector('#clock').textContent")
+    assert (await _room(browser, "Studio A"))["current"] == "Secret take"
+    assert await browser.evaluate("document.querySelector('#notice-title').textContent") == ""
