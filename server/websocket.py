@@ -5,7 +5,8 @@
   well-formed objects;
 - once acknowledged, the server pings every `keep_alive_interval` and closes a connection that has
   sent nothing for three intervals (1011, as websocket keepalives do);
-- the connection follows its token: once it is revoked or expires, the socket closes with 4403;
+- the connection follows its token: once it is revoked or expires, the socket closes with 4403
+  (at once on the revocation's event, otherwise at the next once-a-second re-read: `TokenWatch`);
 - on shutdown every operation is cancelled, so subscriptions release their bus subscriptions;
 - each operation gets a `FastLane`: a subscription whose event many subscribers receive alike (a
   room board version) sends the payload rendered for the first of them as it is, instead of

@@ -11,7 +11,9 @@ Custody changes work alike: one `AssetHub` per set of followed locations reads e
 once and hands the change to every follower's bounded `Mailbox` (an overflow becomes a `Resync`).
 
 `TokenWatch` follows a studio's `tokens` topic so that sockets of a revoked (or expired) token are
-closed.
+closed, and reads the watched tokens once a second: a revocation whose event never reaches this
+process (the CLI on SQLite publishes into its own memory bus; Redis pub/sub may drop a message)
+closes them within about a second too.
 """
 
 from __future__ import annotations
@@ -265,10 +267,11 @@ class AssetHub:
 
 
 class TokenWatch:
-    """Calls back when a watched token of the studio is revoked (or, after a gap, found revoked),
-    and when it expires (checked every `recheck_interval`)."""
+    """Calls back when a watched token of the studio is revoked (its event, or a re-read after a gap)
+    and when a re-read every `recheck_interval` finds it revoked, expired or gone. The re-read is one
+    primary-key lookup of the watched ids, and only while this process has sockets to watch."""
 
-    recheck_interval = 60.0
+    recheck_interval = 1.0
 
     def __init__(self, uow: UnitOfWork, studio_id: int) -> None:
         self.uow = uow
@@ -292,15 +295,19 @@ class TokenWatch:
                 await task
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         async with self.uow.bus.subscribe([channel(self.studio_id, TOKENS)]) as sub:
             self._ready.set()
             # Revoked between authentication and now: the watch was not listening yet.
             await self._recheck()
+            due = loop.time() + self.recheck_interval
             while True:
                 try:
-                    item = await asyncio.wait_for(sub.get(), self.recheck_interval)
+                    # A deadline, not a timeout per message: a busy topic must not postpone the re-read.
+                    item = await asyncio.wait_for(sub.get(), max(0.0, due - loop.time()))
                 except TimeoutError:
                     await self._recheck()
+                    due = loop.time() + self.recheck_interval
                     continue
                 if isinstance(item, Resync):
                     await self._recheck()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -12,9 +13,11 @@ import uvicorn
 
 from db.models import Role
 from db.types import utcnow
+from server.config import Settings
 from server.services import display
 from tests.conftest import StudioFixture
 from tests.realtime.chromium import CHROMIUM, Browser
+from tests.realtime.revoking import finish_cli, revoke_through_graphql, revoked_at, start_cli_revoke
 from tests.realtime.support import World, build_world, soon
 
 ROOMS = """JSON.stringify(Array.from(document.querySelectorAll('.room')).map(r => ({
@@ -25,6 +28,22 @@ RECORD_STATUS = """window.__seen = [];
 new MutationObserver(() => window.__seen.push(document.body.dataset.status))
   .observe(document.body, {attributes: true, attributeFilter: ['data-status']})"""
 STUDIO_A = "document.querySelector('[data-room=\"Studio A\"]')"
+# What a passer-by sees once the display is refused: no rooms, no clock, the reason across the screen.
+SWITCHED_OFF = """(() => {
+  const shown = (selector) => getComputedStyle(document.querySelector(selector)).display !== 'none';
+  const notice = document.querySelector('#notice').getBoundingClientRect();
+  return JSON.stringify({
+    status: document.body.dataset.status,
+    rooms: document.querySelectorAll('.room').length,
+    roomsShown: shown('#rooms'),
+    clockShown: shown('#clock'),
+    clock: document.querySelector('#clock').textContent,
+    title: document.querySelector('#notice-title').textContent,
+    text: document.querySelector('#status').textContent,
+    fullScreen: notice.width === innerWidth && notice.height === innerHeight,
+    body: document.body.innerText,
+  });
+})()"""
 
 
 async def _link(studio: StudioFixture, location: str = "Main floor", minutes: int = 10) -> str:
@@ -119,3 +138,58 @@ async def test_a_display_without_access_says_so(studio: StudioFixture, live_serv
         "document.body.dataset.status === 'refused' && document.querySelector('#status').textContent"
     )
     assert message == "This display may only show the board of its own location."
+
+
+@pytest.mark.parametrize("way", ["graphql", "cli"])
+async def test_a_revoked_display_switches_off_within_two_seconds(
+    studio: StudioFixture, settings: Settings, live_server: str, browser: Browser, way: str
+) -> None:
+    world = await build_world(studio)
+    await world.book("Studio A", utcnow() - timedelta(minutes=5), utcnow() + timedelta(hours=1), title="Secret take")
+    token, token_id = await studio.mint(Role.DISPLAY, location="Main floor")
+    await browser.navigate(f"http://{live_server}/display/rooms/{world.location()}#token={token}")
+    await browser.wait_for("document.body.dataset.status === 'live' && document.querySelector('#clock').textContent")
+    assert (await _room(browser, "Studio A"))["current"] == "Secret take"
+    await browser.evaluate(RECORD_STATUS)
+
+    # The studio revokes the display's token: through the API, or with the CLI in its own process.
+    cli = None
+    if way == "graphql":
+        await revoke_through_graphql(studio, token_id)
+    else:
+        cli = await start_cli_revoke(settings, token)
+    await browser.wait_for("document.body.dataset.status === 'refused'", within=10)
+    seen = datetime.now(UTC)
+    if cli is not None:
+        await finish_cli(cli, token_id)
+    assert seen - await revoked_at(studio, token_id) < timedelta(seconds=2)
+
+    screen = json.loads(await browser.evaluate(SWITCHED_OFF))
+    assert {k: v for k, v in screen.items() if k != "body"} == {
+        "status": "refused",
+        "rooms": 0,
+        "roomsShown": False,
+        "clockShown": False,
+        "clock": "",
+        "title": "This display's link was revoked or has expired",
+        "text": "Ask the studio for a new one. The rooms are not shown here until then.",
+        "fullScreen": True,
+    }
+    assert "Secret take" not in screen["body"] and "Studio A" not in screen["body"]
+
+    # It stays switched off: no clock comes back, no board is shown again.
+    await asyncio.sleep(1.5)
+    assert json.loads(await browser.evaluate(SWITCHED_OFF)) == screen
+    assert await browser.evaluate("window.__seen") == ["refused"]
+
+    # Reloaded with its revoked token, it says the same at once.
+    await browser.call("Page.reload")
+    await browser.wait_for("document.body.dataset.status === 'refused'")
+    assert await browser.evaluate("document.querySelector('#notice-title').textContent") == screen["title"]
+
+    # A new link typed into the open display's address brings the board back.
+    code = await _link(studio)
+    await browser.navigate(f"http://{live_server}/display/rooms/{world.location()}#code={code}")
+    await browser.wait_for("document.body.dataset.status === 'live' && document.querySelector('#clock').textContent")
+    assert (await _room(browser, "Studio A"))["current"] == "Secret take"
+    assert await browser.evaluate("document.querySelector('#notice-title').textContent") == ""

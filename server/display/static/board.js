@@ -34,6 +34,22 @@
   function setStatus(status, text) {
     document.body.dataset.status = status;
     $("#status").textContent = text;
+    if (status !== "refused") $("#notice-title").textContent = "";
+  }
+
+  function refused() {
+    return document.body.dataset.status === "refused";
+  }
+
+  // Say why across the whole screen and drop the board: a wall that keeps showing rooms and a
+  // ticking clock reads as live to anyone walking past, however small the warning.
+  function refuse(title, text) {
+    setStatus("refused", text);
+    $("#notice-title").textContent = title;
+    $("#rooms").replaceChildren();
+    $("#clock").textContent = "";
+    delete document.body.dataset.seq;
+    document.title = "Not live · Callsheet";
   }
 
   // Time
@@ -56,6 +72,7 @@
   }
 
   function tick() {
+    if (refused()) return;
     const options = { hour: "2-digit", minute: "2-digit", hour12: false };
     if (timeZone) options.timeZone = timeZone;
     $("#clock").textContent = new Intl.DateTimeFormat(undefined, options).format(new Date());
@@ -140,7 +157,7 @@
         break;
       }
       if (!localStorage.getItem(storeKey)) {
-        setStatus("refused", "This display link is not valid any more. Ask for a new one (callsheet display-link).");
+        refuse("This display link is not valid any more", "Ask the studio for a new one (callsheet display-link).");
         return null;
       }
     }
@@ -163,7 +180,8 @@
 
   function connect(token) {
     reconnectTimer = null;
-    setStatus("connecting", attempts ? "Reconnecting…" : "Connecting…");
+    // A refused display retries quietly: it only leaves the notice once it is shown a board again.
+    if (!refused()) setStatus("connecting", attempts ? "Reconnecting…" : "Connecting…");
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + window.location.host + "/graphql", PROTOCOL);
     socket = ws;
@@ -185,12 +203,15 @@
       if (socket !== ws) return;
       socket = null;
       if (event.code === 4403) {
-        setStatus("refused", "This display's access was refused. Ask for a new display link.");
+        refuse(
+          "This display's link was revoked or has expired",
+          "Ask the studio for a new one. The rooms are not shown here until then.",
+        );
         schedule(token, 60000);
       } else {
         const delay = Math.min(30000, 500 * 2 ** attempts) * (0.5 + Math.random());
         attempts += 1;
-        setStatus("connecting", "Reconnecting…");
+        if (!refused()) setStatus("connecting", "Reconnecting…");
         schedule(token, delay);
       }
     };
@@ -221,7 +242,7 @@
       case "error":
         if (message.id === "board") {
           const first = (message.payload && message.payload[0]) || {};
-          setStatus("refused", first.message || "This display may not show this board.");
+          refuse("This display cannot show this board", first.message || "This display may not show this board.");
         }
         break;
       case "complete":
@@ -239,17 +260,19 @@
   }
 
   async function start() {
+    // A new link (or token) typed into the address of an open display takes effect at once.
+    window.addEventListener("hashchange", () => window.location.reload());
     tick();
     setInterval(tick, 1000);
     setInterval(watchdog, 5000);
     if (!locationId) {
-      setStatus("refused", "No location in the address.");
+      refuse("No location in the address", "Open the display with a link from callsheet display-link.");
       return;
     }
     const token = await obtainToken();
     if (!token) {
-      if (document.body.dataset.status !== "refused") {
-        setStatus("refused", "This display has no access yet. Open it with a link from `callsheet display-link`.");
+      if (!refused()) {
+        refuse("This display has no access yet", "Open it with a link from `callsheet display-link`.");
       }
       return;
     }
