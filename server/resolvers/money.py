@@ -45,19 +45,13 @@ Info = strawberry.Info[Context, None]
 # Queries
 
 
-async def load_budget(info: Info, project_pk: int) -> Budget | None:
-    """A project's budget through the request's loader; null where the caller may not see its money."""
-    money = await info.context.loaders.budgets_by_project.load(project_pk)
-    return None if money is None else Budget.of(money, budgets.may_see_costs(info.context.principal))
-
-
 async def budget(info: Info, project_id: strawberry.ID) -> Budget | None:
     info.context.require_principal()
     try:
         pk = decode_id(project_id, "Project")
     except DomainError:
         return None
-    return await load_budget(info, pk)
+    return await Budget.of_project(info, pk)
 
 
 async def _currency(info: Info) -> str:

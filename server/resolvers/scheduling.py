@@ -12,7 +12,7 @@ from db.repositories import bookings as booking_rows
 from db.types import utcnow
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
-from server.schema.errors import Conflict, Money
+from server.schema.errors import Conflict
 from server.schema.ids import decode_id, decode_optional
 from server.schema.scheduling.inputs import (
     AddAllocationsInput,
@@ -50,6 +50,7 @@ from server.schema.scheduling.payloads import (
     UpdateBookingResult,
 )
 from server.schema.types.catalogue import Resource
+from server.schema.types.money import Money
 from server.schema.types.node import PageInfo, page_size
 from server.schema.types.scheduling import (
     Allocation,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from server.schema.types.money import Money
 from server.services import errors as domain
-from server.services.currency import from_minor
 
 if TYPE_CHECKING:
     from server.schema.types.catalogue import Kit, Resource
@@ -45,16 +44,6 @@ class InvalidTransitionError(UserError):
 @strawberry.type(description="The idempotency key was used before with a different input.")
 class IdempotencyMismatchError(UserError):
     pass
-
-
-@strawberry.type(description="An amount of money.")
-class Money:
-    amount: Decimal = strawberry.field(description="Exact decimal amount, e.g. 125.50.")
-    currency: str = strawberry.field(description="ISO 4217 code.")
-
-    @classmethod
-    def of(cls, minor: int, currency: str) -> Money:
-        return cls(amount=from_minor(minor, currency), currency=currency)
 
 
 @strawberry.type(description="The change would take the project's estimate above its approved budget.")

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
-from server.schema.errors import Money
 from server.schema.ids import to_global_id
 from server.schema.types.catalogue import Resource, ResourceKind
 from server.schema.types.node import Node, PageInfo
+from server.services.currency import from_minor
 from server.services.money import budgets as budget_service
 from server.services.money.estimates import Line, ProjectMoney
 from server.services.money.pricing import quantity_decimal
@@ -29,6 +29,16 @@ strawberry.enum(models.RateUnit, description="What a rate is per: HOUR, HALF_DAY
 strawberry.enum(models.InvoiceStatus, description="DRAFT, then ISSUED (numbered, frozen), then PAID or VOID.")
 RateUnit = models.RateUnit
 InvoiceStatus = models.InvoiceStatus
+
+
+@strawberry.type(description="An amount of money.")
+class Money:
+    amount: Decimal = strawberry.field(description="Exact decimal amount, e.g. 125.50.")
+    currency: str = strawberry.field(description="ISO 4217 code.")
+
+    @classmethod
+    def of(cls, minor: int, currency: str) -> Money:
+        return cls(amount=from_minor(minor, currency), currency=currency)
 
 
 @strawberry.enum(description="What a budget line bills.")
@@ -171,6 +181,12 @@ class Budget:
         async with info.context.uow.read() as session:
             changes, _ = await budget_service.history(session, info.context.principal, self.project_pk)
         return [BudgetChange.from_model(c, self.currency) for c in changes]
+
+    @classmethod
+    async def of_project(cls, info: strawberry.Info, project_pk: int) -> Budget | None:
+        """A project's budget through the request's loader; null where the caller may not see its money."""
+        money = await info.context.loaders.budgets_by_project.load(project_pk)
+        return None if money is None else cls.of(money, budget_service.may_see_costs(info.context.principal))
 
     @classmethod
     def of(cls, money: ProjectMoney, show_costs: bool) -> Budget:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
 import strawberry
 
 from db import models
 from server.schema.ids import to_global_id
+from server.schema.types.money import Budget
 from server.schema.types.node import Node, PageInfo
-
-if TYPE_CHECKING:
-    from server.schema.types.money import Budget
 
 
 @strawberry.type(description="A job for a client: its bookings and its budget.")
@@ -31,12 +27,8 @@ class Project(Node):
     @strawberry.field(
         description="Approved budget, estimate, actual and remaining; null where the caller may not see money."
     )
-    async def budget(
-        self, info: strawberry.Info
-    ) -> Annotated[Budget, strawberry.lazy("server.schema.types.money")] | None:
-        from server.resolvers.money import load_budget
-
-        return await load_budget(info, self.pk)
+    async def budget(self, info: strawberry.Info) -> Budget | None:
+        return await Budget.of_project(info, self.pk)
 
     @classmethod
     def from_model(cls, row: models.Project) -> Project:
