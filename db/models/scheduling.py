@@ -103,3 +103,29 @@ class Occupancy(Base):
         sa.CheckConstraint("(allocation_id IS NULL) <> (block_id IS NULL)", name="one_source"),
         sa.Index("ix_occupancies_resource_window", "resource_id", "start_at", "end_at"),
     )
+
+
+# A hold past its expiry: it no longer blocks anything, whether or not the sweeper has marked it
+# EXPIRED yet. The one rule, in Python (rows already read) and in SQL (rows being read).
+
+
+def hold_lapsed(status: BookingStatus | None, hold_expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a booking of this status and hold expiry has lapsed at `now`."""
+    return status == BookingStatus.HOLD and hold_expires_at is not None and hold_expires_at <= now
+
+
+def hold_lapsed_sql(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
+    """`hold_lapsed` as a condition on the `bookings` table."""
+    return sa.and_(
+        Booking.status == BookingStatus.HOLD, Booking.hold_expires_at.is_not(None), Booking.hold_expires_at <= now
+    )
+
+
+def hold_live_sql(now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
+    """Not lapsed, for an outer-joined booking too (a block's claim has no booking, and always counts)."""
+    return sa.or_(
+        Booking.id.is_(None),
+        Booking.status != BookingStatus.HOLD,
+        Booking.hold_expires_at.is_(None),
+        Booking.hold_expires_at > now,
+    )

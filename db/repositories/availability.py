@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal_col
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Allocation, Booking, CustodyRecord, CustodyState, Occupancy, Resource, ResourceKind
-from db.repositories.occupancy import _not_lapsed
+from db.models.scheduling import hold_live_sql
 from db.repositories.scoping import Scope, scoped
 
 
@@ -118,7 +118,7 @@ def _busy_stmt(postgres: bool) -> Select[int, datetime, datetime]:
             Occupancy.active.is_(True),
             Occupancy.resource_id.in_(bindparam("resource_ids", expanding=True)),
             overlap,
-            _not_lapsed(bindparam("now", type_=Booking.hold_expires_at.type)),
+            hold_live_sql(bindparam("now", type_=Booking.hold_expires_at.type)),
         )
         .order_by(Occupancy.resource_id, Occupancy.start_at)
     )

@@ -20,7 +20,6 @@ from db.models import (
     AuditSighting,
     Block,
     Booking,
-    BookingStatus,
     CustodyRecord,
     CustodyState,
     Kit,
@@ -31,7 +30,9 @@ from db.models import (
     ScanRecord,
     Studio,
 )
+from db.models.scheduling import hold_live_sql
 from db.repositories import occupancy
+from db.repositories.claims import HeldClaim
 from db.repositories.scoping import Scope, scoped
 
 # Codes
@@ -98,17 +99,6 @@ async def allocations_of_items(
     return list((await session.scalars(stmt)).all())
 
 
-@dataclass(frozen=True)
-class Claim:
-    """An active claim (allocation or block) on an item's time."""
-
-    resource_id: int
-    start: datetime
-    end: datetime
-    booking_id: int | None
-    block_id: int | None
-
-
 async def claims(
     session: AsyncSession,
     studio_id: int,
@@ -119,7 +109,7 @@ async def claims(
     *,
     exclude_booking_id: int | None = None,
     include_lapsed: bool = False,
-) -> list[Claim]:
+) -> list[HeldClaim]:
     """Active claims on these items overlapping [start, end) (end None: open-ended).
 
     Holds past their expiry no longer block and are left out, unless `include_lapsed`: the database's
@@ -128,7 +118,17 @@ async def claims(
     if not resource_ids:
         return []
     stmt = (
-        select(Occupancy.resource_id, Occupancy.start_at, Occupancy.end_at, Allocation.booking_id, Occupancy.block_id)
+        select(
+            Occupancy.resource_id,
+            Occupancy.start_at,
+            Occupancy.end_at,
+            Allocation.start_at,
+            Allocation.end_at,
+            Allocation.booking_id,
+            Occupancy.block_id,
+            Booking.status,
+            Booking.hold_expires_at,
+        )
         .outerjoin(Allocation, Allocation.id == Occupancy.allocation_id)
         .outerjoin(Booking, Booking.id == Allocation.booking_id)
         .where(
@@ -140,19 +140,25 @@ async def claims(
         .order_by(Occupancy.resource_id, Occupancy.start_at)
     )
     if not include_lapsed:
-        stmt = stmt.where(
-            or_(
-                Booking.id.is_(None),
-                Booking.status != BookingStatus.HOLD,
-                Booking.hold_expires_at.is_(None),
-                Booking.hold_expires_at > now,
-            )
-        )
+        stmt = stmt.where(hold_live_sql(now))
     if end is not None:
         stmt = stmt.where(Occupancy.start_at < end)
     if exclude_booking_id is not None:
         stmt = stmt.where(or_(Allocation.booking_id.is_(None), Allocation.booking_id != exclude_booking_id))
-    return [Claim(*row) for row in await session.execute(stmt)]
+    return [
+        HeldClaim(
+            buffered_start=b_start,
+            start=start if start is not None else b_start,
+            end=end if end is not None else b_end,
+            buffered_end=b_end,
+            resource_id=rid,
+            booking_id=booking_id,
+            block_id=block_id,
+            status=status,
+            hold_expires_at=expires,
+        )
+        for rid, b_start, b_end, start, end, booking_id, block_id, status, expires in await session.execute(stmt)
+    ]
 
 
 async def bookings_holding_after(

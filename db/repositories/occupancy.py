@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, insert, literal_column, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BLOCKING_STATUSES, Allocation, Block, Booking, BookingStatus, Occupancy, Resource
+from db.models.scheduling import hold_lapsed, hold_lapsed_sql, hold_live_sql
 
 
 @dataclass(frozen=True)
@@ -49,20 +50,7 @@ class Holder:
 
     def lapsed(self, now: datetime) -> bool:
         """A HOLD past its expiry no longer blocks, whether or not the sweeper has run yet."""
-        return (
-            self.booking_status == BookingStatus.HOLD
-            and self.hold_expires_at is not None
-            and self.hold_expires_at <= now
-        )
-
-
-def _not_lapsed(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-    return or_(
-        Booking.id.is_(None),
-        Booking.status != BookingStatus.HOLD,
-        Booking.hold_expires_at.is_(None),
-        Booking.hold_expires_at > now,
-    )
+        return hold_lapsed(self.booking_status, self.hold_expires_at, now)
 
 
 async def holders(
@@ -237,7 +225,7 @@ async def pool_uses(
         .where(
             Allocation.studio_id == studio_id,
             Booking.status.in_(BLOCKING_STATUSES),
-            _not_lapsed(now),
+            hold_live_sql(now),
             or_(*windows),
         )
     )
@@ -248,9 +236,7 @@ async def pool_uses(
 
 async def lapsed_holds(session: AsyncSession, studio_id: int | None, now: datetime, limit: int = 500) -> list[int]:
     """Ids of HOLD bookings past their expiry, oldest first (all studios when studio_id is None)."""
-    stmt = select(Booking.id).where(
-        Booking.status == BookingStatus.HOLD, Booking.hold_expires_at.is_not(None), Booking.hold_expires_at <= now
-    )
+    stmt = select(Booking.id).where(hold_lapsed_sql(now))
     if studio_id is not None:
         stmt = stmt.where(Booking.studio_id == studio_id)
     stmt = stmt.order_by(Booking.hold_expires_at, Booking.id).limit(limit)

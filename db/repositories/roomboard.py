@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BLOCKING_STATUSES, Allocation, Booking, Occupancy, Resource, ResourceKind
+from db.repositories.claims import HeldClaim
 from db.repositories.scoping import Scope, scoped
-
-
-@dataclass(frozen=True)
-class ClaimRow:
-    """One active claim on a room: an allocation of a blocking booking (with its buffers) or a block."""
-
-    resource_id: int
-    buffered_start: datetime
-    buffered_end: datetime
-    start: datetime
-    end: datetime
-    booking: Booking | None
-    block_id: int | None
 
 
 async def rooms(session: AsyncSession, scope: Scope | None, location_id: int) -> list[Resource]:
@@ -34,14 +21,14 @@ async def rooms(session: AsyncSession, scope: Scope | None, location_id: int) ->
 
 async def claims(
     session: AsyncSession, scope: Scope | None, room_ids: list[int], since: datetime, until: datetime
-) -> list[ClaimRow]:
-    """Active claims on these rooms whose buffered window meets [since, until), oldest first.
+) -> tuple[list[HeldClaim], dict[int, Booking]]:
+    """Active claims on these rooms whose buffered window meets [since, until), oldest first, and their bookings.
 
     The occupancy ledger holds the buffered window as it was reserved; the allocation holds the
     session itself. Bookings that no longer block (cancelled, completed, expired) are left out.
     """
     if not room_ids:
-        return []
+        return [], {}
     stmt = (
         scoped(Occupancy, scope)
         .add_columns(Allocation.start_at, Allocation.end_at, Booking)
@@ -56,17 +43,21 @@ async def claims(
         )
         .order_by(Occupancy.start_at, Occupancy.id)
     )
-    out = []
+    out, bookings = [], {}
     for occupancy, start, end, booking in (await session.execute(stmt)).all():
         out.append(
-            ClaimRow(
-                resource_id=occupancy.resource_id,
+            HeldClaim(
                 buffered_start=occupancy.start_at,
-                buffered_end=occupancy.end_at,
                 start=start if start is not None else occupancy.start_at,
                 end=end if end is not None else occupancy.end_at,
-                booking=booking,
+                buffered_end=occupancy.end_at,
+                resource_id=occupancy.resource_id,
+                booking_id=booking.id if booking is not None else None,
                 block_id=occupancy.block_id,
+                status=booking.status if booking is not None else None,
+                hold_expires_at=booking.hold_expires_at if booking is not None else None,
             )
         )
-    return out
+        if booking is not None:
+            bookings[booking.id] = booking
+    return out, bookings

@@ -26,7 +26,7 @@ from db.repositories import bookings as booking_rows
 from db.repositories import events as event_rows
 from db.repositories import roomboard as rows
 from db.repositories import tenancy
-from db.repositories.roomboard import ClaimRow
+from db.repositories.claims import HeldClaim
 from db.repositories.scoping import sees_every_booking
 from server.services.errors import Forbidden, NotFound
 from server.services.permissions import Action, require
@@ -47,32 +47,11 @@ class RoomState(enum.StrEnum):
     MAINTENANCE = "MAINTENANCE"
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A claim as the state machine needs it (plain values, no rows)."""
-
-    buffered_start: datetime
-    start: datetime
-    end: datetime
-    buffered_end: datetime
-    booking_id: int | None = None  # None: a block
-    status: BookingStatus | None = None
-    hold_expires_at: datetime | None = None
-
-    @property
-    def is_block(self) -> bool:
-        return self.booking_id is None
-
-    def counts_at(self, at: datetime) -> bool:
-        """A hold stops counting at its expiry; everything else counts for its whole window."""
-        return not (
-            self.status == BookingStatus.HOLD and self.hold_expires_at is not None and self.hold_expires_at <= at
-        )
-
-    def boundaries(self) -> Iterable[datetime]:
-        yield from (self.buffered_start, self.start, self.end, self.buffered_end)
-        if self.status == BookingStatus.HOLD and self.hold_expires_at is not None:
-            yield self.hold_expires_at
+def _boundaries(claim: HeldClaim) -> Iterable[datetime]:
+    """Every moment the claim can change a room's state: its windows' edges and a hold's expiry."""
+    yield from (claim.buffered_start, claim.start, claim.end, claim.buffered_end)
+    if claim.status == BookingStatus.HOLD and claim.hold_expires_at is not None:
+        yield claim.hold_expires_at
 
 
 @dataclass(frozen=True)
@@ -83,9 +62,9 @@ class Status:
     until: datetime | None
 
 
-def state_at(claims: Sequence[Claim], at: datetime) -> tuple[RoomState, int | None]:
+def state_at(claims: Sequence[HeldClaim], at: datetime) -> tuple[RoomState, int | None]:
     """The room's state and current booking at `at`."""
-    live = [c for c in claims if c.counts_at(at)]
+    live = [c for c in claims if not c.lapsed(at)]
     if any(c.is_block and c.start <= at < c.end for c in live):
         return RoomState.MAINTENANCE, None
     sessions = [c for c in live if not c.is_block and c.start <= at < c.end]
@@ -102,21 +81,23 @@ def state_at(claims: Sequence[Claim], at: datetime) -> tuple[RoomState, int | No
     return RoomState.FREE, None
 
 
-def status_at(claims: Sequence[Claim], at: datetime) -> Status:
+def status_at(claims: Sequence[HeldClaim], at: datetime) -> Status:
     """State, current and next booking, and when the state (or the current booking) next changes."""
     state, current = state_at(claims, at)
-    upcoming = sorted((c for c in claims if not c.is_block and c.start > at and c.counts_at(at)), key=lambda c: c.start)
+    upcoming = sorted(
+        (c for c in claims if not c.is_block and c.start > at and not c.lapsed(at)), key=lambda c: c.start
+    )
     until = None
-    for moment in sorted({b for c in claims for b in c.boundaries() if b > at}):
+    for moment in sorted({b for c in claims for b in _boundaries(c) if b > at}):
         if state_at(claims, moment) != (state, current):
             until = moment
             break
     return Status(state, current, upcoming[0].booking_id if upcoming else None, until)
 
 
-def next_change(claims: Iterable[Claim], at: datetime) -> datetime | None:
+def next_change(claims: Iterable[HeldClaim], at: datetime) -> datetime | None:
     """The first moment after `at` at which anything on the board may change."""
-    return min((b for c in claims for b in c.boundaries() if b > at), default=None)
+    return min((b for c in claims for b in _boundaries(c) if b > at), default=None)
 
 
 # Loading a board
@@ -192,13 +173,10 @@ async def load(session: AsyncSession, studio_id: int, location_id: int, at: date
     if location is None:
         return None
     room_rows = await rows.rooms(session, scope, location_id)
-    claim_rows = await rows.claims(session, scope, [r.id for r in room_rows], at - MAX_BUFFER, at + HORIZON)
-    by_room: dict[int, list[Claim]] = {r.id: [] for r in room_rows}
-    bookings: dict[int, Booking] = {}
-    for row in claim_rows:
-        by_room[row.resource_id].append(_claim(row))
-        if row.booking is not None:
-            bookings[row.booking.id] = row.booking
+    claims, bookings = await rows.claims(session, scope, [r.id for r in room_rows], at - MAX_BUFFER, at + HORIZON)
+    by_room: dict[int, list[HeldClaim]] = {r.id: [] for r in room_rows}
+    for claim in claims:
+        by_room[claim.resource_id].append(claim)
     statuses = [RoomStatusData(room, status_at(by_room[room.id], at)) for room in room_rows]
     shown = {i for s in statuses for i in (s.status.current, s.status.next) if i is not None}
     change = next_change((c for cs in by_room.values() for c in cs), at)
@@ -209,17 +187,4 @@ async def load(session: AsyncSession, studio_id: int, location_id: int, at: date
         rooms=statuses,
         bookings={i: b for i, b in bookings.items() if i in shown},
         next_change=change,
-    )
-
-
-def _claim(row: ClaimRow) -> Claim:
-    booking = row.booking
-    return Claim(
-        buffered_start=row.buffered_start,
-        start=row.start,
-        end=row.end,
-        buffered_end=row.buffered_end,
-        booking_id=booking.id if booking is not None else None,
-        status=booking.status if booking is not None else None,
-        hold_expires_at=booking.hold_expires_at if booking is not None else None,
     )

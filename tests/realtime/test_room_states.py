@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from db.models import BookingStatus
-from server.services.roomboard import Claim, RoomState, next_change, state_at, status_at
+from db.repositories.claims import HeldClaim as Claim
+from server.services.roomboard import RoomState, next_change, state_at, status_at
 
 T0 = datetime(2031, 3, 3, 9, tzinfo=UTC)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.models import Booking, BookingStatus
+from db.models.scheduling import hold_lapsed
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy
 from server.services.allocation import events
@@ -42,6 +43,4 @@ async def expire_holds(tx: Tx, now: datetime) -> list[int]:
 
 
 def _lapsed(booking: Booking, now: datetime) -> bool:
-    return (
-        booking.status == BookingStatus.HOLD and booking.hold_expires_at is not None and booking.hold_expires_at <= now
-    )
+    return hold_lapsed(booking.status, booking.hold_expires_at, now)

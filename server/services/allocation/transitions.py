@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.models import BLOCKING_STATUSES, Booking, BookingStatus
+from db.models.scheduling import hold_lapsed
 from db.repositories import occupancy
 from server.services.allocation import access, events, holds
 from server.services.allocation.budget import BudgetPolicy
@@ -40,7 +41,7 @@ def require_transition(booking: Booking, target: BookingStatus) -> None:
 
 async def _lapsed_guard(tx: Tx, booking: Booking, now: datetime) -> None:
     """A hold past its expiry is expired now, and the change that found it is refused."""
-    if booking.status == S.HOLD and booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+    if hold_lapsed(booking.status, booking.hold_expires_at, now):
         await holds.expire(tx, [booking.id], now)
         raise InvalidTransition("The hold has expired.")
 

@@ -25,13 +25,14 @@ from datetime import datetime, timedelta
 from db.models import (
     BLOCKING_STATUSES,
     Booking,
-    BookingStatus,
     CustodyRecord,
     CustodyState,
     Kit,
     Resource,
 )
+from db.models.scheduling import hold_lapsed
 from db.repositories import cage as repo
+from db.repositories.claims import HeldClaim
 from db.types import utcnow
 from server.services.cage.codes import parse_code
 from server.services.cage.resolve import resolve
@@ -154,7 +155,7 @@ async def _booking(tx: Tx, principal: Principal, booking_id: int, now: datetime)
         raise NotFound("No such booking.")
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"The booking {booking.title} is {booking.status.value}: no gear goes out for it.")
-    if booking.status == BookingStatus.HOLD and booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+    if hold_lapsed(booking.status, booking.hold_expires_at, now):
         raise InvalidTransition(f"The hold on {booking.title} has expired: no gear goes out for it.")
     return booking
 
@@ -208,8 +209,8 @@ async def _plan(
     return current.end_at
 
 
-def _clashes(claims: list[repo.Claim]) -> list[Clash]:
-    return [Clash(c.resource_id, c.start, c.end, c.booking_id) for c in claims]
+def _clashes(claims: list[HeldClaim]) -> list[Clash]:
+    return [Clash(c.resource_id, c.buffered_start, c.buffered_end, c.booking_id) for c in claims]
 
 
 async def _kit_out(

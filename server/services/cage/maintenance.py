@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from db.models import CustodyState, Resource, ResourceKind
 from db.repositories import cage as repo
+from db.repositories.claims import HeldClaim
 from db.types import utcnow
 from server.services.cage.conditions import parse_release_condition
 from server.services.cage.scans import check_key, emit_asset, run_cage_op
@@ -59,14 +60,14 @@ async def start_maintenance(
     return block_id, affected
 
 
-def _first_gap(claims: list[repo.Claim], now: datetime) -> tuple[datetime, datetime]:
+def _first_gap(claims: list[HeldClaim], now: datetime) -> tuple[datetime, datetime]:
     """The first free stretch of the item's time from now: up to its next claim, else open-ended."""
     start, end = now, OPEN_END
     for claim in claims:
-        if claim.start <= start:
-            start = max(start, claim.end)  # returned early: the block starts when the current claim ends
+        if claim.buffered_start <= start:
+            start = max(start, claim.buffered_end)  # returned early: the block starts when the current claim ends
         else:
-            end = claim.start
+            end = claim.buffered_start
             break
     return start, end
 
