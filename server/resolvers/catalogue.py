@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.repositories.resources import ResourceFilter as ResourceFilterQuery
 from server.resolvers import core
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.catalogue.inputs import (
@@ -30,7 +29,7 @@ from server.schema.context import Context
 from server.schema.ids import decode_id, decode_optional
 from server.schema.types.catalogue import Kit, Location, Resource, ResourceConnection, ResourceEdge, ResourceKind
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
-from server.services import catalogue, kits, resources
+from server.services import catalogue
 
 Info = strawberry.Info[Context, None]
 
@@ -52,7 +51,7 @@ async def resource_page(
     size = page_size(first, info.context.settings.limits.max_page_size)
     after_id = decode_cursor(after)
     flt = filter or ResourceFilter()
-    query = ResourceFilterQuery(
+    query = catalogue.ResourceFilter(
         kind=kind if kind is not None else flt.kind,
         category=flt.category,
         location_id=decode_optional(flt.location_id, "Location"),
@@ -75,7 +74,7 @@ async def kit_list(info: Info) -> list[Kit]:
 async def create_resource(info: Info, input: CreateResourceInput) -> CreateResourceResult:
     principal = info.context.require_principal()
     fields = input.to_fields()
-    row = await info.context.write(lambda tx: resources.create_resource(tx, principal, input.kind, fields))
+    row = await catalogue.create_resource(info.context.uow, principal, input.kind, fields)
     return ResourceCreated(resource=Resource.from_model(row))
 
 
@@ -83,7 +82,7 @@ async def create_resource(info: Info, input: CreateResourceInput) -> CreateResou
 async def update_resource(info: Info, input: UpdateResourceInput) -> UpdateResourceResult:
     principal = info.context.require_principal()
     pk, fields = input.resource_pk(), input.to_fields()
-    row = await info.context.write(lambda tx: resources.update_resource(tx, principal, pk, fields))
+    row = await catalogue.update_resource(info.context.uow, principal, pk, fields)
     return ResourceUpdated(resource=Resource.from_model(row))
 
 
@@ -91,7 +90,7 @@ async def update_resource(info: Info, input: UpdateResourceInput) -> UpdateResou
 async def retire_resource(info: Info, id: strawberry.ID) -> RetireResourceResult:
     principal = info.context.require_principal()
     pk = decode_id(id, "Resource")
-    row = await info.context.write(lambda tx: resources.retire_resource(tx, principal, pk))
+    row = await catalogue.retire_resource(info.context.uow, principal, pk)
     return ResourceRetired(resource=Resource.from_model(row))
 
 
@@ -99,7 +98,7 @@ async def retire_resource(info: Info, id: strawberry.ID) -> RetireResourceResult
 async def create_kit(info: Info, input: CreateKitInput) -> CreateKitResult:
     principal = info.context.require_principal()
     item_ids = [decode_id(i, "Resource", "item") for i in input.item_ids]
-    row = await info.context.write(lambda tx: kits.create_kit(tx, principal, input.name, input.code, item_ids))
+    row = await catalogue.create_kit(info.context.uow, principal, input.name, input.code, item_ids)
     return KitCreated(kit=Kit.from_model(row))
 
 
@@ -108,7 +107,7 @@ async def update_kit(info: Info, input: UpdateKitInput) -> UpdateKitResult:
     principal = info.context.require_principal()
     pk = decode_id(input.id, "Kit")
     item_ids = None if input.item_ids is None else [decode_id(i, "Resource", "item") for i in input.item_ids]
-    row = await info.context.write(lambda tx: kits.update_kit(tx, principal, pk, input.name, input.code, item_ids))
+    row = await catalogue.update_kit(info.context.uow, principal, pk, input.name, input.code, item_ids)
     return KitUpdated(kit=Kit.from_model(row))
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import strawberry
 
 from db import models
-from db.repositories import tenancy
 from server.schema.context import Context
 from server.schema.ids import parse_global_id
 from server.schema.types.cage import Audit
@@ -17,7 +16,7 @@ from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
-from server.services import nodes
+from server.services import nodes, studios
 
 Info = strawberry.Info[Context, None]
 
@@ -65,10 +64,7 @@ async def node(info: Info, id: strawberry.ID) -> Node | None:
 
 async def viewer(info: Info) -> Viewer:
     principal = info.context.require_principal()
-    async with info.context.uow.read() as session:
-        studio = await tenancy.studio(session, principal)
-        location = await tenancy.location(session, principal, principal.location_id) if principal.location_id else None
-    assert studio is not None
+    studio, location = await studios.of_caller(info.context.uow, principal)
     return Viewer(
         role=principal.role,
         name=principal.name,

@@ -6,13 +6,10 @@ from datetime import datetime
 
 import strawberry
 
-from db.repositories import money as money_rows
-from db.repositories import tenancy
-from db.types import utcnow
 from server.resolvers import scheduling
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
-from server.schema.ids import decode_id, decode_optional, to_global_id
+from server.schema.ids import decode_id, decode_optional
 from server.schema.money.inputs import (
     AddInvoiceLineInput,
     InvoiceFilter,
@@ -35,9 +32,9 @@ from server.schema.types.money import Budget, Invoice, InvoiceConnection, Invoic
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
 from server.schema.types.projects import Project
 from server.services.errors import DomainError
-from server.services.money import budgets, invoices, quotes, rates
+from server.services.money import budgets, invoices
+from server.services.money import service as money
 from server.services.money import utilization as usage
-from server.services.permissions import Action, allowed
 
 Info = strawberry.Info[Context, None]
 
@@ -54,22 +51,13 @@ async def budget(info: Info, project_id: strawberry.ID) -> Budget | None:
     return await Budget.of_project(info, pk)
 
 
-async def _currency(info: Info) -> str:
-    async with info.context.uow.read() as session:
-        studio = await tenancy.studio(session, info.context.principal)
-    assert studio is not None
-    return studio.currency
-
-
 @refuses_query
 async def rate_card(info: Info, resource_id: strawberry.ID | None = None, category: str | None = None) -> list[Rate]:
     principal = info.context.require_principal()
-    pk = decode_optional(resource_id, "Resource")
-    async with info.context.uow.read() as session:
-        found = await rates.rate_card(session, principal, pk, category)
+    found = await money.rate_card(info.context.uow, principal, decode_optional(resource_id, "Resource"), category)
     if not found:
         return []
-    currency = await _currency(info)
+    currency = await money.studio_currency(info.context.uow, principal)
     return [Rate.from_model(r, currency) for r in found]
 
 
@@ -81,7 +69,7 @@ async def invoice_page(
     size = page_size(first, info.context.settings.limits.max_page_size)
     after_id = decode_cursor(after)
     flt = filter or InvoiceFilter()
-    query = money_rows.InvoiceFilter(
+    query = money.InvoiceQuery(
         project_id=decode_optional(flt.project_id, "Project"), statuses=tuple(flt.statuses or ())
     )
     found, more = await invoices.invoice_page(info.context.uow, principal, query, first=size, after_id=after_id)
@@ -101,28 +89,23 @@ async def utilization(info: Info, input: UtilizationInput) -> Utilization | None
         category=input.category,
         location_id=decode_optional(input.location_id, "Location"),
     )
-    async with info.context.uow.read() as session:
-        report = await usage.utilization(session, principal, query, utcnow())
+    report = await money.utilization(info.context.uow, principal, query)
     return None if report is None else Utilization.of(report)
 
 
 @refuses_query
 async def quote(info: Info, input: QuoteInput) -> Quote | None:
     principal = info.context.require_principal()
-    if not allowed(principal, Action.READ_MONEY):
-        return None
-    requests = [a.to_request() for a in input.allocations]
-    async with info.context.uow.read() as session:
-        found = await quotes.quote(
-            session,
-            principal,
-            project_id=decode_optional(input.project_id, "Project"),
-            booking_id=decode_optional(input.booking_id, "Booking"),
-            start=input.start,
-            end=input.end,
-            requests=requests,
-        )
-    return Quote.of(found, budgets.may_see_costs(principal))
+    found = await money.quote(
+        info.context.uow,
+        principal,
+        project_id=decode_optional(input.project_id, "Project"),
+        booking_id=decode_optional(input.booking_id, "Booking"),
+        start=input.start,
+        end=input.end,
+        requests=[a.to_request() for a in input.allocations],
+    )
+    return None if found is None else Quote.of(found, budgets.may_see_costs(principal))
 
 
 # Mutations
@@ -131,10 +114,8 @@ async def quote(info: Info, input: QuoteInput) -> Quote | None:
 @result_union
 async def set_rate(info: Info, input: SetRateInput) -> SetRateResult:
     principal = info.context.require_principal()
-    cmd = input.to_command()
-    row = await info.context.write(lambda tx: rates.set_rate(tx, principal, cmd))
-    currency = await _currency(info)
-    rate = Rate.from_model(row, currency)
+    row = await money.set_rate(info.context.uow, principal, input.to_command())
+    rate = Rate.from_model(row, await money.studio_currency(info.context.uow, principal))
     return RateSet(unit=row.unit, cost_rate=rate.cost_rate, bill_rate=rate.bill_rate, rate=rate)
 
 
@@ -142,19 +123,12 @@ async def set_rate(info: Info, input: SetRateInput) -> SetRateResult:
 async def set_project_budget(info: Info, input: SetProjectBudgetInput) -> SetProjectBudgetResult:
     principal = info.context.require_principal()
     pk = decode_id(input.project_id, "Project")
-    row = await info.context.write(
-        lambda tx: budgets.set_project_budget(tx, principal, pk, input.approved_budget, input.currency, input.reason)
+    row = await money.set_project_budget(
+        info.context.uow, principal, pk, input.approved_budget, input.currency, input.reason
     )
-    money = await budget(info, strawberry.ID(to_global_id("Project", row.id)))
-    assert money is not None
-    return ProjectBudgetSet(project=Project.from_model(row), budget=money)
-
-
-@result_union
-async def _invoice_change(info: Info, work) -> InvoiceResult:  # type: ignore[no-untyped-def]
-    info.context.require_principal()
-    row = await info.context.write(work)
-    return InvoiceChanged(invoice=Invoice.from_model(row))
+    found = await Budget.of_project(info, row.id)
+    assert found is not None  # whoever may set a budget may see it
+    return ProjectBudgetSet(project=Project.from_model(row), budget=found)
 
 
 def _invoice_pk(id: strawberry.ID) -> int:
@@ -163,57 +137,49 @@ def _invoice_pk(id: strawberry.ID) -> int:
 
 @result_union
 async def create_invoice(info: Info, project_id: strawberry.ID) -> InvoiceResult:
-    principal = info.context.require_principal()
-    pk = decode_id(project_id, "Project")
-    now = utcnow()
-    return await _invoice_change(info, lambda tx: invoices.create_invoice(tx, principal, pk, now))
+    row = await money.create_invoice(
+        info.context.uow, info.context.require_principal(), decode_id(project_id, "Project")
+    )
+    return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
 async def add_invoice_line(info: Info, input: AddInvoiceLineInput) -> InvoiceResult:
     principal = info.context.require_principal()
-    pk = _invoice_pk(input.invoice_id)
-    line = input.to_line()
-    return await _invoice_change(info, lambda tx: invoices.add_line(tx, principal, pk, line))
+    row = await money.add_invoice_line(info.context.uow, principal, _invoice_pk(input.invoice_id), input.to_line())
+    return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
 async def remove_invoice_line(info: Info, id: strawberry.ID) -> InvoiceResult:
     principal = info.context.require_principal()
-    pk = decode_id(id, "InvoiceLine", "invoice line")
-    return await _invoice_change(info, lambda tx: invoices.remove_line(tx, principal, pk))
+    row = await money.remove_invoice_line(info.context.uow, principal, decode_id(id, "InvoiceLine", "invoice line"))
+    return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
 async def discard_invoice(info: Info, id: strawberry.ID) -> DiscardInvoiceResult:
-    principal = info.context.require_principal()
-    pk = _invoice_pk(id)
-    await info.context.write(lambda tx: invoices.discard_invoice(tx, principal, pk))
+    await money.discard_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id))
     return InvoiceDiscarded(id=id)
 
 
 @result_union
 async def issue_invoice(info: Info, id: strawberry.ID) -> InvoiceResult:
-    principal = info.context.require_principal()
-    pk = _invoice_pk(id)
-    now = utcnow()
-    return await _invoice_change(info, lambda tx: invoices.issue_invoice(tx, principal, pk, now))
+    row = await money.issue_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id))
+    return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
 async def mark_invoice_paid(info: Info, id: strawberry.ID, paid_at: datetime | None = None) -> InvoiceResult:
     principal = info.context.require_principal()
-    pk = _invoice_pk(id)
-    when = paid_at or utcnow()
-    return await _invoice_change(info, lambda tx: invoices.mark_paid(tx, principal, pk, when))
+    row = await money.mark_invoice_paid(info.context.uow, principal, _invoice_pk(id), paid_at)
+    return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
 async def void_invoice(info: Info, id: strawberry.ID) -> InvoiceResult:
-    principal = info.context.require_principal()
-    pk = _invoice_pk(id)
-    now = utcnow()
-    return await _invoice_change(info, lambda tx: invoices.void_invoice(tx, principal, pk, now))
+    row = await money.void_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id))
+    return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 # The slice's fields, composed into the root types by `server.api`.

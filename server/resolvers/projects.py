@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.repositories import projects as project_rows
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
 from server.schema.ids import decode_id
@@ -28,8 +27,7 @@ async def project_page(info: Info, first: int | None = None, after: str | None =
     principal = info.context.require_principal()
     size = page_size(first, info.context.settings.limits.max_page_size)
     after_id = decode_cursor(after)
-    async with info.context.uow.read() as session:
-        rows, more = await project_rows.page(session, principal, first=size, after_id=after_id)
+    rows, more = await projects.project_page(info.context.uow, principal, first=size, after_id=after_id)
     edges = [ProjectEdge(node=Project.from_model(r), cursor=encode_cursor(r.id)) for r in rows]
     return ProjectConnection(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
@@ -49,10 +47,8 @@ async def project(info: Info, id: strawberry.ID) -> Project | None:
 @result_union
 async def create_project(info: Info, input: CreateProjectInput) -> CreateProjectResult:
     principal = info.context.require_principal()
-    row = await info.context.write(
-        lambda tx: projects.create_project(
-            tx, principal, input.name, input.client_name, input.approved_budget, input.currency
-        )
+    row = await projects.open_project(
+        info.context.uow, principal, input.name, input.client_name, input.approved_budget, input.currency
     )
     return ProjectCreated(project=Project.from_model(row))
 

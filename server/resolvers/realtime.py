@@ -47,12 +47,7 @@ COALESCE = 0.25  # seconds between two recomputed answers of one subscription
 @refuses_query
 async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None = None) -> RoomBoard:
     principal = info.context.require_principal()
-    pk = decode_id(location_id, "Location")
-    roomboard.authorize(principal, pk)
-    async with info.context.uow.read() as session:
-        await roomboard.check_location(session, principal, pk)
-        data = await roomboard.load(session, principal.studio_id, pk, at or utcnow())
-    assert data is not None
+    data = await roomboard.board(info.context.uow, principal, decode_id(location_id, "Location"), at or utcnow())
     return RoomBoard.from_data(data, await roomboard.visible_bookings(info.context.uow, principal, data))
 
 
@@ -63,9 +58,7 @@ async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None
 async def room_board_stream(info: Info, location_id: strawberry.ID) -> AsyncGenerator[RoomBoard, None]:
     principal = info.context.require_principal()
     pk = decode_id(location_id, "Location")
-    roomboard.authorize(principal, pk)
-    async with info.context.uow.read() as session:
-        await roomboard.check_location(session, principal, pk)
+    await roomboard.may_watch(info.context.uow, principal, pk)
     return _boards(info, principal, pk)
 
 

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import strawberry
 
-from db.repositories import bookings as booking_rows
-from db.types import utcnow
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
 from server.schema.errors import Conflict
@@ -63,6 +61,7 @@ from server.schema.types.scheduling import (
 )
 from server.services.allocation import availability as avail
 from server.services.allocation.bookings import MoveImpact as DomainImpact
+from server.services.allocation.commands import BookingQuery
 from server.services.errors import Invalid
 
 Info = strawberry.Info[Context, None]
@@ -83,10 +82,7 @@ async def availability(info: Info, input: AvailabilityInput) -> list[AvailableRe
         location_id=decode_optional(input.location_id, "Location"),
         quantity=1 if input.quantity is None else input.quantity,
     )
-    async with info.context.uow.read() as session:
-        rows = await avail.available(
-            session, principal, query, utcnow(), postgres=info.context.runtime.database.is_postgres
-        )
+    rows = await info.context.runtime.allocation.available(principal, query)
     return [AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in rows]
 
 
@@ -102,19 +98,9 @@ async def next_free_windows(
 ) -> list[Interval]:
     principal = info.context.require_principal()
     pk = decode_id(resource_id, "Resource")
-    async with info.context.uow.read() as session:
-        windows = await avail.next_free_windows(
-            session,
-            principal,
-            pk,
-            duration,
-            from_,
-            until,
-            utcnow(),
-            postgres=info.context.runtime.database.is_postgres,
-            quantity=quantity,
-            limit=first,
-        )
+    windows = await info.context.runtime.allocation.next_free_windows(
+        principal, pk, duration, from_, until, quantity=quantity, limit=first
+    )
     return [Interval(start=w.start, end=w.end) for w in windows]
 
 
@@ -144,7 +130,7 @@ async def bookings(
     flt = filter or BookingFilter()
     size = page_size(first, info.context.settings.limits.max_page_size)
     position = _decode(after)
-    query = booking_rows.BookingFilter(
+    query = BookingQuery(
         start=flt.start,
         end=flt.end,
         resource_id=decode_optional(flt.resource_id, "Resource"),
@@ -152,8 +138,7 @@ async def bookings(
         statuses=tuple(flt.status or ()),
         crew_member_id=decode_optional(flt.crew_member_id, "Resource", "crew member"),
     )
-    async with info.context.uow.read() as session:
-        rows, more = await booking_rows.page(session, principal, query, first=size, after=position)
+    rows, more = await info.context.runtime.allocation.booking_page(principal, query, first=size, after=position)
     edges = [BookingEdge(node=Booking.from_model(r), cursor=_encode(r.start_at, r.id)) for r in rows]
     return BookingConnection(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.repositories import tenancy
 from server.resolvers.errors import result_union
 from server.schema.context import Context
 from server.schema.ids import decode_id, decode_optional
@@ -33,20 +32,15 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
     principal = info.context.require_principal()
     secret = info.context.settings.secret
     location_id = decode_optional(input.location_id, "Location")
-    minted = await info.context.write(
-        lambda tx: auth.issue_token(
-            tx,
-            principal,
-            secret,
-            role=input.role,
-            name=input.name,
-            location_id=location_id,
-            expires_at=input.expires_at,
-        )
+    minted, row = await auth.mint_api_token(
+        info.context.uow,
+        principal,
+        secret,
+        role=input.role,
+        name=input.name,
+        location_id=location_id,
+        expires_at=input.expires_at,
     )
-    async with info.context.uow.read() as session:
-        row = await tenancy.token(session, principal, minted.row_id)
-    assert row is not None
     return ApiTokenCreated(token=minted.token, api_token=ApiToken.from_model(row))
 
 
@@ -54,7 +48,7 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
 async def revoke_api_token(info: Info, id: strawberry.ID) -> RevokeApiTokenResult:
     principal = info.context.require_principal()
     pk = decode_id(id, "ApiToken", "token")
-    row = await info.context.write(lambda tx: auth.withdraw_token(tx, principal, pk))
+    row = await auth.revoke_api_token(info.context.uow, principal, pk)
     return ApiTokenRevoked(api_token=ApiToken.from_model(row))
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from server.config import Settings
 from server.services.errors import Unauthenticated
 from server.services.principal import Principal
-from server.services.uow import Tx, UnitOfWork
+from server.services.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from server.runtime import Runtime
@@ -56,10 +55,3 @@ class Context:
         if self.principal is None:
             raise Unauthenticated("Authentication required: send Authorization: Bearer <token>.")
         return self.principal
-
-    async def write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
-        """Run a mutation's work in one transaction stamped with the caller."""
-        principal = self.require_principal()
-        return await self.uow.run(
-            work, studio_id=principal.studio_id, actor=principal.actor, token_id=principal.token_id
-        )

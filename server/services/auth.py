@@ -171,3 +171,31 @@ async def list_tokens(uow: UnitOfWork, principal: Principal) -> list[ApiToken]:
         return []
     async with uow.read() as session:
         return await tenancy.tokens(session, principal)
+
+
+async def mint_api_token(
+    uow: UnitOfWork,
+    principal: Principal,
+    secret: str,
+    *,
+    role: Role,
+    name: str,
+    location_id: int | None,
+    expires_at: datetime | None,
+) -> tuple[MintedToken, ApiToken]:
+    """createApiToken: the token's text (shown once) and its row."""
+    minted = await uow.run_as(
+        principal,
+        lambda tx: issue_token(
+            tx, principal, secret, role=role, name=name, location_id=location_id, expires_at=expires_at
+        ),
+    )
+    async with uow.read() as session:
+        row = await tenancy.token(session, principal, minted.row_id)
+    assert row is not None  # just minted in the caller's studio
+    return minted, row
+
+
+async def revoke_api_token(uow: UnitOfWork, principal: Principal, token_id: int) -> ApiToken:
+    """revokeApiToken: an administrator revokes a token of their own studio."""
+    return await uow.run_as(principal, lambda tx: withdraw_token(tx, principal, token_id))

@@ -1,13 +1,17 @@
-"""Reading the catalogue: who may list resources, kits and locations, and what they get."""
+"""The catalogue's entry points: who may list resources, kits and locations, and changes to them,
+each in its own transaction."""
 
 from __future__ import annotations
 
-from db.models import Kit, Location, Resource
+from db.models import Kit, Location, Resource, ResourceKind
 from db.repositories import resources as resource_rows
 from db.repositories import tenancy
 from db.repositories.resources import ResourceFilter
+from server.services import kits as kit_rules
+from server.services import resources as resource_rules
 from server.services.permissions import Action, allowed
 from server.services.principal import Principal
+from server.services.resources import ResourceFields
 from server.services.uow import UnitOfWork
 
 
@@ -33,3 +37,37 @@ async def kits(uow: UnitOfWork, principal: Principal) -> list[Kit]:
         return []
     async with uow.read() as session:
         return await resource_rows.kits(session, principal)
+
+
+async def create_resource(
+    uow: UnitOfWork, principal: Principal, kind: ResourceKind, fields: ResourceFields
+) -> Resource:
+    """A new room, item, stock pool or crew member."""
+    return await uow.run_as(principal, lambda tx: resource_rules.create_resource(tx, principal, kind, fields))
+
+
+async def update_resource(uow: UnitOfWork, principal: Principal, resource_id: int, fields: ResourceFields) -> Resource:
+    """Change a resource's given fields."""
+    return await uow.run_as(principal, lambda tx: resource_rules.update_resource(tx, principal, resource_id, fields))
+
+
+async def retire_resource(uow: UnitOfWork, principal: Principal, resource_id: int) -> Resource:
+    """Take a resource out of service for good."""
+    return await uow.run_as(principal, lambda tx: resource_rules.retire_resource(tx, principal, resource_id))
+
+
+async def create_kit(uow: UnitOfWork, principal: Principal, name: str, code: str | None, item_ids: list[int]) -> Kit:
+    """A new kit of equipment items."""
+    return await uow.run_as(principal, lambda tx: kit_rules.create_kit(tx, principal, name, code, item_ids))
+
+
+async def update_kit(
+    uow: UnitOfWork,
+    principal: Principal,
+    kit_id: int,
+    name: str | None,
+    code: str | None,
+    item_ids: list[int] | None,
+) -> Kit:
+    """Change a kit's name, label or items."""
+    return await uow.run_as(principal, lambda tx: kit_rules.update_kit(tx, principal, kit_id, name, code, item_ids))

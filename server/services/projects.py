@@ -13,7 +13,7 @@ from server.services.currency import check_currency, to_minor
 from server.services.errors import Invalid, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
-from server.services.uow import Tx
+from server.services.uow import Tx, UnitOfWork
 
 
 async def create_project(
@@ -68,3 +68,25 @@ async def create_project(
         )
     tx.emit(DomainEvent(PROJECTS, "ProjectCreated", {"projectId": project.id}))
     return project
+
+
+async def open_project(
+    uow: UnitOfWork,
+    principal: Principal,
+    name: str,
+    client_name: str | None,
+    approved_budget: Decimal | None,
+    currency: str | None,
+) -> Project:
+    """createProject in its own transaction."""
+    return await uow.run_as(
+        principal, lambda tx: create_project(tx, principal, name, client_name, approved_budget, currency)
+    )
+
+
+async def project_page(
+    uow: UnitOfWork, principal: Principal, *, first: int, after_id: int | None
+) -> tuple[list[Project], bool]:
+    """One page of the projects the caller may read, by id."""
+    async with uow.read() as session:
+        return await repo.page(session, principal, first=first, after_id=after_id)

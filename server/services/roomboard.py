@@ -188,3 +188,22 @@ async def load(session: AsyncSession, studio_id: int, location_id: int, at: date
         bookings={i: b for i, b in bookings.items() if i in shown},
         next_change=change,
     )
+
+
+async def board(uow: UnitOfWork, principal: Principal | None, location_id: int, at: datetime) -> BoardData:
+    """The board of a location the caller may watch, at `at`."""
+    principal = authorize(principal, location_id)
+    async with uow.read() as session:
+        await check_location(session, principal, location_id)
+        data = await load(session, principal.studio_id, location_id, at)
+    if data is None:
+        raise NotFound("No such location.")
+    return data
+
+
+async def may_watch(uow: UnitOfWork, principal: Principal | None, location_id: int) -> Principal:
+    """The caller, if it may watch this location's board (Forbidden or NotFound otherwise)."""
+    principal = authorize(principal, location_id)
+    async with uow.read() as session:
+        await check_location(session, principal, location_id)
+    return principal

@@ -10,7 +10,8 @@ from server.events.types import RESOURCES, DomainEvent
 from server.services import validation as v
 from server.services.currency import check_currency
 from server.services.errors import Invalid
-from server.services.uow import Tx
+from server.services.principal import Principal
+from server.services.uow import Tx, UnitOfWork
 
 
 def check_timezone(name: str) -> str:
@@ -51,3 +52,12 @@ async def ensure_location(tx: Tx, studio_id: int, name: str) -> Location:
     await tx.session.flush()
     tx.emit(DomainEvent(RESOURCES, "LocationCreated", {"locationId": location.id}), studio_id)
     return location
+
+
+async def of_caller(uow: UnitOfWork, principal: Principal) -> tuple[Studio, Location | None]:
+    """The caller's studio and, for a device, the location it is bound to."""
+    async with uow.read() as session:
+        studio = await tenancy.studio(session, principal)
+        location = await tenancy.location(session, principal, principal.location_id) if principal.location_id else None
+    assert studio is not None  # a principal exists only for a studio that does
+    return studio, location

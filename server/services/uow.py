@@ -8,7 +8,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +59,19 @@ def sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+class Caller(Protocol):
+    """Who a transaction runs for (the services' Principal)."""
+
+    @property
+    def studio_id(self) -> int: ...
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def token_id(self) -> int | None: ...
+
+
 class UnitOfWork:
     """Opens sessions on the database and publishes committed events on the bus."""
 
@@ -71,6 +84,10 @@ class UnitOfWork:
         """A short read-only session (never shared between concurrently resolving fields)."""
         async with self.database.reader() as session:
             yield session
+
+    async def run_as(self, caller: Caller, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """`run` stamped with the caller: its studio, its name in the audit log and its token."""
+        return await self.run(work, studio_id=caller.studio_id, actor=caller.actor, token_id=caller.token_id)
 
     async def run(
         self,

@@ -7,6 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from db.models import Booking, BookingStatus
+from db.repositories.bookings import BookingFilter
+
+# The bookings list's filters, as plain values.
+BookingQuery = BookingFilter
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from db.models import Block, Booking
+from db.models import Block, Booking, Resource
 from db.repositories import bookings as booking_rows
 from db.types import utcnow
 from server.services import idempotency
-from server.services.allocation import blocks, bookings, transitions
+from server.services.allocation import availability, blocks, bookings, transitions
 from server.services.allocation.bookings import MoveImpact
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.commands import (
@@ -26,6 +26,7 @@ from server.services.allocation.commands import (
     Outcome,
     UpdateBooking,
 )
+from server.services.allocation.windows import Window
 from server.services.errors import NotFound
 from server.services.principal import Principal
 from server.services.uow import Tx, UnitOfWork
@@ -41,9 +42,7 @@ class AllocationService:
         self.budget = budget
 
     async def _run(self, principal: Principal, work: Callable[[Tx], Awaitable[T]]) -> T:
-        return await self.uow.run(
-            work, studio_id=principal.studio_id, actor=principal.actor, token_id=principal.token_id
-        )
+        return await self.uow.run_as(principal, work)
 
     async def _keyed(
         self,
@@ -145,3 +144,52 @@ class AllocationService:
         """Lift a block."""
         now = utcnow()
         return await self._run(principal, lambda tx: blocks.unblock_resource(tx, principal, block_id, now))
+
+    # Reads
+
+    async def available(
+        self, principal: Principal, query: availability.AvailabilityQuery
+    ) -> list[tuple[Resource, int]]:
+        """Resources free for the whole window, with the quantity free (stock)."""
+        async with self.uow.read() as session:
+            return await availability.available(
+                session, principal, query, utcnow(), postgres=self.uow.database.is_postgres
+            )
+
+    async def next_free_windows(
+        self,
+        principal: Principal,
+        resource_id: int,
+        duration_minutes: int,
+        start: datetime,
+        end: datetime,
+        *,
+        quantity: int,
+        limit: int,
+    ) -> list[Window]:
+        """Windows in [start, end) where the resource is free for the duration, with its buffers."""
+        async with self.uow.read() as session:
+            return await availability.next_free_windows(
+                session,
+                principal,
+                resource_id,
+                duration_minutes,
+                start,
+                end,
+                utcnow(),
+                postgres=self.uow.database.is_postgres,
+                quantity=quantity,
+                limit=limit,
+            )
+
+    async def booking_page(
+        self,
+        principal: Principal,
+        flt: booking_rows.BookingFilter,
+        *,
+        first: int,
+        after: tuple[datetime, int] | None,
+    ) -> tuple[list[Booking], bool]:
+        """One page of the bookings the caller may see, by (start, id)."""
+        async with self.uow.read() as session:
+            return await booking_rows.page(session, principal, flt, first=first, after=after)
