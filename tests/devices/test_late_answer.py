@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import serial
@@ -10,7 +11,7 @@ from devices.scanner_agent.agent import AgentConfig
 from devices.scanner_agent.outbox import PENDING
 
 from .fakes import FakeCage, wait_until
-from .harness import RunAgent, TimedScreen
+from .harness import RunAgent, TimedScreen, output
 from .stalling import StallingServer
 
 LATE_AFTER = AgentConfig.late_after
@@ -67,3 +68,118 @@ async def test_a_scan_the_hung_server_does_not_answer_shows_saved_within_a_secon
     assert server.received == keys
     assert cage.applied_order == keys
     assert cage.applied_codes() == ["MIC-0001", "MIC-0002", "MIC-0003"]
+
+
+async def test_a_late_answer_that_never_comes_ends_in_the_read_timeout_and_the_queue_drains_when_the_server_does(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    screen = TimedScreen()
+    async with (
+        StallingServer(cage) as server,
+        run_agent(open_port=lambda: loop_port, out=screen, http=True, server=server.url, request_timeout=1.5) as agent,
+    ):
+        scan(loop_port, "MIC-0001")
+        await wait_until(lambda: agent.sender.sent == 1, what="a prompt answer")
+        server.freeze()
+        scanned = time.monotonic()
+        scan(loop_port, "MIC-0002")
+        saved = "⋯ IN   MIC-0002  saved, 1 waiting for the server"
+        await wait_until(lambda: saved in screen.lines(), within=1.0, what="the late scan shown as saved")
+        await wait_until(lambda: agent.sender.online is False, within=3.0, what="the read timeout")
+        (unreachable,) = [line for line in screen.lines() if line.startswith("⚠")]
+        assert screen.when(unreachable) - scanned >= 1.5
+        scan(loop_port, "MIC-0003")
+        also_saved = "⋯ IN   MIC-0003  saved, 2 waiting for the server"
+        await wait_until(lambda: also_saved in screen.lines(), within=1.0, what="the next scan shown as saved")
+        server.thaw()
+        await wait_until(lambda: agent.outbox.depth() == 0, what="the outbox to drain")
+        keys = [entry.key for entry in agent.outbox.entries()]
+    assert screen.lines() == [
+        "▶ MODE RETURN",
+        "✔ READER READY  loop://",
+        "⋯ IN   MIC-0001  saved, 1 waiting for the server",
+        "✔ IN   Item MIC-0001 (MIC-0001)",
+        saved,
+        "⚠ SERVER UNREACHABLE  ReadTimeout; 1 waiting, retrying",
+        also_saved,
+        "✔ SERVER BACK  2 waiting",
+        "✔ IN   Item MIC-0002 (MIC-0002)",
+        "✔ IN   Item MIC-0003 (MIC-0003)",
+    ]
+    # The request that timed out is applied too when the server wakes up; its key makes it the same check-in.
+    assert server.received.count(keys[1]) >= 2
+    assert cage.applied_order == keys
+    assert cage.applied_codes() == ["MIC-0001", "MIC-0002", "MIC-0003"]
+
+
+async def test_a_hung_server_restarted_drops_the_request_and_the_retry_applies_the_scan_once(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    screen = TimedScreen()
+    async with (
+        StallingServer(cage) as server,
+        run_agent(open_port=lambda: loop_port, out=screen, http=True, server=server.url) as agent,
+    ):
+        scan(loop_port, "MIC-0001")
+        await wait_until(lambda: agent.sender.sent == 1, what="a prompt answer")
+        server.freeze()
+        scan(loop_port, "MIC-0002")
+        await wait_until(lambda: agent.acks.late == 1, within=1.0, what="the late scan shown as saved")
+        server.thaw(answer=False)
+        await wait_until(lambda: agent.outbox.depth() == 0, what="the outbox to drain")
+        keys = [entry.key for entry in agent.outbox.entries()]
+    assert screen.lines() == [
+        "▶ MODE RETURN",
+        "✔ READER READY  loop://",
+        "⋯ IN   MIC-0001  saved, 1 waiting for the server",
+        "✔ IN   Item MIC-0001 (MIC-0001)",
+        "⋯ IN   MIC-0002  saved, 1 waiting for the server",
+        "⚠ SERVER UNREACHABLE  RemoteProtocolError: Server disconnected without sending a response.; "
+        "1 waiting, retrying",
+        "✔ SERVER BACK  1 waiting",
+        "✔ IN   Item MIC-0002 (MIC-0002)",
+    ]
+    assert server.received == [keys[0], keys[1], keys[1]]
+    assert cage.keys() == [keys[0], keys[1]]
+    assert cage.applied_codes() == ["MIC-0001", "MIC-0002"]
+
+
+async def test_a_prompt_answer_is_the_only_line_a_scan_gets(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    cage.refuse("MIC-0009", "not checked out")
+    async with run_agent(open_port=lambda: loop_port) as agent:
+        scan(loop_port, "MIC-0001")
+        await wait_until(lambda: agent.sender.sent == 1, what="the first answer")
+        scan(loop_port, "MIC-0002")
+        await wait_until(lambda: agent.sender.sent == 2, what="a prompt answer")
+        scan(loop_port, "MIC-0009")
+        await wait_until(lambda: agent.sender.rejected == 1, what="a prompt refusal")
+        await asyncio.sleep(LATE_AFTER * 2)
+        assert (agent.acks.waiting(), agent.acks.late) == (0, 0)
+    assert output(agent)[2:] == [
+        "⋯ IN   MIC-0001  saved, 1 waiting for the server",
+        "✔ IN   Item MIC-0001 (MIC-0001)",
+        "✔ IN   Item MIC-0002 (MIC-0002)",
+        "✖ REFUSED  MIC-0009: not checked out",
+    ]
+
+
+async def test_a_prompt_failure_shows_the_scan_saved_at_once_then_the_failure(
+    run_agent: RunAgent, cage: FakeCage, loop_port: serial.SerialBase
+) -> None:
+    async with run_agent(open_port=lambda: loop_port) as agent:
+        scan(loop_port, "MIC-0001")
+        await wait_until(lambda: agent.sender.sent == 1, what="the first answer")
+        cage.status = 503
+        scan(loop_port, "MIC-0002")
+        await wait_until(lambda: agent.sender.online is False, what="the failure")
+        assert (agent.acks.waiting(), agent.acks.late) == (0, 0)
+        cage.status = None
+        await wait_until(lambda: agent.outbox.depth() == 0, what="the retry")
+    assert output(agent)[4:] == [
+        "⋯ IN   MIC-0002  saved, 1 waiting for the server",
+        "⚠ SERVER UNREACHABLE  HTTP 503; 1 waiting, retrying",
+        "✔ SERVER BACK  1 waiting",
+        "✔ IN   Item MIC-0002 (MIC-0002)",
+    ]
