@@ -6,15 +6,30 @@ import asyncio
 import time
 
 import serial
+from serial.urlhandler.protocol_loop import Serial as LoopSerial
 
 from devices.scanner_agent.agent import AgentConfig
 from devices.scanner_agent.outbox import PENDING
+from devices.scanner_agent.station import Mode
+from devices.scanner_agent.uhf import encode_inventory_answer
 
 from .fakes import FakeCage, wait_until
 from .harness import RunAgent, TimedScreen, output
 from .stalling import StallingServer
 
 LATE_AFTER = AgentConfig.late_after
+GIAI_EPC = bytes.fromhex("3414F4E4E4000000000181CD")
+EPC_313 = bytes.fromhex("000000000000000000000313")
+
+
+class AnswersOnly(LoopSerial):
+    """A loop:// RFID reader that hears none of the agent's polls: only the frames a test injects are read."""
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        return len(data)
+
+    def inject(self, data: bytes) -> None:
+        super().write(data)
 
 
 def scan(port: serial.SerialBase, *codes: str) -> None:
@@ -183,3 +198,35 @@ async def test_a_prompt_failure_shows_the_scan_saved_at_once_then_the_failure(
         "✔ SERVER BACK  1 waiting",
         "✔ IN   Item MIC-0002 (MIC-0002)",
     ]
+
+
+async def test_rfid_garbage_while_the_server_hangs_is_dropped_and_counted_and_the_next_tag_shows_saved(
+    run_agent: RunAgent, cage: FakeCage
+) -> None:
+    port = AnswersOnly("loop://", timeout=0.05)
+    screen = TimedScreen()
+    async with (
+        StallingServer(cage) as server,
+        run_agent(
+            open_port=lambda: port, out=screen, http=True, server=server.url, reader="uhf", mode=Mode.CHECKOUT
+        ) as agent,
+    ):
+        port.inject(encode_inventory_answer([GIAI_EPC]))
+        await wait_until(lambda: agent.sender.sent == 1, what="a prompt answer")
+        server.freeze()
+        corrupted = bytearray(encode_inventory_answer([GIAI_EPC]))
+        corrupted[7] ^= 0x01
+        scanned = time.monotonic()
+        port.inject(b"\x13\x00noise" + bytes(corrupted) + encode_inventory_answer([EPC_313]))
+        saved = "⋯ OUT  000000000000000000000313  saved, 1 waiting for the server"
+        await wait_until(lambda: saved in screen.lines(), within=1.0, what="the tag shown as saved")
+        assert screen.when(saved) - scanned < 1.0
+        assert (agent.decoder.stats()["frames"], agent.decoder.stats()["bad_frames"]) == (2, 1)
+        server.thaw()
+        await wait_until(lambda: agent.outbox.depth() == 0, what="the outbox to drain")
+    assert screen.lines()[3:] == [
+        "✔ OUT  Item urn:epc:id:giai:4012345.98765 (urn:epc:id:giai:4012345.98765) due 14:00",
+        saved,
+        "✔ OUT  Item 000000000000000000000313 (000000000000000000000313) due 14:00",
+    ]
+    assert cage.applied_codes() == ["urn:epc:id:giai:4012345.98765", "000000000000000000000313"]
