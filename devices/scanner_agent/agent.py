@@ -218,10 +218,11 @@ class Agent:
 
     async def _consume(self, events: asyncio.Queue[ReaderEvent]) -> None:
         while True:
-            try:
-                event: ReaderEvent | None = await asyncio.wait_for(events.get(), PRESENCE_TICK)
-            except TimeoutError:
-                event = None
+            event: ReaderEvent | None = None
+            # Not wait_for: on 3.11 it drops a cancellation that lands as an event arrives, and stop() hangs.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(PRESENCE_TICK):
+                    event = await events.get()
             if isinstance(event, Data):
                 self._handle_reads(self.decoder.feed(event.data), event.at)
             elif isinstance(event, Idle):
