@@ -12,10 +12,11 @@ from typing import Any, Literal, TextIO
 
 import httpx
 
+from .acknowledge import DEFAULT_LATE_AFTER, Acknowledgements
 from .barcode import BarcodeDecoder
 from .client import CallsheetClient
 from .debounce import Debouncer, Presence
-from .display import Display, local_refusal_line, mode_line, saved_line
+from .display import Display, local_refusal_line, mode_line
 from .epc import EpcLineDecoder
 from .outbox import Outbox
 from .reader import Backoff, Connected, Data, Disconnected, Idle, PortFactory, ReaderEvent, SerialReader, open_serial
@@ -53,6 +54,7 @@ class AgentConfig:
     reopen_initial: float = 0.5
     reopen_max: float = 10.0
     request_timeout: float = 10.0
+    late_after: float = DEFAULT_LATE_AFTER
     state_every: float = 5.0
     bell: bool = False
 
@@ -95,6 +97,7 @@ class Agent:
         self._stopping: asyncio.Event | None = None
         self._outbox: Outbox | None = None
         self._sender: Sender | None = None
+        self._acks: Acknowledgements | None = None
         self._reported_gone = False
 
     @property
@@ -107,6 +110,12 @@ class Agent:
         """The open outbox (while running)."""
         assert self._outbox is not None, "the agent is not running"
         return self._outbox
+
+    @property
+    def acks(self) -> Acknowledgements:
+        """Saved scans still waiting to be shown (while running)."""
+        assert self._acks is not None, "the agent is not running"
+        return self._acks
 
     @property
     def sender(self) -> Sender:
@@ -128,7 +137,9 @@ class Agent:
         self.running = True
         self.station = Station(self._initial_state())
         client = CallsheetClient(config.server, config.token, transport=self._transport, timeout=config.request_timeout)
-        self._sender = Sender(self.outbox, client, self.display, Backoff(config.retry_initial, config.retry_max))
+        self._acks = Acknowledgements(self.outbox, self.display, config.late_after)
+        backoff = Backoff(config.retry_initial, config.retry_max)
+        self._sender = Sender(self.outbox, client, self.display, backoff, self._acks)
         events: asyncio.Queue[ReaderEvent] = asyncio.Queue()
 
         def emit(event: ReaderEvent) -> None:
@@ -163,6 +174,7 @@ class Agent:
             for task in [stopping, *tasks]:
                 task.cancel()
             await asyncio.gather(stopping, *tasks, return_exceptions=True)
+            self._acks.cancel()
             await asyncio.to_thread(reader.stop)
             await client.aclose()
             self.running = False
@@ -186,6 +198,7 @@ class Agent:
             "scans": self.scans,
             "server_online": sender.online if sender else None,
             "server_error": sender.last_error if sender else None,
+            "late_answers": self._acks.late if self._acks else 0,
             "depth": self.outbox.depth(),
             "station": self.station.state.to_dict(),
         }
@@ -205,10 +218,11 @@ class Agent:
 
     async def _consume(self, events: asyncio.Queue[ReaderEvent]) -> None:
         while True:
-            try:
-                event: ReaderEvent | None = await asyncio.wait_for(events.get(), PRESENCE_TICK)
-            except TimeoutError:
-                event = None
+            event: ReaderEvent | None = None
+            # Not wait_for: on 3.11 it drops a cancellation that lands as an event arrives, and stop() hangs.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(PRESENCE_TICK):
+                    event = await events.get()
             if isinstance(event, Data):
                 self._handle_reads(self.decoder.feed(event.data), event.at)
             elif isinstance(event, Idle):
@@ -296,9 +310,12 @@ class Agent:
         self.station.state = after
         self.scans += 1
         depth = self.outbox.depth()
-        # While the server answers promptly its outcome line is the acknowledgement; otherwise say it is saved.
+        # While the server answers promptly its outcome line is the acknowledgement; when it is down,
+        # busy with earlier scans, or late to answer this one, the saved line is.
         if self.sender.online is not True or depth > 1:
-            self.display.show(saved_line(entry, depth))
+            self.acks.saved(entry, depth)
+        else:
+            self.acks.expect(entry, depth)
         self.sender.wake()
 
     def _save_state(self) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .acknowledge import DEFAULT_LATE_AFTER
 from .agent import DEFAULT_BAUDRATE, READER_KINDS, Agent, AgentConfig
 from .display import verb
 from .outbox import PENDING, REJECTED, Outbox
@@ -79,6 +80,12 @@ def _add_run(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     run.add_argument("--retry-initial", type=float, default=0.5, help="first retry delay when the server fails")
     run.add_argument("--retry-max", type=float, default=30.0, help="longest retry delay")
     run.add_argument(
+        "--late-after",
+        type=float,
+        default=DEFAULT_LATE_AFTER,
+        help=f"seconds without the server's answer after which a scan shows as saved (default {DEFAULT_LATE_AFTER})",
+    )
+    run.add_argument(
         "--reopen-max", type=float, default=10.0, help="longest delay between attempts to reopen the reader"
     )
     run.add_argument("--bell", action="store_true", help="ring the terminal bell on refusals and alerts")
@@ -126,6 +133,7 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
         address=args.address,
         retry_initial=args.retry_initial,
         retry_max=args.retry_max,
+        late_after=args.late_after,
         reopen_max=args.reopen_max,
         bell=args.bell,
     )
@@ -293,8 +301,8 @@ def format_status(report: dict[str, Any]) -> str:
         lines.append(f"server   {server}")
         decoder = ", ".join(f"{k}={v}" for k, v in (agent.get("decoder") or {}).items())
         lines.append(
-            f"counts   scans={agent.get('scans')} debounced={agent.get('debounced')} "
-            f"rfid_repeats={agent.get('rfid_repeats')} {decoder}"
+            f"counts   scans={agent.get('scans')} late_answers={agent.get('late_answers', 0)} "
+            f"debounced={agent.get('debounced')} rfid_repeats={agent.get('rfid_repeats')} {decoder}"
         )
     station = report["station"]
     if station:

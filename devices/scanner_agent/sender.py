@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import sqlite3
 
+from .acknowledge import Acknowledgements
 from .client import Applied, CallsheetClient, Outcome, Rejected, RetryableError
 from .display import Display, applied_line, missing_lines, rejected_line
 from .outbox import Batch, Outbox
@@ -16,11 +17,19 @@ from .station import Condition, Mode
 class Sender:
     """Sends the oldest pending batch until none is left; a retryable failure blocks the queue (order matters)."""
 
-    def __init__(self, outbox: Outbox, client: CallsheetClient, display: Display, backoff: Backoff) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: CallsheetClient,
+        display: Display,
+        backoff: Backoff,
+        acks: Acknowledgements,
+    ) -> None:
         self.outbox = outbox
         self.client = client
         self.display = display
         self.backoff = backoff
+        self.acks = acks
         self.online: bool | None = None
         self.last_error: str | None = None
         self.sent = 0
@@ -80,12 +89,14 @@ class Sender:
         if isinstance(outcome, Applied):
             self.outbox.mark_applied(batch, outcome.result)
             self.sent += 1
+            self.acks.answered(batch)
             self.display.show(applied_line(batch, outcome))
             for line in missing_lines(outcome):
                 self.display.show(line, alert=True)
         elif isinstance(outcome, Rejected):
             self.outbox.mark_rejected(batch, outcome.result, f"{outcome.code}: {outcome.message}")
             self.rejected += 1
+            self.acks.answered(batch)
             self.display.show(rejected_line(batch, outcome), alert=True)
 
     async def _retry_later(self, batch: Batch, exc: RetryableError) -> None:
@@ -94,6 +105,7 @@ class Sender:
         # Losing the attempt counter is harmless: the scan itself is still pending.
         with contextlib.suppress(sqlite3.Error):
             self.outbox.mark_failed_attempt(batch, exc.reason)
+        self.acks.unanswered(batch)
         if self.online is not False:
             self.online = False
             what = "TOKEN REFUSED" if exc.auth else "SERVER UNREACHABLE"

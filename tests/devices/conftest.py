@@ -31,14 +31,24 @@ def loop_port() -> serial.SerialBase:
 
 @pytest.fixture
 def run_agent(tmp_path: Path, cage: FakeCage) -> RunAgent:
-    """`async with run_agent(port=..., **config) as agent:` runs an agent until the block ends."""
+    """`async with run_agent(port=..., **config) as agent:` runs an agent until the block ends.
+
+    With `http=True` the agent talks to `server` over real HTTP instead of the in-process fake cage.
+    """
 
     @asynccontextmanager
     async def run(
-        open_port: Callable[[], serial.SerialBase] | None = None, wait_for_reader: bool = True, **overrides: Any
+        open_port: Callable[[], serial.SerialBase] | None = None,
+        wait_for_reader: bool = True,
+        out: io.StringIO | None = None,
+        http: bool = False,
+        **overrides: Any,
     ) -> AsyncIterator[Agent]:
         agent = Agent(
-            fast_config(tmp_path, **overrides), out=io.StringIO(), transport=cage.transport(), open_port=open_port
+            fast_config(tmp_path, **overrides),
+            out=out if out is not None else io.StringIO(),
+            transport=None if http else cage.transport(),
+            open_port=open_port,
         )
         task = asyncio.create_task(agent.run())
         try:

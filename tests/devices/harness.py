@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -38,3 +39,24 @@ def output(agent: Agent) -> list[str]:
     out = agent.display.out
     assert isinstance(out, io.StringIO)
     return out.getvalue().splitlines()
+
+
+class TimedScreen(io.StringIO):
+    """The agent's screen, noting when each line was printed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.printed: list[tuple[float, str]] = []
+
+    def write(self, text: str) -> int:
+        at = time.monotonic()
+        self.printed.extend((at, line) for line in text.splitlines())
+        return super().write(text)
+
+    def lines(self) -> list[str]:
+        """Every line printed so far."""
+        return [line for _, line in self.printed]
+
+    def when(self, line: str) -> float:
+        """When `line` was first printed (monotonic clock)."""
+        return next(at for at, printed in self.printed if printed == line)

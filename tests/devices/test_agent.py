@@ -13,6 +13,7 @@ import serial
 
 from devices.scanner_agent.agent import Agent
 from devices.scanner_agent.outbox import REJECTED, Batch, Outbox
+from devices.scanner_agent.reader import Idle, ReaderEvent
 from devices.scanner_agent.station import Condition, Mode, StationState
 from devices.scanner_agent.uhf import encode_inventory_answer
 
@@ -352,3 +353,15 @@ async def test_a_kit_label_shows_one_line_for_the_kit_and_one_per_component_left
         "⚠ NOT OUT  Item TRI-001 (TRI-001): in maintenance",
         '✔ OUT  Item MIC-0002 (MIC-0002) → "Interview" due 14:00',
     ]
+
+
+async def test_stopping_as_a_reader_event_arrives_still_stops(tmp_path: Path) -> None:
+    agent = Agent(fast_config(tmp_path), out=io.StringIO())
+    events: asyncio.Queue[ReaderEvent] = asyncio.Queue()
+    task = asyncio.create_task(agent._consume(events))
+    await asyncio.sleep(0)
+    # The event and the cancellation land in the same turn of the loop.
+    events.put_nowait(Idle(0.0))
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2)
+    assert task in done and task.cancelled()

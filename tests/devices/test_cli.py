@@ -35,6 +35,8 @@ def test_register_wires_the_three_subcommands(monkeypatch: pytest.MonkeyPatch) -
     assert config_from_args(args) == AgentConfig(
         port="loop://", token="from-env", mode=Mode.CHECKOUT, booking_id="B1", debounce=1.5
     )
+    assert config_from_args(args).late_after == 0.4
+    assert config_from_args(parse("scanner", "run", "--port", "loop://", "--late-after", "0.25")).late_after == 0.25
     assert parse("scanner", "simulate", "--reader", "uhf").func is simulate_command
     assert parse("scanner", "status").func is status_command
     uhf = parse("scanner", "run", "--port", "/dev/ttyUSB0", "--reader", "uhf", "--address", "0x00", "--token", "t")
@@ -71,6 +73,7 @@ def make_outbox(path: Path) -> None:
             "server_online": False,
             "server_error": "refused",
             "scans": 4,
+            "late_answers": 2,
             "debounced": 0,
             "rfid_repeats": 0,
             "decoder": {"reads": 4},
@@ -103,6 +106,7 @@ def test_status_for_a_person(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert lines[2].endswith(", 1 attempts, last error: ConnectError: refused")
     assert lines[3].startswith("reader   barcode on /dev/pts/3: NOT CONNECTED (unplugged) (reported ")
     assert lines[4] == "server   UNREACHABLE (refused)"
+    assert lines[5] == "counts   scans=4 late_answers=2 debounced=0 rfid_repeats=0 reads=4"
     assert lines[6] == "station  RETURN"
     assert lines[7] == "rejected (newest first):"
     assert lines[8].endswith("  IN   MIC-0002  NOT_FOUND: no asset with code MIC-0002")

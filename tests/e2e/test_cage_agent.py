@@ -3,6 +3,9 @@ scanner agent as its own process reading a simulated barcode scanner on a pseudo
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -206,3 +209,46 @@ def test_server_down_scans_made_server_up_every_scan_applied_once_in_order(
     ]
     assert [c["custodian"] for c in history["custody"]] == ["Pickup shoot", "Pickup shoot"]
     assert len(live.gql(HISTORY, {"id": b})["assetHistory"]["scans"]) == 1
+
+
+def test_a_frozen_server_still_leaves_every_scan_on_screen_within_a_second_and_applies_it_once_when_it_wakes(
+    deployment: Deployment, reader: Simulator, tmp_path: Path
+) -> None:
+    live = deployment
+    scanner_token = live.token("SCANNER", "--location", "Cage", "--name", "Cage scanner")
+    a = _item(live, "Camera body C", "E2E-C")
+    b = _item(live, "Lens kit C", "E2E-D")
+    booking = _booking(live, "Frozen server shoot", [{"resourceId": a}, {"resourceId": b}])
+    server = live.server
+    assert server is not None
+    agent = AgentProcess(tmp_path, reader.path, live.url, scanner_token)
+    agent.start()
+    try:
+        wait_for(lambda: reader.connected, what="the agent to open the reader")
+        reader.send_line(booking["pickListCode"])
+        reader.send_line("E2E-C")
+        wait_for(lambda: agent.states() == {"applied": 1}, what="a prompt answer")
+
+        # A stopped process: the kernel still takes the connection, nobody reads or answers it.
+        os.kill(server.pid, signal.SIGSTOP)
+        try:
+            scanned = time.monotonic()
+            reader.send_line("E2E-D")
+            saved = "⋯ OUT  E2E-D  saved, 1 waiting for the server"
+            wait_for(lambda: saved in agent.output(), timeout=1.0, every=0.02, what="the scan shown as saved")
+            assert time.monotonic() - scanned < 1.0
+            assert agent.states() == {"applied": 1, "pending": 1}
+        finally:
+            os.kill(server.pid, signal.SIGCONT)
+        wait_for(lambda: agent.states() == {"applied": 2}, what="the late answer")
+    finally:
+        agent.stop()
+
+    lines = agent.output().splitlines()
+    late = lines.index(saved)
+    assert lines[late + 1].startswith('✔ OUT  Lens kit C (E2E-D) → "Frozen server shoot" due '), agent.output()
+    assert not any(line.startswith(("⚠", "✖")) for line in lines), agent.output()
+    assert (_custody(live, "E2E-C"), _custody(live, "E2E-D")) == ("CHECKED_OUT", "CHECKED_OUT")
+    assert live.gql(HISTORY, {"id": b})["assetHistory"]["scans"] == [
+        {"action": "CHECK_OUT", "outcome": "CHECKED_OUT", "device": "Cage scanner"}
+    ]
