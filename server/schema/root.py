@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -33,11 +32,11 @@ from server.schema.errors import (
     NotFoundError,
     ValidationError,
 )
-from server.schema.execution import CallsheetExecution
+from server.schema.execution import CallsheetExecution, CallsheetSchema
 from server.schema.money.fields import MoneyMutation, MoneyQuery
 from server.schema.projects.fields import ProjectMutation, ProjectQuery
 from server.schema.realtime.fields import RealtimeQuery
-from server.schema.scalars import DateTime
+from server.schema.scalars import SCALARS
 from server.schema.scheduling.fields import SchedulingMutation, SchedulingQuery
 from server.schema.tokens.fields import TokenMutation, TokenQuery
 from server.schema.types.cage import Audit
@@ -104,13 +103,13 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return CallsheetSchema(
         query=Query,
         mutation=Mutation,
         subscription=_subscription_type(),
         types=EXTRA_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
         execution_context_class=CallsheetExecution,
     )
 
