@@ -140,7 +140,7 @@ class CallsheetGraphQL(GraphQL[Context, None]):
             response = refused(exc.status_code, exc.reason, media_type, request_id)
         await response(scope, receive, send)
 
-    def decode_json(self, data: str | bytes) -> object:
+    def parse_json(self, data: str | bytes) -> Any:
         """Bodies and the `variables`/`extensions` parameters of a GET: JSON objects, read strictly."""
         try:
             value = json_body.decode(data)
@@ -149,6 +149,13 @@ class CallsheetGraphQL(GraphQL[Context, None]):
         if not isinstance(value, dict | list):  # a list is a batch, refused by Strawberry as such
             raise HTTPException(400, f"Expected a JSON object, found {json_body.describe(value)}.")
         return value
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Websocket messages: the same strict reading; Strawberry closes the socket on a JSONDecodeError."""
+        try:
+            return json_body.decode(data)
+        except json_body.UnreadableJson as exc:
+            raise json.JSONDecodeError(str(exc), "", 0) from None
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

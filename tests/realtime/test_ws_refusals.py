@@ -60,3 +60,15 @@ async def test_two_operations_without_a_name_get_an_error(studio: StudioFixture,
             }
         )
         assert "Studio A" in states(await next_board(ws, "named"))
+
+
+async def test_a_message_nested_too_deep_closes_like_any_unreadable_message(
+    studio: StudioFixture, live_server: str
+) -> None:
+    world = await build_world(studio)
+    async with WsClient.connect(live_server, token=studio.tokens[Role.ADMIN]) as ws:
+        await ws.send('{"type": "ping", "payload": ' + "[" * 3000 + "]" * 3000 + "}")
+        assert await ws.closed() == (4400, "WebSocket message must be valid JSON")
+    async with WsClient.connect(live_server, token=studio.tokens[Role.ADMIN]) as ws:
+        await ws.subscribe("ok", BOARD, {"loc": world.location()})
+        assert "Studio A" in states(await next_board(ws, "ok"))
