@@ -264,6 +264,17 @@ async def test_variables_nested_beyond_any_input_are_refused(studio: StudioFixtu
     ]
 
 
+async def test_a_global_id_beyond_any_key_is_not_found(studio: StudioFixture) -> None:
+    from server.schema.ids import parse_global_id, to_global_id
+
+    assert parse_global_id(to_global_id("Resource", 2**31 - 1)) == ("Resource", 2**31 - 1)
+    assert parse_global_id(to_global_id("Resource", 2**31)) is None
+    query = """mutation($id: ID!) { blockResource(input: {resourceId: $id, reason: "x",
+      start: "2026-12-01T10:00:00Z", end: "2026-12-01T12:00:00Z"}) { __typename ... on UserError { message } } }"""
+    body = await studio.gql(query, {"id": to_global_id("Resource", 2**31)})
+    assert body == {"data": {"blockResource": {"__typename": "NotFoundError", "message": "No such resource."}}}
+
+
 # 4. Several operations need an operationName.
 
 TWO = 'query A { viewer { role } } mutation B { createResource(input: {kind: ROOM, name: "Sneaky"}) { __typename } }'
