@@ -3,7 +3,7 @@ and edge argument values, and ones with a single schema violation) go through th
 role's token. Whatever they ask, the answer is well-formed GraphQL JSON, never a 5xx and never a
 masked "Unexpected error."; the server is healthy afterwards.
 
-`CALLSHEET_FUZZ_EXAMPLES` sets the number of examples per test (default 60, derandomized, so CI
+`CALLSHEET_FUZZ_EXAMPLES` sets the number of examples per test (default 200, derandomized, so CI
 sees the same documents every run); set it higher for a longer, randomized run.
 """
 
@@ -25,7 +25,7 @@ from tests.conftest import StudioFixture
 
 SCHEMA = (Path(__file__).parents[2] / "schema.graphql").read_text()
 LONG_RUN = "CALLSHEET_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("CALLSHEET_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("CALLSHEET_FUZZ_EXAMPLES", "200"))
 
 FUZZ = settings(
     max_examples=EXAMPLES,
