@@ -4,7 +4,6 @@ schema with its guards."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -39,8 +38,8 @@ from server.schema.errors import (
     NotFoundError,
     ValidationError,
 )
-from server.schema.execution import CallsheetExecution
-from server.schema.scalars import DateTime
+from server.schema.execution import CallsheetExecution, CallsheetSchema
+from server.schema.scalars import SCALARS
 from server.schema.types.cage import Audit
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
@@ -105,12 +104,12 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return CallsheetSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=EXTRA_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
         execution_context_class=CallsheetExecution,
     )

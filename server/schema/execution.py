@@ -1,5 +1,10 @@
-"""How operations execute: fresh DataLoaders per execution on a websocket, and one execution per
-viewer class for a subscription event shared by many subscribers.
+"""How operations execute: variables checked before coercion, refusals labelled and logged as
+refusals, fresh DataLoaders per execution on a websocket, and one execution per viewer class for a
+subscription event shared by many subscribers.
+
+Variables go through `requests.variable_errors` (depth, size, storable text) before graphql-core
+coerces them; everything `build` refuses is labelled BAD_USER_INPUT. Errors are logged by
+`error_log.log_error`: a refusal is one line, an unexpected exception one traceback.
 
 A websocket's context lives as long as the socket, so every execution over it (a query, or one
 event of a subscription) starts with new DataLoaders: nothing is served from an older cache.
@@ -19,11 +24,15 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import ExecutionResult
+import strawberry
+from graphql import ExecutionResult, GraphQLError
 from graphql.language import OperationType
 from starlette.websockets import WebSocket
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext
 
+from server.schema.error_log import log_error, unexpected
+from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, RequestRules, variable_errors, with_code
 from server.services.principal import Principal
 
 ViewerClass = tuple[int, str, int | None, int | None]
@@ -42,8 +51,34 @@ class SharedRender:
     viewer: ViewerClass
 
 
+class CallsheetSchema(strawberry.Schema):
+    """Strawberry's schema with the request rules (`requests.py`) and Callsheet's error log."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["extensions"] = [*kwargs.get("extensions", ()), RequestRules]
+        super().__init__(*args, **kwargs)
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        parsed = execution_context is not None and execution_context.graphql_document is not None
+        for error in errors:
+            if not parsed and unexpected(error) is None:
+                with_code(error, PARSE_FAILED)
+            log_error(error, execution_context)
+
+
 class CallsheetExecution(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context with the two behaviours above."""
+    """Strawberry's execution context with the behaviours above."""
+
+    @classmethod
+    def build(cls, schema: Any, document: Any, *args: Any, **kwargs: Any) -> Any:
+        raw = kwargs.get("raw_variable_values", args[2] if len(args) > 2 else None)
+        refused = variable_errors(raw)
+        if refused:
+            return refused
+        built = super().build(schema, document, *args, **kwargs)
+        if isinstance(built, list):
+            return [with_code(error, BAD_USER_INPUT) for error in built]
+        return built
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         shared = getattr(self.root_value, "shared", None)

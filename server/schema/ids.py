@@ -24,8 +24,8 @@ def parse_global_id(gid: str) -> tuple[str, int] | None:
     if not sep or not type_name.isidentifier() or not (pk.isascii() and pk.isdigit()) or len(pk) > 19:
         return None
     value = int(pk)
-    # Keys are BIGINT: anything larger cannot name a row.
-    return (type_name, value) if value < 2**63 else None
+    # Keys are INTEGER (32-bit on PostgreSQL): anything larger cannot name a row.
+    return (type_name, value) if value < 2**31 else None
 
 
 def decode_id(gid: str, expected: str | tuple[str, ...], what: str | None = None) -> int:

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from db.models import Role
@@ -54,7 +54,7 @@ async def test_creates_each_kind_with_its_fields(studio: StudioFixture) -> None:
         ({"kind": "ROOM", "name": ""}, "name", "VALIDATION"),
         ({"kind": "ROOM", "name": "   "}, "name", "VALIDATION"),
         ({"kind": "ROOM", "name": "x" * 121}, "name", "VALIDATION"),
-        ({"kind": "ROOM", "name": "bad\x00name"}, "name", "VALIDATION"),
+        ({"kind": "ROOM", "name": "bad\x07name"}, "name", "VALIDATION"),
         ({"kind": "STOCK", "name": "Cables", "quantity": -3}, "quantity", "VALIDATION"),
         ({"kind": "STOCK", "name": "Cables", "quantity": 0}, "quantity", "VALIDATION"),
         ({"kind": "ROOM", "name": "Studio", "quantity": 2}, "quantity", "VALIDATION"),
@@ -232,6 +232,7 @@ async def test_bad_page_arguments_are_input_errors(studio: StudioFixture, first:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(min_size=0, max_size=200))
 async def test_any_name_is_either_stored_trimmed_or_refused(studio: StudioFixture, name: str) -> None:
+    assume("\x00" not in name)  # NUL never reaches a resolver: test_malformed_requests.py
     result = await create(studio, kind="ROOM", name=name, category="hypothesis")
     cleaned = name.strip()
     if cleaned and len(cleaned) <= 120 and not any(ord(c) < 32 for c in cleaned):
