@@ -61,12 +61,6 @@ async def kits_matching(session: AsyncSession, scope: Scope | None, tags: Sequen
     return list((await session.scalars(stmt)).all())
 
 
-async def kit_items(session: AsyncSession, kit_id: int) -> list[int]:
-    """Component item ids of a kit, in kit order."""
-    stmt = select(KitItem.resource_id).where(KitItem.kit_id == kit_id).order_by(KitItem.position)
-    return list((await session.scalars(stmt)).all())
-
-
 async def kit_of(session: AsyncSession, resource_id: int) -> int | None:
     return await session.scalar(select(KitItem.kit_id).where(KitItem.resource_id == resource_id))
 

@@ -134,12 +134,6 @@ _ALLOCATIONS_WITH_RESOURCES = (
 )
 
 
-async def resources_by_ids(session: AsyncSession, scope: Scope | None, ids: Sequence[int]) -> list[Resource]:
-    if not ids:
-        return []
-    return list((await session.scalars(scoped(Resource, scope).where(Resource.id.in_(list(ids))))).all())
-
-
 async def custody_of_bookings(
     session: AsyncSession, scope: Scope | None, booking_ids: Sequence[int]
 ) -> list[CustodyRecord]:

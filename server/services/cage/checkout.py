@@ -32,6 +32,7 @@ from db.models import (
 )
 from db.models.scheduling import hold_lapsed
 from db.repositories import cage as repo
+from db.repositories import resources as resource_rows
 from db.repositories.claims import HeldClaim
 from db.types import utcnow
 from server.services.cage.codes import parse_code
@@ -162,7 +163,11 @@ async def _booking(tx: Tx, principal: Principal, booking_id: int, now: datetime)
 
 async def _booking_holding_now(tx: Tx, principal: Principal, target: Resource | Kit, now: datetime) -> int | None:
     """The booking whose allocation holds the item (or the kit's items) now, if exactly one does."""
-    ids = await repo.kit_items(tx.session, target.id) if isinstance(target, Kit) else [target.id]
+    ids = (
+        (await resource_rows.kit_item_ids(tx.session, [target.id]))[target.id]
+        if isinstance(target, Kit)
+        else [target.id]
+    )
     claims = await repo.claims(tx.session, principal.studio_id, ids, now, now + INSTANT, now)
     holders = sorted({c.booking_id for c in claims if c.booking_id is not None})
     if len(holders) > 1:
@@ -223,7 +228,7 @@ async def _kit_out(
     key: str,
     trace: ScanTrace,
 ) -> dict[str, object]:
-    component_ids = await repo.kit_items(tx.session, kit.id)
+    component_ids = (await resource_rows.kit_item_ids(tx.session, [kit.id]))[kit.id]
     items = {r.id: r for r in await repo.lock_resources(tx.session, principal, component_ids)}
     going: list[tuple[Resource, datetime | None]] = []
     left: list[LeftBehind] = []

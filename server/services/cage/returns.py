@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from db.models import Condition, CustodyState, Kit
 from db.repositories import cage as repo
 from db.repositories import resources
+from db.repositories import resources as resource_rows
 from db.types import utcnow
 from server.services import validation as v
 from server.services.cage.codes import parse_code
@@ -132,7 +133,7 @@ async def return_asset(
 
 
 async def _kit_refusal(tx: Tx, principal: Principal, kit: Kit) -> InvalidTransition:
-    ids = await repo.kit_items(tx.session, kit.id)
+    ids = (await resource_rows.kit_item_ids(tx.session, [kit.id]))[kit.id]
     out = await repo.open_custody(tx.session, principal, ids)
     names = [r.name for r in await resources.by_ids(tx.session, principal, list(out))]
     still = f"still out: {', '.join(sorted(names))}." if names else "none of it is out."

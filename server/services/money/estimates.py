@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Allocation, Booking, BookingStatus, CustodyRecord, Project, Rate, Resource
 from db.repositories import money as rows
+from db.repositories import resources as resource_rows
 from db.repositories import tenancy
 from db.repositories.scoping import Scope
 from server.services.money import actuals
@@ -89,7 +90,7 @@ async def load_book(
         for record in await rows.custody_of_bookings(session, scope, started):
             custody[record.booking_id or 0].append(record)
     missing = {r.resource_id for rs in custody.values() for r in rs} - resources.keys()
-    resources.update({r.id: r for r in await rows.resources_by_ids(session, scope, sorted(missing))})
+    resources.update({r.id: r for r in await resource_rows.by_ids(session, scope, sorted(missing))})
     grace = timedelta(0)
     if with_custody:
         studio = await tenancy.studio(session, scope)
