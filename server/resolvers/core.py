@@ -17,6 +17,7 @@ from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
 from server.services import nodes, studios
+from server.services.money import service as money
 
 Info = strawberry.Info[Context, None]
 
@@ -32,8 +33,7 @@ def _plain(type_: Any) -> Convert:
 
 
 async def _rate(info: Info, row: Any) -> Node:
-    studio = await nodes.studio_of(info.context.uow, info.context.require_principal())
-    return Rate.from_model(row, studio.currency)
+    return Rate.from_model(row, await money.studio_currency(info.context.uow, info.context.require_principal()))
 
 
 # Every type `node` can fetch: its model and how a row becomes the type. Who may read which rows is

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from db.models import Studio
-from db.repositories import nodes, tenancy
+from db.repositories import nodes
 from server.services.principal import Principal
 from server.services.uow import UnitOfWork
 
@@ -16,11 +15,3 @@ async def readable(uow: UnitOfWork, principal: Principal, model: type[T], pk: in
     """The row, or None when it does not exist or the caller's role may not read it."""
     async with uow.read() as session:
         return await nodes.readable_by_id(session, principal, model, pk)
-
-
-async def studio_of(uow: UnitOfWork, principal: Principal) -> Studio:
-    """The caller's studio (its currency and time zone)."""
-    async with uow.read() as session:
-        studio = await tenancy.studio(session, principal)
-    assert studio is not None  # a principal exists only for a studio that does
-    return studio
