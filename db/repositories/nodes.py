@@ -1,7 +1,8 @@
-"""One row of any model by id, within what the caller may read (the `node` lookup)."""
+"""Rows of any model by id, within what the caller may read (the `node` lookup)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,11 @@ from db.repositories.scoping import RoleScope, readable
 T = TypeVar("T")
 
 
-async def readable_by_id(session: AsyncSession, scope: RoleScope | None, model: type[T], pk: int) -> T | None:
-    """The row, or None when it does not exist or the caller may not read it."""
+async def readable_by_ids(
+    session: AsyncSession, scope: RoleScope | None, model: type[T], ids: Sequence[int]
+) -> list[T]:
+    """The rows that exist and that the caller may read (others are simply absent)."""
+    if not ids:
+        return []
     column: Any = model.id  # type: ignore[attr-defined]
-    return await session.scalar(readable(model, scope).where(column == pk))
+    return list((await session.scalars(readable(model, scope).where(column.in_(list(ids))))).all())

@@ -16,7 +16,7 @@ from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
-from server.services import nodes, studios
+from server.services import studios
 from server.services.money import service as money
 
 Info = strawberry.Info[Context, None]
@@ -37,7 +37,7 @@ async def _rate(info: Info, row: Any) -> Node:
 
 
 # Every type `node` can fetch: its model and how a row becomes the type. Who may read which rows is
-# decided by the read scopes (`db.repositories.scoping.readable`), not here. ApiToken, Block,
+# decided by the read scopes (`db.repositories.scoping.readable`), not here; one batched read per type. ApiToken, Block,
 # InvoiceLine and Studio are Nodes reached only through their parents.
 NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "Resource": (models.Resource, _plain(Resource)),
@@ -53,12 +53,12 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:
-    principal = info.context.require_principal()
+    info.context.require_principal()
     parsed = parse_global_id(id)
     if parsed is None or parsed[0] not in NODE_TYPES:
         return None
     model, convert = NODE_TYPES[parsed[0]]
-    row = await nodes.readable(info.context.uow, principal, model, parsed[1])
+    row = await info.context.loaders.readable_by_id(model).load(parsed[1])
     return None if row is None else await convert(info, row)
 
 

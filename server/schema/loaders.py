@@ -12,6 +12,7 @@ from db.models.money import Invoice, InvoiceLine
 from db.repositories import bookings, cage, projects, resources, tenancy
 from db.repositories import money as money_rows
 from db.types import utcnow
+from server.services import nodes
 from server.services.money import budgets as money_budgets
 from server.services.money.estimates import ProjectMoney
 from server.services.principal import Principal
@@ -53,6 +54,19 @@ class Loaders:
         self.audits_by_id: DataLoader[int, Audit | None] = self._by_id(lambda s, ids: cage.audits_by_ids(s, p, ids))
         self.sighting_counts_by_audit: DataLoader[int, int] = DataLoader(self._sighting_counts)
         self.open_custody_by_resource: DataLoader[int, CustodyRecord | None] = DataLoader(self._open_custody)
+        self._readable: dict[type[Any], DataLoader[int, Any]] = {}
+
+    def readable_by_id(self, model: type[Any]) -> DataLoader[int, Any]:
+        """Rows of any model by id, within the caller's read scope (the `node` lookup), batched per model."""
+        if model not in self._readable:
+
+            async def load(keys: list[int]) -> list[Any]:
+                rows: list[Any] = await nodes.readable(self._uow, self._principal, model, list(set(keys)))
+                found = {row.id: row for row in rows}
+                return [found.get(k) for k in keys]
+
+            self._readable[model] = DataLoader(load_fn=load)
+        return self._readable[model]
 
     def _by_id(self, fetch: Callable[[Any, list[int]], Awaitable[Sequence[Any]]]) -> DataLoader[int, Any]:
         async def load(keys: list[int]) -> list[Any]:

@@ -1,7 +1,8 @@
-"""Fetching any object by its kind and id, as far as the caller may read it."""
+"""Fetching objects by their kind and id, as far as the caller may read them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from db.repositories import nodes
@@ -11,7 +12,7 @@ from server.services.uow import UnitOfWork
 T = TypeVar("T")
 
 
-async def readable(uow: UnitOfWork, principal: Principal, model: type[T], pk: int) -> T | None:
-    """The row, or None when it does not exist or the caller's role may not read it."""
+async def readable(uow: UnitOfWork, principal: Principal | None, model: type[T], ids: Sequence[int]) -> list[T]:
+    """The rows that exist and that the caller's role may read (others are simply absent)."""
     async with uow.read() as session:
-        return await nodes.readable_by_id(session, principal, model, pk)
+        return await nodes.readable_by_ids(session, principal, model, ids)
