@@ -177,7 +177,9 @@ def mutation_entry(action: str, recorder: ChangeRecorder) -> Entry | None:
     if change.deleted:
         return Entry(action, change.entity, change.before, None)
     changed = [k for k in change.after if change.before.get(k) != change.after[k]]
-    return Entry(action, change.entity, {k: change.before.get(k) for k in changed}, {k: change.after[k] for k in changed})
+    return Entry(
+        action, change.entity, {k: change.before.get(k) for k in changed}, {k: change.after[k] for k in changed}
+    )
 
 
 def is_money_field(name: str) -> bool:

@@ -82,9 +82,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_webhook_deliveries_queue", ["webhook_id", "status", "event_seq"], unique=False
-        )
+        batch_op.create_index("ix_webhook_deliveries_queue", ["webhook_id", "status", "event_seq"], unique=False)
         batch_op.create_index("ix_webhook_deliveries_studio", ["studio_id", "status"], unique=False)
 
 

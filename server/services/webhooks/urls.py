@@ -17,7 +17,11 @@ MAX_URL_LENGTH = 2000
 # Names that reach a cloud provider's instance metadata whatever they resolve to.
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
 _METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
+    {
+        ipaddress.ip_address("169.254.169.254"),
+        ipaddress.ip_address("fd00:ec2::254"),
+        ipaddress.ip_address("100.100.100.200"),
+    }
 )
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -94,7 +98,5 @@ async def check(url: str, *, allow_private: bool) -> Target:
     if not addresses:
         raise Invalid(f"The host {host!r} does not resolve.", field="url")
     if any(forbidden_address(a) for a in addresses):
-        raise Invalid(
-            "Webhook URLs may not point at private, loopback, link-local or metadata addresses.", field="url"
-        )
+        raise Invalid("Webhook URLs may not point at private, loopback, link-local or metadata addresses.", field="url")
     return Target(url, scheme, host, port, str(addresses[0]))
