@@ -122,8 +122,9 @@ class ChangeRecorder:
         if kind in SKIPPED_MODELS:
             return
         state = inspect(obj)
-        key = state.identity
-        if not key:
+        # New rows have their keys once inserted but join the identity map only after the flush.
+        key = state.mapper.primary_key_from_instance(obj)
+        if not key or key[0] is None:
             return
         entity = f"{kind}:{key[0]}"
         change = self.changes.setdefault(entity, Change(entity, created=created))

@@ -172,7 +172,9 @@ async def build_world(studio: StudioFixture) -> World:
     for key, type_name in (("resources", "Resource"), ("projects", "Project")):
         for edge in everything[key]["edges"]:
             world.add(type_name, edge["node"]["id"])
-    deliveries = await studio.data("query($w: ID!) { webhookDeliveries(webhookId: $w, first: 200) { id } }", {"w": hook})
+    deliveries = await studio.data(
+        "query($w: ID!) { webhookDeliveries(webhookId: $w, first: 200) { id } }", {"w": hook}
+    )
     assert deliveries["webhookDeliveries"], "the world's bookings were announced to its webhook"
     for row in deliveries["webhookDeliveries"]:
         world.add("WebhookDelivery", row["id"])
