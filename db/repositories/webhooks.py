@@ -73,7 +73,7 @@ async def queue_heads(session: AsyncSession) -> list[tuple[Webhook, WebhookDeliv
         .order_by(Webhook.id, WebhookDelivery.id)
     )
     seen: dict[int, tuple[Webhook, WebhookDelivery]] = {}
-    for webhook, delivery in (await session.execute(stmt)).tuples():
+    for webhook, delivery in (await session.execute(stmt)).all():
         seen.setdefault(webhook.id, (webhook, delivery))
     return list(seen.values())
 
@@ -87,7 +87,7 @@ async def head(session: AsyncSession, webhook_id: int) -> tuple[Webhook, Webhook
         .order_by(WebhookDelivery.event_seq, WebhookDelivery.id)
         .limit(1)
     )
-    row = (await session.execute(stmt)).tuples().first()
+    row = (await session.execute(stmt)).first()
     return None if row is None else (row[0], row[1])
 
 

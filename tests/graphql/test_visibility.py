@@ -135,7 +135,8 @@ async def build_world(studio: StudioFixture) -> World:
     world.produced = cat.project
     hook = (
         await studio.data(
-            "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { ... on WebhookCreated { webhook { id } } } }",
+            "mutation($i: CreateWebhookInput!) "
+            "{ createWebhook(input: $i) { ... on WebhookCreated { webhook { id } } } }",
             {"i": {"url": "https://receiver.example/hooks", "events": ["*"]}},
         )
     )["createWebhook"]["webhook"]["id"]
