@@ -93,7 +93,7 @@ async def head(session: AsyncSession, webhook_id: int) -> tuple[Webhook, Webhook
 
 async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery | None:
     stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
 

@@ -85,8 +85,8 @@ async def deliveries(studio: StudioFixture, webhook_id: str) -> list[dict[str, A
     return (await studio.data(DELIVERIES, {"id": webhook_id}))["webhookDeliveries"]
 
 
-async def until(check: Callable[[], Any], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
+async def until(check: Callable[[], Any], within: float = 20.0) -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await check():
             return
@@ -176,7 +176,7 @@ async def test_a_hanging_receiver_delays_only_its_own_webhook(studio: StudioFixt
     dispatcher = running(studio)
     try:
         started = time.monotonic()
-        await until(lambda: _status(studio, fast, "DELIVERED"), timeout=10)
+        await until(lambda: _status(studio, fast, "DELIVERED"), within=10)
         assert time.monotonic() - started < 2.5, "the healthy webhook did not wait for the hanging one"
         # The API answers meanwhile.
         await book(cat, 4)

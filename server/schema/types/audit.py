@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -34,11 +35,11 @@ class AuditEntry:
             seq=str(entry.seq),
             at=entry.at,
             actor=entry.actor,
-            role=Role(entry.role) if entry.role in Role.__members__ else None,
+            role=Role(entry.role) if entry.role is not None and entry.role in Role.__members__ else None,
             action=entry.action,
             entity_id=entity_id,
-            before=entry.before,
-            after=entry.after,
+            before=cast(JSON, entry.before),
+            after=cast(JSON, entry.after),
         )
 
 
