@@ -22,6 +22,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from server.config import Limits
+from server.resolvers.audit import AuditQuery
 from server.resolvers.cage import CageMutation, CageQuery
 from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
 from server.resolvers.money import MoneyMutation, MoneyQuery
@@ -29,6 +30,7 @@ from server.resolvers.projects import ProjectMutation, ProjectQuery
 from server.resolvers.realtime import RealtimeQuery, Subscription
 from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
 from server.resolvers.tokens import TokenMutation, TokenQuery
+from server.resolvers.webhooks import WebhookMutation, WebhookQuery
 from server.schema.errors import (
     BudgetExceededError,
     ConflictError,
@@ -45,15 +47,34 @@ from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
+from server.schema.types.webhooks import Webhook, WebhookDelivery
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery, RealtimeQuery, CageQuery):
+class Query(
+    CatalogueQuery,
+    ProjectQuery,
+    SchedulingQuery,
+    MoneyQuery,
+    TokenQuery,
+    RealtimeQuery,
+    CageQuery,
+    AuditQuery,
+    WebhookQuery,
+):
     pass
 
 
 @strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
-class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, MoneyMutation, TokenMutation, CageMutation):
+class Mutation(
+    CatalogueMutation,
+    ProjectMutation,
+    SchedulingMutation,
+    MoneyMutation,
+    TokenMutation,
+    CageMutation,
+    WebhookMutation,
+):
     pass
 
 
@@ -77,6 +98,8 @@ EXTRA_TYPES = [
     Invoice,
     InvoiceLine,
     Rate,
+    Webhook,
+    WebhookDelivery,
 ]
 
 

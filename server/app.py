@@ -16,6 +16,7 @@ from db.repositories import health
 from server.api import build_schema
 from server.background.live import LiveViews
 from server.background.sweeper import Sweeper
+from server.background.webhooks import Dispatcher
 from server.config import Settings
 from server.display.routes import routes as display_routes
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
@@ -60,12 +61,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         # The app that opened the runtime is a real server and stands for sweeper (tests share one
         # runtime between apps and drive the sweeper themselves).
         sweeper = Sweeper.for_runtime(rt) if own else None
+        dispatcher = None
         if sweeper is not None:
             app.state.sweeper = sweeper
             sweeper.start()
+            # Webhooks are sent by the sweeper's leader only: one dispatcher per deployment.
+            leader = sweeper
+            dispatcher = Dispatcher(rt, is_leader=lambda: leader.leader)
+            dispatcher.start()
         try:
             yield
         finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
             if sweeper is not None:
                 await sweeper.stop()
             await LiveViews.of(rt.uow).close()

@@ -23,6 +23,9 @@ ENVIRONMENT_VARIABLES = (
     "CALLSHEET_MAX_PAGE_SIZE",
     "CALLSHEET_MAX_BODY_BYTES",
     "CALLSHEET_MAX_SUBSCRIPTIONS",
+    "CALLSHEET_WEBHOOK_RETRY_SECONDS",
+    "CALLSHEET_WEBHOOK_TIMEOUT_SECONDS",
+    "CALLSHEET_WEBHOOK_ALLOW_PRIVATE",
 )
 
 
@@ -66,6 +69,9 @@ class Settings:
     mode: Literal["development", "production"] = "development"
     allowed_origins: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    webhook_retry_seconds: float = 30.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_allow_private: bool = False
 
     @property
     def production(self) -> bool:
@@ -98,6 +104,9 @@ class Settings:
             mode=mode,  # type: ignore[arg-type]
             allowed_origins=origins,
             limits=limits,
+            webhook_retry_seconds=float(_int(env, "CALLSHEET_WEBHOOK_RETRY_SECONDS", 30)),
+            webhook_timeout_seconds=float(_int(env, "CALLSHEET_WEBHOOK_TIMEOUT_SECONDS", 10)),
+            webhook_allow_private=_flag(env, "CALLSHEET_WEBHOOK_ALLOW_PRIVATE"),
         )
         settings.check()
         return settings
@@ -125,3 +134,12 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be positive, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")

@@ -21,6 +21,8 @@ from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
 from server.services.money.guard import BudgetGuard
 from server.services.uow import UnitOfWork
+from server.services.webhooks.manage import WebhookPolicy, WebhookService
+from server.services.webhooks.outbox import WebhookOutbox
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,18 @@ class Runtime:
     database: Database
     bus: Bus
     uow: UnitOfWork = field(init=False)
+    webhook_outbox: WebhookOutbox = field(init=False)
+    webhooks: WebhookService = field(init=False)
     budget: BudgetPolicy = field(init=False)
     allocation: AllocationService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.uow = UnitOfWork(self.database, self.bus)
+        # Every transaction's webhook events become delivery rows in it (the outbox).
+        self.webhook_outbox = WebhookOutbox()
+        self.uow = UnitOfWork(self.database, self.bus, self.webhook_outbox)
+        policy = WebhookPolicy(self.settings.secret, allow_private=self.settings.webhook_allow_private)
+        self.webhooks = WebhookService(self.uow, policy, self.webhook_outbox)
         self.budget = BudgetGuard()
         self.allocation = AllocationService(self.uow, budget=self.budget)
         self.jobs = sweep_jobs()

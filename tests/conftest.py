@@ -55,6 +55,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         redis_url=os.environ.get("CALLSHEET_TEST_REDIS_URL") or None,
         secret=TEST_SECRET,
         limits=Limits(),
+        webhook_retry_seconds=1.0,
+        webhook_allow_private=True,
     )
 
 

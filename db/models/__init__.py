@@ -18,6 +18,7 @@ from db.models.projects import Client, Project
 from db.models.resources import Kit, KitItem, Resource
 from db.models.scheduling import Allocation, Block, Booking, Occupancy
 from db.models.tenancy import ApiToken, DisplayLink, Location, Studio, User
+from db.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "BLOCKING_STATUSES",
@@ -55,4 +56,6 @@ __all__ = [
     "ScopeChange",
     "Studio",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

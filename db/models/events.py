@@ -23,8 +23,13 @@ class Event(Base):
     actor: Mapped[str | None] = mapped_column(sa.String(120))
     token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Audit entries only: the entity the entry is about, as `Type:id`, so the log filters by it.
+    entity: Mapped[str | None] = mapped_column(sa.String(80))
 
-    __table_args__ = (sa.Index("ix_events_studio_topic_seq", "studio_id", "topic", "seq"),)
+    __table_args__ = (
+        sa.Index("ix_events_studio_topic_seq", "studio_id", "topic", "seq"),
+        sa.Index("ix_events_studio_entity_seq", "studio_id", "entity", "seq"),
+    )
 
 
 class IdempotencyRecord(Base):

@@ -8,7 +8,8 @@ Two levels, both failing closed (no scope, no rows):
   `restrict(user, "view")`, polar's `get_readable_statement`). Staff read the whole studio; a
   producer the projects it produces and their bookings; crew the bookings they are called on and
   those bookings' projects; a display the sessions in its location's rooms; a scanner the bookings
-  with gear at its cage and the audits of its cage. Money rows only to the roles that read money.
+  with gear at its cage and the audits of its cage. Money rows only to the roles that read money;
+  webhooks and their deliveries only to administrators.
   A model with no rule here is studio-wide.
 
 The roles of each rule are spelled out below; `tests/unit/test_read_scopes.py` checks them against
@@ -23,7 +24,20 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, false, select
 
-from db.models import Allocation, Audit, Booking, Invoice, Kit, Project, Rate, Resource, ResourceKind, Role
+from db.models import (
+    Allocation,
+    Audit,
+    Booking,
+    Invoice,
+    Kit,
+    Project,
+    Rate,
+    Resource,
+    ResourceKind,
+    Role,
+    Webhook,
+    WebhookDelivery,
+)
 
 T = TypeVar("T")
 
@@ -54,6 +68,7 @@ CATALOGUE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role
 MONEY_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 RATE_READERS = STAFF
 AUDIT_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCANNER})
+WEBHOOK_READERS = frozenset({Role.ADMIN})
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -164,6 +179,8 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     Rate: _only(RATE_READERS),
     Resource: _only(CATALOGUE_READERS),
     Kit: _only(CATALOGUE_READERS),
+    Webhook: _only(WEBHOOK_READERS),
+    WebhookDelivery: _only(WEBHOOK_READERS),
 }
 
 

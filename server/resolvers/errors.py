@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar, cast
 from graphql import GraphQLError
 
 from server.schema.errors import from_domain
+from server.services.audit import acting, camel
 from server.services.errors import DomainError
 
 P = ParamSpec("P")
@@ -26,12 +27,15 @@ def refusal(exc: DomainError) -> GraphQLError:
 
 
 def result_union(resolve: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """A mutation that says only what it does: a domain error becomes its result union's error member."""
+    """A mutation that says only what it does: a domain error becomes its result union's error member.
+    Its transactions are named after it in the audit log."""
+    action = camel(resolve.__name__)
 
     @functools.wraps(resolve)
     async def resolver(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await resolve(*args, **kwargs)
+            with acting(action):
+                return await resolve(*args, **kwargs)
         except DomainError as exc:
             return cast(R, from_domain(exc))
 

@@ -6,10 +6,9 @@ import base64
 import binascii
 
 from server.services.errors import NotFound
+from server.services.ids import to_global_id
 
-
-def to_global_id(type_name: str, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+__all__ = ["decode_id", "decode_optional", "parse_global_id", "to_global_id"]
 
 
 def parse_global_id(gid: str) -> tuple[str, int] | None:

@@ -25,13 +25,15 @@ class Action(enum.StrEnum):
     MANAGE_MONEY = "manage rates, budgets and invoices"
     APPROVE_OVERRUN = "approve budget overruns"
     MANAGE_TOKENS = "manage API tokens"
+    READ_AUDIT_LOG = "read the audit log"
+    MANAGE_WEBHOOKS = "manage webhooks"
 
 
 _USER_READ = {Action.READ_CATALOGUE, Action.READ_PROJECTS, Action.READ_BOARD}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS},
+    Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS, Action.MANAGE_WEBHOOKS},
     # Producers act on their own projects' bookings and money; the services narrow to those projects.
     Role.PRODUCER: frozenset(_USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY}),
     Role.CREW: frozenset(_USER_READ),

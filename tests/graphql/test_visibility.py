@@ -88,7 +88,7 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
         return staff
     if type_name == "Audit":
         return staff or (role == Role.SCANNER and world.audit_location[gid] == "Cage")
-    if type_name == "ApiToken":
+    if type_name in ("ApiToken", "Webhook", "WebhookDelivery"):
         return role == Role.ADMIN
     raise AssertionError(f"the visibility oracle has no rule for {type_name}")
 
@@ -133,6 +133,14 @@ async def build_world(studio: StudioFixture) -> World:
     await _located(studio, cat, "SM7B 1", "Cage")
     await _located(studio, cat, "Studio B", "Post")
     world.produced = cat.project
+    hook = (
+        await studio.data(
+            "mutation($i: CreateWebhookInput!) "
+            "{ createWebhook(input: $i) { ... on WebhookCreated { webhook { id } } } }",
+            {"i": {"url": "https://receiver.example/hooks", "events": ["*"]}},
+        )
+    )["createWebhook"]["webhook"]["id"]
+    world.add("Webhook", hook)
     await _book(world, cat, cat.project, 2, ["Studio A", "Sam Okafor"])
     await _book(world, cat, cat.other_project, 3, ["Studio B", "SM7B 1"])
     await _book(world, cat, cat.other_project, 4, ["Booth", "Sam Okafor"])
@@ -165,6 +173,12 @@ async def build_world(studio: StudioFixture) -> World:
     for key, type_name in (("resources", "Resource"), ("projects", "Project")):
         for edge in everything[key]["edges"]:
             world.add(type_name, edge["node"]["id"])
+    deliveries = await studio.data(
+        "query($w: ID!) { webhookDeliveries(webhookId: $w, first: 200) { id } }", {"w": hook}
+    )
+    assert deliveries["webhookDeliveries"], "the world's bookings were announced to its webhook"
+    for row in deliveries["webhookDeliveries"]:
+        world.add("WebhookDelivery", row["id"])
     for edge in everything["bookings"]["edges"]:
         for allocation in edge["node"]["allocations"]:
             world.add("Allocation", allocation["id"])
@@ -218,16 +232,19 @@ LISTS: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
     "projects": ("{ projects(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
     "bookings": ("{ bookings(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
     "invoices": ("{ invoices(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
+    "webhooks": ("{ webhooks { id } }", lambda d: [r["id"] for r in d]),
 }
 # Queries that take the object they read as a required argument: `node`'s walk covers what they return.
 BY_ARGUMENT = {"node", "project", "budget", "availability", "nextFreeWindows", "quote", "utilization", "roomBoard",
-               "assetByCode", "assetHistory", "viewer"}  # fmt: skip
+               "assetByCode", "assetHistory", "viewer", "webhookDeliveries"}  # fmt: skip
+# Queries that return no Nodes, with where their readers are tested.
+NOT_NODES = {"auditLog": "entries are not Nodes; ADMIN and COORDINATOR only (tests/graphql/test_audit_log.py)"}
 
 
 async def test_every_list_query_is_walked(studio: StudioFixture) -> None:
     fields = await studio.data("{ __schema { queryType { fields { name } } } }")
     names = {f["name"] for f in fields["__schema"]["queryType"]["fields"]}
-    assert names - set(LISTS) - BY_ARGUMENT == set(), "a new query: add it to LISTS or BY_ARGUMENT"
+    assert names - set(LISTS) - BY_ARGUMENT - set(NOT_NODES) == set(), "a new query: add it to LISTS or BY_ARGUMENT"
 
 
 async def test_list_queries_return_nothing_outside_the_callers_scope(

@@ -54,6 +54,7 @@ async def test_overdue_after_due_plus_grace_once(studio: StudioFixture) -> None:
     assert [(e.topic, e.type) for e in events] == [
         (f"assets:{studio.locations['Cage']}", "AssetOverdue"),
         ("availability", "AssetOverdue"),
+        ("audit", "assetOverdue"),  # the system transition's audit entry, in the same transaction
     ]
     assert events[0].payload == {
         "resourceId": item,

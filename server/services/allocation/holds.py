@@ -27,6 +27,13 @@ async def expire(tx: Tx, booking_ids: list[int], now: datetime) -> list[int]:
         return []
     await occupancy.release_bookings(tx.session, [b.id for b in lapsed])
     for booking in lapsed:
+        tx.audit(
+            "holdExpired",
+            f"Booking:{booking.id}",
+            {"status": booking.status.value},
+            {"status": BookingStatus.EXPIRED.value},
+            booking.studio_id,
+        )
         booking.status = BookingStatus.EXPIRED
         booking.updated_at = now
         booking.version += 1

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from db.repositories import cage as repo
 from server.events.types import AVAILABILITY, DomainEvent, assets_topic
+from server.services.audit import plain
 from server.services.uow import Tx
 
 BATCH = 500
@@ -36,6 +37,13 @@ async def mark_overdue(tx: Tx, now: datetime) -> list[int]:
             "dueAt": d.due_at.isoformat(),
             "overdue": True,
         }
+        tx.audit(
+            "assetOverdue",
+            f"Resource:{d.resource_id}",
+            {"overdue": False},
+            {"overdue": True, "overdueAt": plain(now), "custodyId": d.custody_id},
+            d.studio_id,
+        )
         if d.location_id is not None:
             tx.emit(DomainEvent(assets_topic(d.location_id), "AssetOverdue", payload), d.studio_id)
         tx.emit(

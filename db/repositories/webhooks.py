@@ -1,0 +1,119 @@
+"""Webhooks and their delivery outbox: subscriptions, the queue per webhook, the delivery log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Webhook, WebhookDelivery
+from db.models.webhooks import PENDING
+from db.repositories.scoping import RoleScope, Scope, readable, scoped
+
+
+async def count(session: AsyncSession, scope: Scope) -> int:
+    return int(await session.scalar(scoped(Webhook, scope).with_only_columns(func.count(Webhook.id))) or 0)
+
+
+async def listed(session: AsyncSession, scope: RoleScope) -> list[Webhook]:
+    return list((await session.scalars(readable(Webhook, scope).order_by(Webhook.id))).all())
+
+
+async def get(session: AsyncSession, scope: Scope, webhook_id: int) -> Webhook | None:
+    return await session.scalar(scoped(Webhook, scope).where(Webhook.id == webhook_id))
+
+
+async def readable_webhook(session: AsyncSession, scope: RoleScope, webhook_id: int) -> Webhook | None:
+    return await session.scalar(readable(Webhook, scope).where(Webhook.id == webhook_id))
+
+
+async def active_for(session: AsyncSession, studio_ids: Sequence[int]) -> list[Webhook]:
+    """The active webhooks of these studios (the outbox's one read per transaction that has news)."""
+    stmt = select(Webhook).where(Webhook.studio_id.in_(list(studio_ids)), Webhook.active.is_(True))
+    return list((await session.scalars(stmt.order_by(Webhook.id))).all())
+
+
+async def deliveries(session: AsyncSession, scope: RoleScope, webhook_id: int, first: int) -> list[WebhookDelivery]:
+    """A webhook's deliveries, newest event first."""
+    stmt = (
+        readable(WebhookDelivery, scope)
+        .where(WebhookDelivery.webhook_id == webhook_id)
+        .order_by(WebhookDelivery.event_seq.desc(), WebhookDelivery.id.desc())
+        .limit(first)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_delivery(session: AsyncSession, scope: Scope, delivery_id: int) -> WebhookDelivery | None:
+    return await session.scalar(scoped(WebhookDelivery, scope).where(WebhookDelivery.id == delivery_id))
+
+
+async def queue_heads(session: AsyncSession) -> list[tuple[Webhook, WebhookDelivery]]:
+    """Each active webhook with the pending delivery of its lowest seq (the only one it may be sent)."""
+    lowest = (
+        select(WebhookDelivery.webhook_id, func.min(WebhookDelivery.event_seq).label("seq"))
+        .where(WebhookDelivery.status == PENDING)
+        .group_by(WebhookDelivery.webhook_id)
+        .subquery()
+    )
+    stmt = (
+        select(Webhook, WebhookDelivery)
+        .join(lowest, lowest.c.webhook_id == Webhook.id)
+        .join(
+            WebhookDelivery,
+            and_(
+                WebhookDelivery.webhook_id == Webhook.id,
+                WebhookDelivery.event_seq == lowest.c.seq,
+                WebhookDelivery.status == PENDING,
+            ),
+        )
+        .where(Webhook.active.is_(True))
+        .order_by(Webhook.id, WebhookDelivery.id)
+    )
+    seen: dict[int, tuple[Webhook, WebhookDelivery]] = {}
+    for webhook, delivery in (await session.execute(stmt)).all():
+        seen.setdefault(webhook.id, (webhook, delivery))
+    return list(seen.values())
+
+
+async def head(session: AsyncSession, webhook_id: int) -> tuple[Webhook, WebhookDelivery] | None:
+    """One webhook's next delivery in seq order, if the webhook is still active."""
+    stmt = (
+        select(Webhook, WebhookDelivery)
+        .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
+        .where(Webhook.id == webhook_id, Webhook.active.is_(True), WebhookDelivery.status == PENDING)
+        .order_by(WebhookDelivery.event_seq, WebhookDelivery.id)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery | None:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def deactivate(session: AsyncSession, webhook_id: int) -> None:
+    await session.execute(update(Webhook).where(Webhook.id == webhook_id).values(active=False))
+
+
+async def backlog(session: AsyncSession, studio_id: int | None = None) -> int:
+    """Pending deliveries (of one studio, or all)."""
+    stmt = select(func.count(WebhookDelivery.id)).where(WebhookDelivery.status == PENDING)
+    if studio_id is not None:
+        stmt = stmt.where(WebhookDelivery.studio_id == studio_id)
+    return int(await session.scalar(stmt) or 0)
+
+
+def due(delivery: WebhookDelivery, now: datetime) -> bool:
+    return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
+
+
+async def drop_deliveries(session: AsyncSession, webhook_id: int) -> None:
+    """A deleted webhook's delivery log goes with it."""
+    await session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id))

@@ -1,0 +1,110 @@
+"""The webhook dispatcher: sends the outbox's deliveries from the sweeper's leader only.
+
+It has its own loop rather than the sweeper's 5-second tick: a delivery goes out as soon as the
+transaction that wrote it commits in this process (the outbox wakes the loop), or within `poll`
+seconds when another process wrote it; and each webhook is drained by its own task, in seq order,
+so a receiver that hangs (up to the timeout) or fails delays only its own queue, never another
+webhook's or the API. Sending starts and stops with the sweeper's leadership; a leader that dies
+mid-delivery leaves the row PENDING and the next leader sends it again (at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import httpx
+
+from db.types import utcnow
+from server.services.webhooks.dispatch import Sender
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+POLL = 0.5
+MAX_PARALLEL = 64
+
+
+class Dispatcher:
+    def __init__(
+        self, runtime: Runtime, is_leader: Callable[[], bool], *, poll: float = POLL, max_parallel: int = MAX_PARALLEL
+    ) -> None:
+        self.runtime = runtime
+        self.is_leader = is_leader
+        self.poll = poll
+        self.slots = asyncio.Semaphore(max_parallel)
+        self._busy: dict[int, asyncio.Task[None]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self.sender: Sender | None = None
+
+    def start(self) -> None:
+        if self._task is not None:
+            return
+        settings = self.runtime.settings
+        # Redirects are not followed: the next hop would skip the address check.
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.webhook_timeout_seconds), follow_redirects=False, trust_env=False
+        )
+        self.sender = Sender(
+            self.runtime.webhooks,
+            self._client,
+            retry_seconds=settings.webhook_retry_seconds,
+            timeout=settings.webhook_timeout_seconds,
+        )
+        self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        tasks = [t for t in (task, *self._busy.values()) if t is not None]
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._busy.clear()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _run(self) -> None:
+        waker = self.runtime.webhook_outbox.subscribe()
+        try:
+            while True:
+                waker.clear()
+                if self.is_leader():
+                    try:
+                        await self.dispatch_due()
+                    except Exception:
+                        log.exception("webhook dispatch pass failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waker.wait(), self.poll)
+        finally:
+            self.runtime.webhook_outbox.unsubscribe(waker)
+
+    async def dispatch_due(self) -> int:
+        """Start draining every webhook with a due delivery that is not being drained already."""
+        assert self.sender is not None
+        started = 0
+        for webhook_id in await self.sender.due_webhooks(utcnow()):
+            if webhook_id in self._busy:
+                continue
+            self._busy[webhook_id] = asyncio.create_task(self._drain(webhook_id), name=f"webhook-{webhook_id}")
+            started += 1
+        return started
+
+    async def _drain(self, webhook_id: int) -> None:
+        assert self.sender is not None
+        try:
+            async with self.slots:
+                while self.is_leader() and await self.sender.send_next(webhook_id):
+                    pass
+        except Exception:
+            log.exception("delivering to webhook %s failed", webhook_id)
+        finally:
+            self._busy.pop(webhook_id, None)

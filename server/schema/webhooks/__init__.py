@@ -1,0 +1,1 @@
+"""Webhooks: inputs and payloads."""

@@ -1,0 +1,1 @@
+"""Signed webhooks: subscriptions, the delivery outbox and the dispatcher's sending rules."""

@@ -1,0 +1,169 @@
+"""Sending one webhook's deliveries, oldest seq first: the body, its signature, the answer and the retry.
+
+A delivery is DELIVERED on a 2xx answer. A 410 means the receiver is gone: the delivery FAILS and the
+webhook is disabled. Anything else (another status, a redirect, a timeout, a refused address, a
+dropped connection) schedules a retry after `retry_seconds * 2^(attempts-1)` with up to 25 % jitter
+(capped at six hours), until the delivery's 24-hour window closes: then it FAILS and the webhook's
+next delivery goes. A receiver's answer is read and kept up to 1 KiB, never more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from db.models import Webhook, WebhookDelivery
+from db.models.webhooks import DELIVERED, FAILED, PENDING, RESPONSE_LIMIT
+from db.repositories import webhooks as rows
+from db.types import utcnow
+from server.services.errors import Invalid
+from server.services.ids import to_global_id
+from server.services.uow import Tx
+from server.services.webhooks import signing, urls
+from server.services.webhooks.manage import WebhookService
+
+MAX_DELAY = 6 * 3600.0
+USER_AGENT = "Callsheet-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    response: str | None
+    error: str | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    """`{id, type, seq, occurredAt, data}`: `id` is the delivery's (stable across retries)."""
+    document = {
+        "id": to_global_id("WebhookDelivery", delivery.id),
+        "type": delivery.event_type,
+        "seq": delivery.event_seq,
+        "occurredAt": delivery.occurred_at.isoformat().replace("+00:00", "Z"),
+        "data": delivery.data,
+    }
+    return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def backoff(retry_seconds: float, attempts: int, rng: random.Random | None = None) -> float:
+    """Seconds before the next attempt after `attempts` failed ones (the first: `retry_seconds`)."""
+    base = min(retry_seconds * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    return base * (1 + (rng or random).uniform(0, 0.25))
+
+
+def pinned(target: urls.Target) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL rewritten to the checked address, with the Host header and TLS name of the original."""
+    if target.address is None:
+        return target.url, {}, {}
+    parts = urlsplit(target.url)
+    address = f"[{target.address}]" if ":" in target.address else target.address
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{address}:{target.port}" if userinfo else f"{address}:{target.port}"
+    default = 443 if target.scheme == "https" else 80
+    host = target.host if target.port == default else f"{target.host}:{target.port}"
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    return urlunsplit(parts._replace(netloc=netloc)), {"Host": host}, extensions
+
+
+class Sender:
+    """Sends the deliveries of one deployment (the dispatcher's leader calls it)."""
+
+    def __init__(
+        self, service: WebhookService, client: httpx.AsyncClient, *, retry_seconds: float, timeout: float
+    ) -> None:
+        self.service = service
+        self.client = client
+        self.retry_seconds = retry_seconds
+        self.timeout = timeout
+
+    async def due_webhooks(self, now: datetime) -> list[int]:
+        """The active webhooks whose next delivery is due."""
+        async with self.service.uow.read() as session:
+            heads = await rows.queue_heads(session)
+        return [webhook.id for webhook, delivery in heads if rows.due(delivery, now)]
+
+    async def send_next(self, webhook_id: int) -> bool:
+        """Send the webhook's next delivery if it is due; True when it was delivered (more may follow)."""
+        async with self.service.uow.read() as session:
+            found = await rows.head(session, webhook_id)
+        if found is None or not rows.due(found[1], utcnow()):
+            return False
+        webhook, delivery = found
+        outcome = await self.attempt(webhook, delivery)
+        await self.record(webhook, delivery.id, outcome)
+        return outcome.delivered
+
+    async def attempt(self, webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
+        body = body_of(delivery)
+        try:
+            target = await urls.check(webhook.url, allow_private=self.service.policy.allow_private)
+        except Invalid as exc:
+            return Outcome(None, None, f"refused: {exc.message}")
+        url, headers, extensions = pinned(target)
+        headers.update(
+            {
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                signing.HEADER: signing.signature(self.service.secret_of(webhook), int(time.time()), body),
+            }
+        )
+        try:
+            async with asyncio.timeout(self.timeout):
+                request = self.client.build_request("POST", url, content=body, headers=headers, extensions=extensions)
+                response = await self.client.send(request, stream=True)
+                try:
+                    kept = b""
+                    async for chunk in response.aiter_raw():
+                        kept += chunk
+                        if len(kept) >= RESPONSE_LIMIT:
+                            break
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            return Outcome(None, None, f"no answer within {self.timeout:g} s")
+        except httpx.HTTPError as exc:
+            return Outcome(None, None, f"{type(exc).__name__}: {exc}"[:300])
+        text = kept[:RESPONSE_LIMIT].decode("utf-8", errors="replace")[:RESPONSE_LIMIT]
+        return Outcome(response.status_code, text, None)
+
+    async def record(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> None:
+        retry_seconds = self.retry_seconds
+
+        async def work(tx: Tx) -> None:
+            row = await rows.lock_delivery(tx.session, delivery_id)
+            if row is None or row.status != PENDING:
+                return  # deleted, or redelivered and already settled meanwhile
+            now = utcnow()
+            row.attempts += 1
+            row.last_status_code = outcome.status_code
+            row.last_response = outcome.response
+            row.last_error = outcome.error
+            if outcome.delivered:
+                row.status, row.delivered_at, row.next_attempt_at = DELIVERED, now, None
+            elif outcome.gone:
+                row.status, row.next_attempt_at = FAILED, None
+                await rows.deactivate(tx.session, webhook.id)
+                tx.audit("webhookDisabled", f"Webhook:{webhook.id}", {"active": True}, {"active": False})
+            elif now >= row.retry_until:
+                row.status, row.next_attempt_at = FAILED, None
+            else:
+                delay = timedelta(seconds=backoff(retry_seconds, row.attempts))
+                row.next_attempt_at = min(now + delay, row.retry_until)
+            await tx.session.flush()
+
+        await self.service.uow.run(work, studio_id=webhook.studio_id, actor="webhooks")
