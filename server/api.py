@@ -36,6 +36,7 @@ from server.schema.errors import (
     IdempotencyMismatchError,
     InvalidTransitionError,
     NotFoundError,
+    StaleVersionError,
     ValidationError,
 )
 from server.schema.execution import CallsheetExecution, CallsheetSchema
@@ -74,6 +75,7 @@ EXTRA_TYPES = [
     IdempotencyMismatchError,
     BudgetExceededError,
     ConflictError,
+    StaleVersionError,
     Invoice,
     InvoiceLine,
     Rate,
