@@ -9,6 +9,8 @@ The version therefore grows by exactly one per change, however many statements t
 
 from __future__ import annotations
 
+from typing import Any
+
 from db.repositories import versions as rows
 from db.repositories.versions import Versioned
 from server.services.errors import NotFound, StaleVersion
@@ -28,3 +30,8 @@ async def claim(tx: Tx, model: type[Versioned], studio_id: int, row_id: int, exp
         "Read it again and repeat the change if it still makes sense.",
         current_version=now,
     )
+
+
+async def bump(tx: Tx, model: type[Versioned], row_ids: list[int], **values: Any) -> None:
+    """A change the system makes (expiry, custody at the cage, overdue): the rows' versions grow too."""
+    await rows.advance_many(tx.session, model, row_ids, **values)
