@@ -38,6 +38,7 @@ from server.schema.errors import (
     IdempotencyMismatchError,
     InvalidTransitionError,
     NotFoundError,
+    StaleVersionError,
     ValidationError,
 )
 from server.schema.execution import CallsheetExecution, CallsheetSchema
@@ -95,6 +96,7 @@ EXTRA_TYPES = [
     IdempotencyMismatchError,
     BudgetExceededError,
     ConflictError,
+    StaleVersionError,
     Invoice,
     InvoiceLine,
     Rate,

@@ -31,6 +31,7 @@ class Rate(Base):
     late_fee_per_day_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
@@ -81,6 +82,7 @@ class Invoice(Base):
     status: Mapped[InvoiceStatus] = mapped_column(enum_type(InvoiceStatus, "invoice_status"))
     currency: Mapped[str] = mapped_column(sa.String(3))
     total_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

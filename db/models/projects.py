@@ -32,6 +32,7 @@ class Project(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     # Money is stored in integer minor units of `currency`.
     approved_budget_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

@@ -19,6 +19,7 @@ class Resource(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     kind: Mapped[ResourceKind] = mapped_column(enum_type(ResourceKind, "resource_kind"))
     name: Mapped[str] = mapped_column(sa.String(120))
     category: Mapped[str | None] = mapped_column(sa.String(80), index=True)
@@ -66,6 +67,7 @@ class Kit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
     name: Mapped[str] = mapped_column(sa.String(120))
     code: Mapped[str | None] = mapped_column(sa.String(80))
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

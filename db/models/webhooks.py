@@ -28,6 +28,8 @@ class Webhook(Base):
     salt: Mapped[str] = mapped_column(sa.String(64))
     created_by_token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Grows when the webhook changes (the system disables it on a 410); deleteWebhook may expect it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class WebhookDelivery(Base):

@@ -99,7 +99,9 @@ async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDeliv
 
 
 async def deactivate(session: AsyncSession, webhook_id: int) -> None:
-    await session.execute(update(Webhook).where(Webhook.id == webhook_id).values(active=False))
+    await session.execute(
+        update(Webhook).where(Webhook.id == webhook_id).values(active=False, version=Webhook.version + 1)
+    )
 
 
 async def backlog(session: AsyncSession, studio_id: int | None = None) -> int:

@@ -29,6 +29,7 @@ from server.schema.context import Context
 from server.schema.ids import decode_id, decode_optional
 from server.schema.types.catalogue import Kit, Location, Resource, ResourceConnection, ResourceEdge, ResourceKind
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
+from server.schema.versions import ExpectedVersion
 from server.services import catalogue
 
 Info = strawberry.Info[Context, None]
@@ -82,15 +83,17 @@ async def create_resource(info: Info, input: CreateResourceInput) -> CreateResou
 async def update_resource(info: Info, input: UpdateResourceInput) -> UpdateResourceResult:
     principal = info.context.require_principal()
     pk, fields = input.resource_pk(), input.to_fields()
-    row = await catalogue.update_resource(info.context.uow, principal, pk, fields)
+    row = await catalogue.update_resource(info.context.uow, principal, pk, fields, input.expected_version)
     return ResourceUpdated(resource=Resource.from_model(row))
 
 
 @result_union
-async def retire_resource(info: Info, id: strawberry.ID) -> RetireResourceResult:
+async def retire_resource(
+    info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
+) -> RetireResourceResult:
     principal = info.context.require_principal()
     pk = decode_id(id, "Resource")
-    row = await catalogue.retire_resource(info.context.uow, principal, pk)
+    row = await catalogue.retire_resource(info.context.uow, principal, pk, expected_version)
     return ResourceRetired(resource=Resource.from_model(row))
 
 
@@ -107,7 +110,9 @@ async def update_kit(info: Info, input: UpdateKitInput) -> UpdateKitResult:
     principal = info.context.require_principal()
     pk = decode_id(input.id, "Kit")
     item_ids = None if input.item_ids is None else [decode_id(i, "Resource", "item") for i in input.item_ids]
-    row = await catalogue.update_kit(info.context.uow, principal, pk, input.name, input.code, item_ids)
+    row = await catalogue.update_kit(
+        info.context.uow, principal, pk, input.name, input.code, item_ids, input.expected_version
+    )
     return KitUpdated(kit=Kit.from_model(row))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -31,12 +32,16 @@ from server.schema.money.payloads import (
 from server.schema.types.money import Budget, Invoice, InvoiceConnection, InvoiceEdge, Quote, Rate, Utilization
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
 from server.schema.types.projects import Project
+from server.schema.versions import EXPECTED_VERSION, ExpectedVersion
 from server.services.errors import DomainError
 from server.services.money import budgets, invoices
 from server.services.money import service as money
 from server.services.money import utilization as usage
 
 Info = strawberry.Info[Context, None]
+ExpectedInvoiceVersion = Annotated[
+    int | None, strawberry.argument(description=EXPECTED_VERSION.replace("the object", "the line's invoice"))
+]
 
 
 # Queries
@@ -124,7 +129,7 @@ async def set_project_budget(info: Info, input: SetProjectBudgetInput) -> SetPro
     principal = info.context.require_principal()
     pk = decode_id(input.project_id, "Project")
     row = await money.set_project_budget(
-        info.context.uow, principal, pk, input.approved_budget, input.currency, input.reason
+        info.context.uow, principal, pk, input.approved_budget, input.currency, input.reason, input.expected_version
     )
     found = await Budget.of_project(info, row.id)
     assert found is not None  # whoever may set a budget may see it
@@ -146,39 +151,50 @@ async def create_invoice(info: Info, project_id: strawberry.ID) -> InvoiceResult
 @result_union
 async def add_invoice_line(info: Info, input: AddInvoiceLineInput) -> InvoiceResult:
     principal = info.context.require_principal()
-    row = await money.add_invoice_line(info.context.uow, principal, _invoice_pk(input.invoice_id), input.to_line())
+    row = await money.add_invoice_line(
+        info.context.uow, principal, _invoice_pk(input.invoice_id), input.to_line(), input.expected_version
+    )
     return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
-async def remove_invoice_line(info: Info, id: strawberry.ID) -> InvoiceResult:
+async def remove_invoice_line(
+    info: Info, id: strawberry.ID, expected_version: ExpectedInvoiceVersion = None
+) -> InvoiceResult:
     principal = info.context.require_principal()
-    row = await money.remove_invoice_line(info.context.uow, principal, decode_id(id, "InvoiceLine", "invoice line"))
+    line = decode_id(id, "InvoiceLine", "invoice line")
+    row = await money.remove_invoice_line(info.context.uow, principal, line, expected_version)
     return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
-async def discard_invoice(info: Info, id: strawberry.ID) -> DiscardInvoiceResult:
-    await money.discard_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id))
+async def discard_invoice(
+    info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
+) -> DiscardInvoiceResult:
+    await money.discard_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id), expected_version)
     return InvoiceDiscarded(id=id)
 
 
 @result_union
-async def issue_invoice(info: Info, id: strawberry.ID) -> InvoiceResult:
-    row = await money.issue_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id))
-    return InvoiceChanged(invoice=Invoice.from_model(row))
-
-
-@result_union
-async def mark_invoice_paid(info: Info, id: strawberry.ID, paid_at: datetime | None = None) -> InvoiceResult:
+async def issue_invoice(info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None) -> InvoiceResult:
     principal = info.context.require_principal()
-    row = await money.mark_invoice_paid(info.context.uow, principal, _invoice_pk(id), paid_at)
+    row = await money.issue_invoice(info.context.uow, principal, _invoice_pk(id), expected_version)
     return InvoiceChanged(invoice=Invoice.from_model(row))
 
 
 @result_union
-async def void_invoice(info: Info, id: strawberry.ID) -> InvoiceResult:
-    row = await money.void_invoice(info.context.uow, info.context.require_principal(), _invoice_pk(id))
+async def mark_invoice_paid(
+    info: Info, id: strawberry.ID, paid_at: datetime | None = None, expected_version: ExpectedVersion = None
+) -> InvoiceResult:
+    principal = info.context.require_principal()
+    row = await money.mark_invoice_paid(info.context.uow, principal, _invoice_pk(id), paid_at, expected_version)
+    return InvoiceChanged(invoice=Invoice.from_model(row))
+
+
+@result_union
+async def void_invoice(info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None) -> InvoiceResult:
+    principal = info.context.require_principal()
+    row = await money.void_invoice(info.context.uow, principal, _invoice_pk(id), expected_version)
     return InvoiceChanged(invoice=Invoice.from_model(row))
 
 

@@ -59,12 +59,16 @@ from server.schema.types.scheduling import (
     BookingEdge,
     Interval,
 )
+from server.schema.versions import EXPECTED_VERSION, ExpectedVersion
 from server.services.allocation import availability as avail
 from server.services.allocation.bookings import MoveImpact as DomainImpact
 from server.services.allocation.commands import BookingQuery
 from server.services.errors import Invalid
 
 Info = strawberry.Info[Context, None]
+ExpectedBookingVersion = Annotated[
+    int | None, strawberry.argument(description=EXPECTED_VERSION.replace("the object", "the booking"))
+]
 
 
 # Queries
@@ -172,37 +176,51 @@ async def add_allocations(info: Info, input: AddAllocationsInput) -> AddAllocati
 
 
 @result_union
-async def remove_allocation(info: Info, id: strawberry.ID) -> RemoveAllocationResult:
+async def remove_allocation(
+    info: Info, id: strawberry.ID, expected_version: ExpectedBookingVersion = None
+) -> RemoveAllocationResult:
     principal = info.context.require_principal()
-    outcome = await info.context.runtime.allocation.remove_allocation(principal, decode_id(id, "Allocation"))
+    outcome = await info.context.runtime.allocation.remove_allocation(
+        principal, decode_id(id, "Allocation"), expected_version
+    )
     return AllocationRemoved(booking=Booking.from_model(outcome.booking))
 
 
 @result_union
-async def confirm_booking(info: Info, id: strawberry.ID) -> ConfirmBookingResult:
+async def confirm_booking(
+    info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
+) -> ConfirmBookingResult:
     principal = info.context.require_principal()
-    row = await info.context.runtime.allocation.confirm_booking(principal, decode_id(id, "Booking"))
+    row = await info.context.runtime.allocation.confirm_booking(principal, decode_id(id, "Booking"), expected_version)
     return BookingConfirmed(booking=Booking.from_model(row))
 
 
 @result_union
-async def cancel_booking(info: Info, id: strawberry.ID) -> CancelBookingResult:
+async def cancel_booking(
+    info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
+) -> CancelBookingResult:
     principal = info.context.require_principal()
-    row = await info.context.runtime.allocation.cancel_booking(principal, decode_id(id, "Booking"))
+    row = await info.context.runtime.allocation.cancel_booking(principal, decode_id(id, "Booking"), expected_version)
     return BookingCancelled(booking=Booking.from_model(row))
 
 
 @result_union
-async def start_booking(info: Info, id: strawberry.ID, at: datetime | None = None) -> StartBookingResult:
+async def start_booking(
+    info: Info, id: strawberry.ID, at: datetime | None = None, expected_version: ExpectedVersion = None
+) -> StartBookingResult:
     principal = info.context.require_principal()
-    row = await info.context.runtime.allocation.start_booking(principal, decode_id(id, "Booking"), at)
+    row = await info.context.runtime.allocation.start_booking(principal, decode_id(id, "Booking"), at, expected_version)
     return BookingStarted(booking=Booking.from_model(row))
 
 
 @result_union
-async def complete_booking(info: Info, id: strawberry.ID, at: datetime | None = None) -> CompleteBookingResult:
+async def complete_booking(
+    info: Info, id: strawberry.ID, at: datetime | None = None, expected_version: ExpectedVersion = None
+) -> CompleteBookingResult:
     principal = info.context.require_principal()
-    row = await info.context.runtime.allocation.complete_booking(principal, decode_id(id, "Booking"), at)
+    row = await info.context.runtime.allocation.complete_booking(
+        principal, decode_id(id, "Booking"), at, expected_version
+    )
     return BookingCompleted(booking=Booking.from_model(row))
 
 
@@ -244,9 +262,11 @@ async def block_resource(info: Info, input: BlockResourceInput) -> BlockResource
 
 
 @result_union
-async def unblock_resource(info: Info, id: strawberry.ID) -> UnblockResourceResult:
+async def unblock_resource(
+    info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
+) -> UnblockResourceResult:
     principal = info.context.require_principal()
-    row = await info.context.runtime.allocation.unblock_resource(principal, decode_id(id, "Block"))
+    row = await info.context.runtime.allocation.unblock_resource(principal, decode_id(id, "Block"), expected_version)
     return ResourceUnblocked(block=Block.from_model(row))
 
 

@@ -9,6 +9,7 @@ from server.schema.context import Context
 from server.schema.ids import decode_id
 from server.schema.types.node import page_size
 from server.schema.types.webhooks import Webhook, WebhookDelivery
+from server.schema.versions import ExpectedVersion
 from server.schema.webhooks.inputs import CreateWebhookInput
 from server.schema.webhooks.payloads import (
     CreateWebhookResult,
@@ -45,9 +46,11 @@ async def create_webhook(info: Info, input: CreateWebhookInput) -> CreateWebhook
 
 
 @result_union
-async def delete_webhook(info: Info, id: strawberry.ID) -> DeleteWebhookResult:
+async def delete_webhook(
+    info: Info, id: strawberry.ID, expected_version: ExpectedVersion = None
+) -> DeleteWebhookResult:
     principal = info.context.require_principal()
-    await info.context.runtime.webhooks.delete(principal, decode_id(id, "Webhook", "webhook"))
+    await info.context.runtime.webhooks.delete(principal, decode_id(id, "Webhook", "webhook"), expected_version)
     return WebhookDeleted(id=id)
 
 

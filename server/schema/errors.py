@@ -46,6 +46,11 @@ class IdempotencyMismatchError(UserError):
     pass
 
 
+@strawberry.type(description="The object changed since the version the client expected; nothing was changed.")
+class StaleVersionError(UserError):
+    current_version: int = strawberry.field(description="The object's version now: read it again, then retry.")
+
+
 @strawberry.type(description="The change would take the project's estimate above its approved budget.")
 class BudgetExceededError(UserError):
     over_by: Money = strawberry.field(description="How far above the approved budget.")
@@ -112,6 +117,7 @@ AnyUserError = (
     | IdempotencyMismatchError
     | BudgetExceededError
     | ConflictError
+    | StaleVersionError
 )
 
 
@@ -128,6 +134,8 @@ def from_domain(exc: domain.DomainError) -> AnyUserError:
             alternative_ids=exc.alternative_ids,
             alternative_kit_ids=exc.alternative_kit_ids,
         )
+    if isinstance(exc, domain.StaleVersion):
+        return StaleVersionError(code=exc.code, message=exc.message, current_version=exc.current_version)
     if isinstance(exc, domain.BudgetExceeded):
         return BudgetExceededError(
             code=exc.code, message=exc.message, over_by=Money.of(exc.over_by_minor, exc.currency)

@@ -46,14 +46,22 @@ async def create_resource(
     return await uow.run_as(principal, lambda tx: resource_rules.create_resource(tx, principal, kind, fields))
 
 
-async def update_resource(uow: UnitOfWork, principal: Principal, resource_id: int, fields: ResourceFields) -> Resource:
+async def update_resource(
+    uow: UnitOfWork, principal: Principal, resource_id: int, fields: ResourceFields, expected_version: int | None = None
+) -> Resource:
     """Change a resource's given fields."""
-    return await uow.run_as(principal, lambda tx: resource_rules.update_resource(tx, principal, resource_id, fields))
+    return await uow.run_as(
+        principal, lambda tx: resource_rules.update_resource(tx, principal, resource_id, fields, expected_version)
+    )
 
 
-async def retire_resource(uow: UnitOfWork, principal: Principal, resource_id: int) -> Resource:
+async def retire_resource(
+    uow: UnitOfWork, principal: Principal, resource_id: int, expected_version: int | None = None
+) -> Resource:
     """Take a resource out of service for good."""
-    return await uow.run_as(principal, lambda tx: resource_rules.retire_resource(tx, principal, resource_id))
+    return await uow.run_as(
+        principal, lambda tx: resource_rules.retire_resource(tx, principal, resource_id, expected_version)
+    )
 
 
 async def create_kit(uow: UnitOfWork, principal: Principal, name: str, code: str | None, item_ids: list[int]) -> Kit:
@@ -68,6 +76,9 @@ async def update_kit(
     name: str | None,
     code: str | None,
     item_ids: list[int] | None,
+    expected_version: int | None = None,
 ) -> Kit:
     """Change a kit's name, label or items."""
-    return await uow.run_as(principal, lambda tx: kit_rules.update_kit(tx, principal, kit_id, name, code, item_ids))
+    return await uow.run_as(
+        principal, lambda tx: kit_rules.update_kit(tx, principal, kit_id, name, code, item_ids, expected_version)
+    )

@@ -83,3 +83,13 @@ class Warnings:
     """Soft rule breaches returned beside a success (crew caps and rest under a lenient policy)."""
 
     messages: list[str] = field(default_factory=list)
+
+
+class StaleVersion(DomainError):
+    """The client's expected version is not the row's current one: someone changed it meanwhile."""
+
+    code = "STALE_VERSION"
+
+    def __init__(self, message: str, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version

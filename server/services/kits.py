@@ -6,6 +6,7 @@ from db.models import Kit, ResourceKind
 from db.repositories import resources as repo
 from server.events.types import RESOURCES, DomainEvent
 from server.services import validation as v
+from server.services import versions
 from server.services.errors import Invalid, InvalidTransition, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -27,10 +28,17 @@ async def create_kit(tx: Tx, principal: Principal, name: str, code: str | None, 
 
 
 async def update_kit(
-    tx: Tx, principal: Principal, kit_id: int, name: str | None, code: str | None, item_ids: list[int] | None
+    tx: Tx,
+    principal: Principal,
+    kit_id: int,
+    name: str | None,
+    code: str | None,
+    item_ids: list[int] | None,
+    expected_version: int | None = None,
 ) -> Kit:
     """Rename a kit or change its components."""
     require(principal, Action.MANAGE_RESOURCES)
+    await versions.claim(tx, Kit, principal.studio_id, kit_id, expected_version)
     kit = await repo.kit(tx.session, principal, kit_id)
     if kit is None:
         raise NotFound("No such kit.")

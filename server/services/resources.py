@@ -11,6 +11,7 @@ from db.repositories import tenancy
 from db.types import utcnow
 from server.events.types import AVAILABILITY, RESOURCES, DomainEvent, assets_topic, rooms_topic
 from server.services import validation as v
+from server.services import versions
 from server.services.errors import Invalid, InvalidTransition, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -69,9 +70,12 @@ async def create_resource(tx: Tx, principal: Principal, kind: ResourceKind, fiel
     return resource
 
 
-async def update_resource(tx: Tx, principal: Principal, resource_id: int, fields: ResourceFields) -> Resource:
+async def update_resource(
+    tx: Tx, principal: Principal, resource_id: int, fields: ResourceFields, expected_version: int | None = None
+) -> Resource:
     """Change a resource's descriptive fields; the kind never changes."""
     require(principal, Action.MANAGE_RESOURCES)
+    await versions.claim(tx, Resource, principal.studio_id, resource_id, expected_version)
     resource = await repo.get_for_update(tx.session, principal, resource_id)
     if resource is None:
         raise NotFound("No such resource.")
@@ -83,9 +87,12 @@ async def update_resource(tx: Tx, principal: Principal, resource_id: int, fields
     return resource
 
 
-async def retire_resource(tx: Tx, principal: Principal, resource_id: int) -> Resource:
+async def retire_resource(
+    tx: Tx, principal: Principal, resource_id: int, expected_version: int | None = None
+) -> Resource:
     """Take a resource out of service for good; refused while it still has upcoming claims or is out."""
     require(principal, Action.MANAGE_RESOURCES)
+    await versions.claim(tx, Resource, principal.studio_id, resource_id, expected_version)
     resource = await repo.get_for_update(tx.session, principal, resource_id)
     if resource is None:
         raise NotFound("No such resource.")

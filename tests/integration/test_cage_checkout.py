@@ -79,17 +79,21 @@ async def test_check_out_against_a_booking_records_custody_scan_and_events(studi
     assert asset_event.payload["custody"] == "CHECKED_OUT"
     assert asset_event.payload["bookingId"] == booking
     # The booking's project feed hears of it too: gear out and in are the booking's actuals.
+    # It carries the booking's new version: a check-out against a booking is a change to it.
     async with studio.runtime.uow.read() as session:
-        project = (await session.get(Booking, booking)).project_id  # type: ignore[union-attr]
+        row = await session.get(Booking, booking)
+        assert row is not None
+        project, version = row.project_id, row.version
+    assert version == 2
     assert [(e.type, e.payload) for e in events if e.topic == "bookings"] == [
-        ("AssetCheckedOut", {"projectId": project, "bookingId": booking})
+        ("AssetCheckedOut", {"projectId": project, "bookingId": booking, "version": 2})
     ]
     seq = await cs.last_seq(studio)
     await return_asset(
         studio.runtime.uow, scanner, code="CAM-A", condition=None, notes=None, missing_accessories=None, key=cs.key()
     )
     back = [(e.type, e.payload) for e in await cs.events(studio, seq) if e.topic == "bookings"]
-    assert back == [("AssetReturned", {"projectId": project, "bookingId": booking})]
+    assert back == [("AssetReturned", {"projectId": project, "bookingId": booking, "version": 3})]
 
 
 async def test_check_out_through_the_kit_of_the_booking(studio: StudioFixture) -> None:

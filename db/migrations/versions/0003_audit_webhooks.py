@@ -1,7 +1,7 @@
 """Audit entries on the event table (an `entity` column) and webhooks with their delivery outbox.
 
 Revision ID: 0003_audit_webhooks
-Revises: 0001
+Revises: 0002_versions
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from db.types import UTCDateTime
 
 revision: str = "0003_audit_webhooks"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_versions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("salt", sa.String(length=64), nullable=False),
         sa.Column("created_by_token_id", sa.Integer(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.ForeignKeyConstraint(
             ["studio_id"], ["studios.id"], name=op.f("fk_webhooks_studio_id_studios"), ondelete="CASCADE"
         ),

@@ -6,6 +6,7 @@ import strawberry
 
 from server.schema.ids import decode_id, decode_optional
 from server.schema.types.catalogue import ResourceKind
+from server.schema.versions import EXPECTED_VERSION
 from server.services.resources import ResourceFields
 
 
@@ -50,6 +51,7 @@ class UpdateResourceInput:
     serial_number: str | None = strawberry.field(default=None, description="Serial number (EQUIPMENT).")
     weekly_hour_cap: int | None = strawberry.field(default=None, description="Most hours a week (CREW).")
     min_rest_minutes: int | None = strawberry.field(default=None, description="Least rest between calls (CREW).")
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
     def resource_pk(self) -> int:
         return decode_id(self.id, "Resource")
@@ -71,6 +73,7 @@ class UpdateKitInput:
     name: str | None = strawberry.field(default=None, description="Display name.")
     code: str | None = strawberry.field(default=None, description="Label to scan at the cage.")
     item_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="The new set of items.")
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
 
 @strawberry.input(description="Filters of the resource list.")

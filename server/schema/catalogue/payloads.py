@@ -6,7 +6,13 @@ from typing import Annotated
 
 import strawberry
 
-from server.schema.errors import ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError
+from server.schema.errors import (
+    ForbiddenError,
+    InvalidTransitionError,
+    NotFoundError,
+    StaleVersionError,
+    ValidationError,
+)
 from server.schema.types.catalogue import Kit, Resource
 
 
@@ -41,13 +47,13 @@ CreateResourceResult = Annotated[
 
 
 UpdateResourceResult = Annotated[
-    ResourceUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    ResourceUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("UpdateResourceResult"),
 ]
 
 
 RetireResourceResult = Annotated[
-    ResourceRetired | NotFoundError | ForbiddenError | InvalidTransitionError,
+    ResourceRetired | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("RetireResourceResult"),
 ]
 
@@ -58,6 +64,6 @@ CreateKitResult = Annotated[
 
 
 UpdateKitResult = Annotated[
-    KitUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    KitUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("UpdateKitResult"),
 ]

@@ -13,6 +13,7 @@ from server.schema.scheduling.inputs import (
 )
 from server.schema.types.catalogue import ResourceKind
 from server.schema.types.money import InvoiceStatus, RateUnit
+from server.schema.versions import EXPECTED_VERSION
 from server.services.money.invoices import ManualLine
 from server.services.money.rates import SetRate
 
@@ -39,6 +40,12 @@ class SetRateInput:
     )
     valid_from: datetime | None = strawberry.field(default=None, description="Valid from (null: always before).")
     valid_until: datetime | None = strawberry.field(default=None, description="Valid until, exclusive (null: open).")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version of the rate with exactly this validity that this replaces: if it changed or is "
+        "gone, the answer is StaleVersionError (currentVersion 0: no such rate) and nothing changes. "
+        "Omitted: no check.",
+    )
 
     def to_command(self) -> SetRate:
         return SetRate(
@@ -54,6 +61,7 @@ class SetRateInput:
             late_fee_per_day=self.late_fee_per_day,
             valid_from=self.valid_from,
             valid_until=self.valid_until,
+            expected_version=self.expected_version,
         )
 
 
@@ -63,6 +71,9 @@ class SetProjectBudgetInput:
     approved_budget: Decimal | None = strawberry.field(description="The new approved budget (null clears it).")
     currency: str | None = strawberry.field(default=None, description="Must be the project's currency if given.")
     reason: str | None = strawberry.field(default=None, description="Why (kept in the history).")
+    expected_version: int | None = strawberry.field(
+        default=None, description=EXPECTED_VERSION.replace("the object", "the project")
+    )
 
 
 @strawberry.input(description="Which invoices to list.")
@@ -78,6 +89,9 @@ class AddInvoiceLineInput:
     quantity: Decimal = strawberry.field(description="How many units (above 0, at most four decimals).")
     unit_price: Decimal = strawberry.field(description="Price per unit, in the invoice's currency.")
     unit: str = strawberry.field(default="EACH", description="The unit's name, e.g. EACH or HOUR.")
+    expected_version: int | None = strawberry.field(
+        default=None, description=EXPECTED_VERSION.replace("the object", "the invoice")
+    )
 
     def to_line(self) -> ManualLine:
         return ManualLine(self.description, self.quantity, self.unit_price, self.unit)

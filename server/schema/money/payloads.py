@@ -11,6 +11,7 @@ from server.schema.errors import (
     InvalidTransitionError,
     Money,
     NotFoundError,
+    StaleVersionError,
     ValidationError,
 )
 from server.schema.types.money import Budget, Invoice, Rate, RateUnit
@@ -25,7 +26,9 @@ class RateSet:
     rate: Rate = strawberry.field(description="The rate card entry.")
 
 
-SetRateResult = Annotated[RateSet | ValidationError | NotFoundError | ForbiddenError, strawberry.union("SetRateResult")]
+SetRateResult = Annotated[
+    RateSet | ValidationError | NotFoundError | ForbiddenError | StaleVersionError, strawberry.union("SetRateResult")
+]
 
 
 @strawberry.type(description="The approved budget changed.")
@@ -35,7 +38,8 @@ class ProjectBudgetSet:
 
 
 SetProjectBudgetResult = Annotated[
-    ProjectBudgetSet | ValidationError | NotFoundError | ForbiddenError, strawberry.union("SetProjectBudgetResult")
+    ProjectBudgetSet | ValidationError | NotFoundError | ForbiddenError | StaleVersionError,
+    strawberry.union("SetProjectBudgetResult"),
 ]
 
 
@@ -50,12 +54,12 @@ class InvoiceDiscarded:
 
 
 InvoiceResult = Annotated[
-    InvoiceChanged | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    InvoiceChanged | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("InvoiceResult"),
 ]
 
 
 DiscardInvoiceResult = Annotated[
-    InvoiceDiscarded | NotFoundError | ForbiddenError | InvalidTransitionError,
+    InvoiceDiscarded | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("DiscardInvoiceResult"),
 ]

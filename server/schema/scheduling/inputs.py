@@ -9,6 +9,7 @@ import strawberry
 from server.schema.ids import decode_id, decode_optional
 from server.schema.types.catalogue import ResourceKind
 from server.schema.types.scheduling import BookingStatus
+from server.schema.versions import EXPECTED_VERSION
 from server.services.allocation import commands
 
 
@@ -66,6 +67,7 @@ class UpdateBookingInput:
     title: str | None = strawberry.field(default=None, description="New title.")
     hold_expires_at: datetime | None = strawberry.field(default=None, description="New expiry of a HOLD.")
     clear_hold_expiry: bool | None = strawberry.field(default=False, description="Let the HOLD stand until changed.")
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
     def to_command(self) -> commands.UpdateBooking:
         return commands.UpdateBooking(
@@ -73,6 +75,7 @@ class UpdateBookingInput:
             title=self.title,
             hold_expires_at=self.hold_expires_at,
             clear_hold_expiry=bool(self.clear_hold_expiry),
+            expected_version=self.expected_version,
         )
 
 
@@ -82,6 +85,7 @@ class AddAllocationsInput:
     allocations: list[AllocationInput] = strawberry.field(description="What to add.")
     idempotency_key: str | None = strawberry.field(default=None, description="Replays return the first result.")
     allow_over_budget: bool | None = strawberry.field(default=False, description="Approve an overrun.")
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
     def to_command(self) -> commands.AddAllocations:
         return commands.AddAllocations(
@@ -89,6 +93,7 @@ class AddAllocationsInput:
             allocations=tuple(a.to_request() for a in self.allocations),
             idempotency_key=self.idempotency_key,
             allow_over_budget=bool(self.allow_over_budget),
+            expected_version=self.expected_version,
         )
 
 
@@ -99,6 +104,9 @@ class MoveBookingInput:
     end: datetime = strawberry.field(description="New end.")
     dry_run: bool | None = strawberry.field(default=False, description="Only report the impact; change nothing.")
     allow_over_budget: bool | None = strawberry.field(default=False, description="Approve an overrun.")
+    expected_version: int | None = strawberry.field(
+        default=None, description=EXPECTED_VERSION + " A dry run neither checks nor changes it."
+    )
 
     def to_command(self) -> commands.MoveBooking:
         return commands.MoveBooking(
@@ -107,6 +115,7 @@ class MoveBookingInput:
             end=self.end,
             dry_run=bool(self.dry_run),
             allow_over_budget=bool(self.allow_over_budget),
+            expected_version=self.expected_version,
         )
 
 

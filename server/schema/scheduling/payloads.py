@@ -16,6 +16,7 @@ from server.schema.errors import (
     InvalidTransitionError,
     Money,
     NotFoundError,
+    StaleVersionError,
     ValidationError,
 )
 from server.schema.types.catalogue import Resource
@@ -129,7 +130,7 @@ CreateBookingResult = Annotated[
 
 
 UpdateBookingResult = Annotated[
-    BookingUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError,
+    BookingUpdated | ValidationError | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("UpdateBookingResult"),
 ]
 
@@ -142,37 +143,43 @@ AddAllocationsResult = Annotated[
     | ForbiddenError
     | InvalidTransitionError
     | BudgetExceededError
-    | IdempotencyMismatchError,
+    | IdempotencyMismatchError
+    | StaleVersionError,
     strawberry.union("AddAllocationsResult"),
 ]
 
 
 RemoveAllocationResult = Annotated[
-    AllocationRemoved | NotFoundError | ForbiddenError | InvalidTransitionError,
+    AllocationRemoved | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("RemoveAllocationResult"),
 ]
 
 
 ConfirmBookingResult = Annotated[
-    BookingConfirmed | NotFoundError | ForbiddenError | InvalidTransitionError | BudgetExceededError,
+    BookingConfirmed
+    | NotFoundError
+    | ForbiddenError
+    | InvalidTransitionError
+    | BudgetExceededError
+    | StaleVersionError,
     strawberry.union("ConfirmBookingResult"),
 ]
 
 
 CancelBookingResult = Annotated[
-    BookingCancelled | NotFoundError | ForbiddenError | InvalidTransitionError,
+    BookingCancelled | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("CancelBookingResult"),
 ]
 
 
 StartBookingResult = Annotated[
-    BookingStarted | NotFoundError | ForbiddenError | InvalidTransitionError,
+    BookingStarted | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("StartBookingResult"),
 ]
 
 
 CompleteBookingResult = Annotated[
-    BookingCompleted | NotFoundError | ForbiddenError | InvalidTransitionError,
+    BookingCompleted | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("CompleteBookingResult"),
 ]
 
@@ -185,7 +192,8 @@ MoveBookingResult = Annotated[
     | NotFoundError
     | ForbiddenError
     | InvalidTransitionError
-    | BudgetExceededError,
+    | BudgetExceededError
+    | StaleVersionError,
     strawberry.union("MoveBookingResult"),
 ]
 
@@ -197,6 +205,6 @@ BlockResourceResult = Annotated[
 
 
 UnblockResourceResult = Annotated[
-    ResourceUnblocked | NotFoundError | ForbiddenError | InvalidTransitionError,
+    ResourceUnblocked | NotFoundError | ForbiddenError | InvalidTransitionError | StaleVersionError,
     strawberry.union("UnblockResourceResult"),
 ]

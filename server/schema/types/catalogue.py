@@ -64,6 +64,9 @@ class Resource(Node):
     setup_minutes: int = strawberry.field(description="Turnaround buffer before each use.")
     teardown_minutes: int = strawberry.field(description="Turnaround buffer after each use.")
     retired: bool = strawberry.field(description="Out of service for good.")
+    version: int = strawberry.field(
+        description="Grows by one with every change, custody changes at the cage too; send it as `expectedVersion`."
+    )
     location_id: strawberry.Private[int | None]
     pk: strawberry.Private[int]
 
@@ -104,6 +107,7 @@ class Resource(Node):
             setup_minutes=row.setup_minutes,
             teardown_minutes=row.teardown_minutes,
             retired=row.retired_at is not None,
+            version=row.version,
             location_id=row.location_id,
         )
 
@@ -124,6 +128,7 @@ class ResourceConnection:
 class Kit(Node):
     name: str = strawberry.field(description="Display name, e.g. 'Camera package A'.")
     code: str | None = strawberry.field(description="Label scanned at the cage to check the whole kit out.")
+    version: int = strawberry.field(description="Grows by one with every change; send it as `expectedVersion`.")
     pk: strawberry.Private[int]
 
     @strawberry.field(description="The component items, in kit order.")
@@ -134,7 +139,9 @@ class Kit(Node):
 
     @classmethod
     def from_model(cls, row: models.Kit) -> Kit:
-        return cls(id=strawberry.ID(to_global_id("Kit", row.id)), pk=row.id, name=row.name, code=row.code)
+        return cls(
+            id=strawberry.ID(to_global_id("Kit", row.id)), pk=row.id, name=row.name, code=row.code, version=row.version
+        )
 
 
 @strawberry.type(description="Who is calling.")

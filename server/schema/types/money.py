@@ -168,6 +168,9 @@ class Budget:
     estimate_cost: Money | None = strawberry.field(description="What the estimate costs the studio (staff only).")
     lines: list[BudgetLine] = strawberry.field(description="The estimate's lines, by booking and start.")
     actual_lines: list[BudgetLine] = strawberry.field(description="The actual's lines (overtime, late returns).")
+    version: int = strawberry.field(
+        description="The project's version: the approved budget is the project's; send it to setProjectBudget."
+    )
     project_pk: strawberry.Private[int]
 
     @strawberry.field(description="Every change that moved the estimate, oldest first.")
@@ -200,6 +203,7 @@ class Budget:
             estimate_cost=Money.of(sum(ln.cost_minor for ln in money.estimate_lines), cur) if show_costs else None,
             lines=[BudgetLine.of(ln, cur, show_costs) for ln in money.estimate_lines],
             actual_lines=[BudgetLine.of(ln, cur, show_costs) for ln in money.actual_lines],
+            version=money.project.version,
             project_pk=money.project.id,
         )
 
@@ -216,6 +220,9 @@ class Rate(Node):
     late_fee_per_day: Money | None = strawberry.field(description="Equipment: fee per started day returned late.")
     valid_from: datetime | None = strawberry.field(description="Valid from (null: always before).")
     valid_until: datetime | None = strawberry.field(description="Valid until, exclusive (null: open-ended).")
+    version: int = strawberry.field(
+        description="Grows by one with every change (replaced, or closed by a newer rate); send it to setRate."
+    )
     resource_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The resource priced (null for a category rate).")
@@ -237,6 +244,7 @@ class Rate(Node):
             overtime_after_hours=row.overtime_after_hours,
             overtime_multiplier=None if row.overtime_percent is None else Decimal(row.overtime_percent) / 100,
             late_fee_per_day=_money(row.late_fee_per_day_minor, currency),
+            version=row.version,
             valid_from=row.valid_from,
             valid_until=row.valid_until,
             resource_id=row.resource_id,
@@ -272,6 +280,7 @@ class Invoice(Node):
     issued_at: datetime | None = strawberry.field(description="When it was issued.")
     paid_at: datetime | None = strawberry.field(description="When it was paid.")
     voided_at: datetime | None = strawberry.field(description="When it was voided.")
+    version: int = strawberry.field(description="Grows by one with every change; send it as `expectedVersion`.")
     csv_url: str = strawberry.field(description="Path of the CSV download (same Bearer token).")
     html_url: str = strawberry.field(description="Path of the printable HTML page (same Bearer token).")
     pk: strawberry.Private[int]
@@ -307,6 +316,7 @@ class Invoice(Node):
             issued_at=row.issued_at,
             paid_at=row.paid_at,
             voided_at=row.voided_at,
+            version=row.version,
             csv_url=f"/invoices/{gid}.csv",
             html_url=f"/invoices/{gid}.html",
         )

@@ -14,6 +14,9 @@ from server.schema.types.node import Node, PageInfo
 class Project(Node):
     name: str = strawberry.field(description="Display name.")
     currency: str = strawberry.field(description="Currency of the project's money.")
+    version: int = strawberry.field(
+        description="Grows by one with every change (its approved budget); send it as `expectedVersion`."
+    )
     pk: strawberry.Private[int]
     client_id: strawberry.Private[int | None]
 
@@ -37,6 +40,7 @@ class Project(Node):
             pk=row.id,
             name=row.name,
             currency=row.currency,
+            version=row.version,
             client_id=row.client_id,
         )
 

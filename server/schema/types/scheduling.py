@@ -60,7 +60,10 @@ class Booking(Node):
     hold_expires_at: datetime | None = strawberry.field(description="When a HOLD lapses, if it does.")
     actual_start: datetime | None = strawberry.field(default=None, description="When the session really started.")
     actual_end: datetime | None = strawberry.field(default=None, description="When the session really ended.")
-    version: int = strawberry.field(default=1, description="Increases with every change to the booking.")
+    version: int = strawberry.field(
+        default=1,
+        description="Grows by one with every change, the system's too (expiry, cage); send it as `expectedVersion`.",
+    )
     pk: strawberry.Private[int]
     project_id: strawberry.Private[int]
 
@@ -113,6 +116,7 @@ class Block(Node):
     end: datetime = strawberry.field(description="End of the block.")
     reason: str = strawberry.field(description="Why the resource is unavailable.")
     active: bool = strawberry.field(description="False once the block is lifted.")
+    version: int = strawberry.field(description="Grows by one with every change; send it as `expectedVersion`.")
     resource_id: strawberry.Private[int]
 
     @strawberry.field(description="The blocked resource.")
@@ -127,6 +131,7 @@ class Block(Node):
             end=row.end_at,
             reason=row.reason,
             active=row.active,
+            version=row.version,
             resource_id=row.resource_id,
         )
 

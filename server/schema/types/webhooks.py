@@ -17,6 +17,7 @@ class Webhook(Node):
     events: list[str] = strawberry.field(description="The event types it receives, or `*` for all.")
     active: bool = strawberry.field(description="False once the receiver answered 410 Gone.")
     created_at: datetime = strawberry.field(description="When it was created.")
+    version: int = strawberry.field(description="Grows when the webhook changes (disabled on a 410).")
 
     @classmethod
     def from_model(cls, row: models.Webhook) -> Webhook:
@@ -26,6 +27,7 @@ class Webhook(Node):
             events=list(row.events),
             active=row.active,
             created_at=row.created_at,
+            version=row.version,
         )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from server.schema.errors import ForbiddenError, NotFoundError, ValidationError
+from server.schema.errors import ForbiddenError, NotFoundError, StaleVersionError, ValidationError
 from server.schema.types.webhooks import Webhook, WebhookDelivery
 
 
@@ -30,7 +30,7 @@ CreateWebhookResult = Annotated[
     WebhookCreated | ValidationError | ForbiddenError, strawberry.union("CreateWebhookResult")
 ]
 DeleteWebhookResult = Annotated[
-    WebhookDeleted | NotFoundError | ForbiddenError, strawberry.union("DeleteWebhookResult")
+    WebhookDeleted | NotFoundError | ForbiddenError | StaleVersionError, strawberry.union("DeleteWebhookResult")
 ]
 RedeliverWebhookResult = Annotated[
     WebhookRedelivered | NotFoundError | ForbiddenError, strawberry.union("RedeliverWebhookResult")

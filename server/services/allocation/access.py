@@ -9,6 +9,7 @@ from __future__ import annotations
 from db.models import Booking, Project, Role, Studio
 from db.repositories import bookings as booking_rows
 from db.repositories import projects as project_rows
+from server.services import versions
 from server.services.errors import Forbidden, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -28,11 +29,16 @@ async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> 
     return project, studio
 
 
-async def booking_for_change(tx: Tx, principal: Principal, booking_id: int) -> Booking:
-    """The booking row, locked, if the caller may change it."""
+async def booking_for_change(
+    tx: Tx, principal: Principal, booking_id: int, expected_version: int | None, *, claim: bool = True
+) -> Booking:
+    """The booking row, locked, if the caller may change it; with `claim`, at its next version
+    (refused with StaleVersion when `expected_version` is given and no longer current)."""
     require(principal, Action.SCHEDULE)
     if await booking_rows.get_visible(tx.session, principal, booking_id) is None:
         raise NotFound("No such booking.")
+    if claim:
+        await versions.claim(tx, Booking, principal.studio_id, booking_id, expected_version)
     booking = await booking_rows.lock(tx.session, principal.studio_id, booking_id)
     if booking is None:
         raise NotFound("No such booking.")

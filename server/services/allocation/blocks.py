@@ -11,6 +11,7 @@ from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
 from server.events.types import AVAILABILITY, RESOURCES, DomainEvent, rooms_topic
 from server.services import validation as v
+from server.services import versions
 from server.services.allocation import conflicts
 from server.services.allocation.claims import Claim
 from server.services.allocation.commands import BlockResource
@@ -58,9 +59,12 @@ async def block_resource(tx: Tx, principal: Principal, cmd: BlockResource, now: 
     return block
 
 
-async def unblock_resource(tx: Tx, principal: Principal, block_id: int, now: datetime) -> Block:
+async def unblock_resource(
+    tx: Tx, principal: Principal, block_id: int, expected_version: int | None, now: datetime
+) -> Block:
     """Lift a block; the resource is bookable in that window again."""
     require(principal, Action.BLOCK_RESOURCES)
+    await versions.claim(tx, Block, principal.studio_id, block_id, expected_version)
     block = await booking_rows.block_for_update(tx.session, principal, block_id)
     if block is None:
         raise NotFound("No such block.")

@@ -130,7 +130,7 @@ async def create_booking(
 
 async def update_booking(tx: Tx, principal: Principal, cmd: UpdateBooking, now: datetime) -> Outcome:
     """Rename a booking or change when its hold lapses."""
-    booking = await access.booking_for_change(tx, principal, cmd.booking_id)
+    booking = await access.booking_for_change(tx, principal, cmd.booking_id, cmd.expected_version)
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"A {booking.status.value} booking cannot be changed.")
@@ -141,7 +141,6 @@ async def update_booking(tx: Tx, principal: Principal, cmd: UpdateBooking, now: 
     elif cmd.hold_expires_at is not None:
         booking.hold_expires_at = _hold_expiry(booking.status, cmd.hold_expires_at, now, booking.end_at)
     booking.updated_at = now
-    booking.version += 1
     await tx.session.flush()
     await events.booking_changed(tx, booking, "BookingUpdated")
     return Outcome(booking)
@@ -151,7 +150,7 @@ async def add_allocations(
     tx: Tx, principal: Principal, cmd: AddAllocations, now: datetime, budget: BudgetPolicy
 ) -> Outcome:
     """Add resources to a blocking booking; all of them land or none does."""
-    booking = await access.booking_for_change(tx, principal, cmd.booking_id)
+    booking = await access.booking_for_change(tx, principal, cmd.booking_id, cmd.expected_version)
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"A {booking.status.value} booking takes no new allocations.")
@@ -165,7 +164,6 @@ async def add_allocations(
     warnings = await crew_rules.check(tx, studio, claims)
     rows = await _write_allocations(tx, principal, booking, claims, now)
     booking.updated_at = now
-    booking.version += 1
     await tx.session.flush()
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
     events.emit(tx, booking, "AllocationsAdded", _resources(claims))
@@ -173,13 +171,18 @@ async def add_allocations(
 
 
 async def remove_allocation(
-    tx: Tx, principal: Principal, allocation_id: int, now: datetime, budget: BudgetPolicy
+    tx: Tx,
+    principal: Principal,
+    allocation_id: int,
+    expected_version: int | None,
+    now: datetime,
+    budget: BudgetPolicy,
 ) -> Outcome:
     """Take one allocation out of a blocking booking (the booking keeps at least its window)."""
     allocation = await booking_rows.allocation_by_id(tx.session, principal, allocation_id)
     if allocation is None:
         raise NotFound("No such allocation.")
-    booking = await access.booking_for_change(tx, principal, allocation.booking_id)
+    booking = await access.booking_for_change(tx, principal, allocation.booking_id, expected_version)
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"Allocations of a {booking.status.value} booking cannot be removed.")
@@ -189,7 +192,6 @@ async def remove_allocation(
     await occupancy.forget_allocations(tx.session, [allocation.id])
     await booking_rows.delete_allocation(tx.session, allocation)
     booking.updated_at = now
-    booking.version += 1
     await tx.session.flush()
     await budget.guard(tx, principal, booking, allow_over_budget=False)
     await events.booking_changed(
@@ -230,7 +232,9 @@ async def move_booking(
     tx: Tx, principal: Principal, cmd: MoveBooking, now: datetime, budget: BudgetPolicy
 ) -> MoveImpact:
     """Move a booking and its allocations to a new window; a dry run only reports the impact."""
-    booking = await access.booking_for_change(tx, principal, cmd.booking_id)
+    booking = await access.booking_for_change(
+        tx, principal, cmd.booking_id, cmd.expected_version, claim=not cmd.dry_run
+    )
     if not cmd.dry_run:
         await _lapsed_guard(tx, booking, now)
     if booking.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
@@ -272,7 +276,6 @@ async def move_booking(
         a.start_at, a.end_at = windows[a.id].start, windows[a.id].end
     booking.start_at, booking.end_at = window.start, window.end
     booking.updated_at = now
-    booking.version += 1
     await tx.session.flush()
     if booking.status in BLOCKING_STATUSES:
         await conflicts.write(

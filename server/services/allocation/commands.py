@@ -71,6 +71,7 @@ class UpdateBooking:
     title: str | None = None
     hold_expires_at: datetime | None = None
     clear_hold_expiry: bool = False
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,18 @@ class AddAllocations:
     allocations: tuple[AllocationRequest, ...] = ()
     idempotency_key: str | None = None
     allow_over_budget: bool = False
+    expected_version: int | None = None
 
     def canonical(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "booking": self.booking_id,
             "allocations": [a.canonical() for a in self.allocations],
             "allowOverBudget": self.allow_over_budget,
         }
+        # Only when sent, so the requests stored before expected versions existed still match.
+        if self.expected_version is not None:
+            out["expectedVersion"] = self.expected_version
+        return out
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class MoveBooking:
     end: datetime
     dry_run: bool = False
     allow_over_budget: bool = False
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)

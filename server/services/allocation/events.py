@@ -21,7 +21,12 @@ async def booking_changed(
 
 def emit(tx: Tx, booking: Booking, type_: str, resources: Iterable[tuple[int, ResourceKind, int | None]]) -> None:
     resources = sorted(set(resources), key=lambda r: r[0])
-    base = {"bookingId": booking.id, "projectId": booking.project_id, "status": booking.status.value}
+    base = {
+        "bookingId": booking.id,
+        "projectId": booking.project_id,
+        "status": booking.status.value,
+        "version": booking.version,
+    }
     sid = booking.studio_id
     tx.emit(DomainEvent(BOOKINGS, type_, base), sid)
     tx.emit(

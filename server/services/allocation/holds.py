@@ -12,7 +12,7 @@ from datetime import datetime
 from db.models import Booking, BookingStatus
 from db.models.scheduling import hold_lapsed
 from db.repositories import bookings as booking_rows
-from db.repositories import occupancy
+from db.repositories import occupancy, versions
 from server.services.allocation import events
 from server.services.uow import Tx
 
@@ -34,10 +34,9 @@ async def expire(tx: Tx, booking_ids: list[int], now: datetime) -> list[int]:
             {"status": BookingStatus.EXPIRED.value},
             booking.studio_id,
         )
-        booking.status = BookingStatus.EXPIRED
-        booking.updated_at = now
-        booking.version += 1
-    await tx.session.flush()
+    await versions.advance_many(
+        tx.session, Booking, [b.id for b in lapsed], status=BookingStatus.EXPIRED, updated_at=now
+    )
     for booking in lapsed:
         await events.booking_changed(tx, booking, "BookingExpired")
     return [b.id for b in lapsed]

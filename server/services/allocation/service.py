@@ -101,11 +101,14 @@ class AllocationService:
         now = utcnow()
         return await self._run(principal, lambda tx: bookings.update_booking(tx, principal, cmd, now))
 
-    async def remove_allocation(self, principal: Principal, allocation_id: int) -> Outcome:
-        """Take one allocation out of its booking."""
+    async def remove_allocation(
+        self, principal: Principal, allocation_id: int, expected_version: int | None = None
+    ) -> Outcome:
+        """Take one allocation out of its booking (`expected_version`: the booking's)."""
         now = utcnow()
         return await self._run(
-            principal, lambda tx: bookings.remove_allocation(tx, principal, allocation_id, now, self.budget)
+            principal,
+            lambda tx: bookings.remove_allocation(tx, principal, allocation_id, expected_version, now, self.budget),
         )
 
     async def move_booking(self, principal: Principal, cmd: MoveBooking) -> MoveImpact:
@@ -113,37 +116,54 @@ class AllocationService:
         now = utcnow()
         return await self._run(principal, lambda tx: bookings.move_booking(tx, principal, cmd, now, self.budget))
 
-    async def confirm_booking(self, principal: Principal, booking_id: int) -> Booking:
+    async def confirm_booking(
+        self, principal: Principal, booking_id: int, expected_version: int | None = None
+    ) -> Booking:
         """HOLD -> CONFIRMED."""
         now = utcnow()
-        return await self._run(principal, lambda tx: transitions.confirm_booking(tx, principal, booking_id, now))
+        return await self._run(
+            principal, lambda tx: transitions.confirm_booking(tx, principal, booking_id, expected_version, now)
+        )
 
-    async def cancel_booking(self, principal: Principal, booking_id: int) -> Booking:
+    async def cancel_booking(
+        self, principal: Principal, booking_id: int, expected_version: int | None = None
+    ) -> Booking:
         """Cancel a booking; its resources are free again."""
         now = utcnow()
         return await self._run(
-            principal, lambda tx: transitions.cancel_booking(tx, principal, booking_id, now, self.budget)
+            principal,
+            lambda tx: transitions.cancel_booking(tx, principal, booking_id, expected_version, now, self.budget),
         )
 
-    async def start_booking(self, principal: Principal, booking_id: int, at: datetime | None) -> Booking:
+    async def start_booking(
+        self, principal: Principal, booking_id: int, at: datetime | None, expected_version: int | None = None
+    ) -> Booking:
         """CONFIRMED -> IN_PROGRESS at `at` (default now)."""
         when = at or utcnow()
-        return await self._run(principal, lambda tx: transitions.start_booking(tx, principal, booking_id, when))
+        return await self._run(
+            principal, lambda tx: transitions.start_booking(tx, principal, booking_id, expected_version, when)
+        )
 
-    async def complete_booking(self, principal: Principal, booking_id: int, at: datetime | None) -> Booking:
+    async def complete_booking(
+        self, principal: Principal, booking_id: int, at: datetime | None, expected_version: int | None = None
+    ) -> Booking:
         """IN_PROGRESS -> COMPLETED at `at` (default now)."""
         when = at or utcnow()
-        return await self._run(principal, lambda tx: transitions.complete_booking(tx, principal, booking_id, when))
+        return await self._run(
+            principal, lambda tx: transitions.complete_booking(tx, principal, booking_id, expected_version, when)
+        )
 
     async def block_resource(self, principal: Principal, cmd: BlockResource) -> Block:
         """Block a resource for maintenance or time off."""
         now = utcnow()
         return await self._run(principal, lambda tx: blocks.block_resource(tx, principal, cmd, now))
 
-    async def unblock_resource(self, principal: Principal, block_id: int) -> Block:
+    async def unblock_resource(self, principal: Principal, block_id: int, expected_version: int | None = None) -> Block:
         """Lift a block."""
         now = utcnow()
-        return await self._run(principal, lambda tx: blocks.unblock_resource(tx, principal, block_id, now))
+        return await self._run(
+            principal, lambda tx: blocks.unblock_resource(tx, principal, block_id, expected_version, now)
+        )
 
     # Reads
 

@@ -50,7 +50,6 @@ async def _move_to(tx: Tx, booking: Booking, target: BookingStatus, now: datetim
     require_transition(booking, target)
     booking.status = target
     booking.updated_at = now
-    booking.version += 1
     if target not in BLOCKING_STATUSES:
         await occupancy.release_booking(tx.session, booking.id)
     await tx.session.flush()
@@ -58,17 +57,21 @@ async def _move_to(tx: Tx, booking: Booking, target: BookingStatus, now: datetim
     return booking
 
 
-async def confirm_booking(tx: Tx, principal: Principal, booking_id: int, now: datetime) -> Booking:
+async def confirm_booking(
+    tx: Tx, principal: Principal, booking_id: int, expected_version: int | None, now: datetime
+) -> Booking:
     """HOLD -> CONFIRMED (producers: their own projects' holds)."""
-    booking = await access.booking_for_change(tx, principal, booking_id)
+    booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     await _lapsed_guard(tx, booking, now)
     booking.hold_expires_at = None if booking.status == S.HOLD else booking.hold_expires_at
     return await _move_to(tx, booking, S.CONFIRMED, now, "BookingConfirmed")
 
 
-async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: datetime, budget: BudgetPolicy) -> Booking:
+async def cancel_booking(
+    tx: Tx, principal: Principal, booking_id: int, expected_version: int | None, now: datetime, budget: BudgetPolicy
+) -> Booking:
     """Any blocking status -> CANCELLED; its claims stop blocking at once."""
-    booking = await access.booking_for_change(tx, principal, booking_id)
+    booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     await _lapsed_guard(tx, booking, now)
     await budget.begin(tx, principal, booking.project_id, "cancelBooking", booking.id)
     cancelled = await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
@@ -76,17 +79,21 @@ async def cancel_booking(tx: Tx, principal: Principal, booking_id: int, now: dat
     return cancelled
 
 
-async def start_booking(tx: Tx, principal: Principal, booking_id: int, at: datetime) -> Booking:
+async def start_booking(
+    tx: Tx, principal: Principal, booking_id: int, expected_version: int | None, at: datetime
+) -> Booking:
     """CONFIRMED -> IN_PROGRESS, recording when the session really started."""
-    booking = await access.booking_for_change(tx, principal, booking_id)
+    booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     require_transition(booking, S.IN_PROGRESS)
     booking.actual_start_at = at
     return await _move_to(tx, booking, S.IN_PROGRESS, at, "BookingStarted")
 
 
-async def complete_booking(tx: Tx, principal: Principal, booking_id: int, at: datetime) -> Booking:
+async def complete_booking(
+    tx: Tx, principal: Principal, booking_id: int, expected_version: int | None, at: datetime
+) -> Booking:
     """IN_PROGRESS -> COMPLETED, recording the real end; its claims stop blocking."""
-    booking = await access.booking_for_change(tx, principal, booking_id)
+    booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     require_transition(booking, S.COMPLETED)
     if booking.actual_start_at is not None and at < booking.actual_start_at:
         raise InvalidTransition("A session cannot end before it started.")

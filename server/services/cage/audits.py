@@ -24,6 +24,7 @@ from db.models import Audit, CustodyRecord, CustodyState, Resource
 from db.repositories import cage as repo
 from db.repositories import resources, tenancy
 from db.types import utcnow
+from server.services import versions
 from server.services.cage.codes import ScannedCode, parse_code
 from server.services.cage.resolve import best_match
 from server.services.cage.scans import (
@@ -287,8 +288,8 @@ async def mark_missing(
                 for r in marked
             ],
         )
+        await versions.bump(tx, Resource, [r.id for r in marked], custody=CustodyState.MISSING)
         for item in marked:
-            item.custody = CustodyState.MISSING
             emit_asset(tx, item, "AssetMarkedMissing", None, auditId=row.id)
         await tx.session.flush()
         marked_ids = {r.id for r in marked}

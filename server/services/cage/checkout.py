@@ -35,6 +35,7 @@ from db.repositories import cage as repo
 from db.repositories import resources as resource_rows
 from db.repositories.claims import HeldClaim
 from db.types import utcnow
+from server.services import versions
 from server.services.cage.codes import parse_code
 from server.services.cage.resolve import resolve
 from server.services.cage.scans import (
@@ -285,12 +286,15 @@ async def _record(
         for item, due in going
     ]
     await repo.add_custody(tx.session, records)
+    await versions.bump(tx, Resource, [item.id for item, _ in going], custody=CustodyState.CHECKED_OUT)
+    if booking is not None:
+        # The booking's gear went out: a client holding an older copy must learn of it.
+        await versions.bump(tx, Booking, [booking.id])
     detail = None
     if kit is not None:
         detail = f"with the kit {kit.name}" + (f"; {len(left)} item(s) stayed behind" if left else "")
     scans = []
     for (item, due), record in zip(going, records, strict=True):
-        item.custody = CustodyState.CHECKED_OUT
         scans.append(
             scan_row(principal, trace, "CHECKED_OUT", detail, key, resource_id=item.id, booking_id=record.booking_id)
         )
@@ -300,6 +304,7 @@ async def _record(
             "AssetCheckedOut",
             record.booking_id,
             project_id=booking.project_id if booking is not None else None,
+            booking_version=booking.version if booking is not None else None,
             custodyId=record.id,
             dueAt=iso(due),
         )

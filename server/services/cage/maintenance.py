@@ -17,6 +17,7 @@ from db.models import CustodyState, Resource, ResourceKind
 from db.repositories import cage as repo
 from db.repositories.claims import HeldClaim
 from db.types import utcnow
+from server.services import versions
 from server.services.cage.conditions import parse_release_condition
 from server.services.cage.scans import check_key, emit_asset, run_cage_op
 from server.services.errors import InvalidTransition, NotFound
@@ -97,9 +98,9 @@ async def release_asset(
         block_id = await repo.last_maintenance_block(tx.session, principal, item.id)
         if block_id is not None:
             await repo.end_block(tx.session, principal.studio_id, block_id, now)
-        item.custody = CustodyState.IN_CAGE
         item.condition = state.value
         await tx.session.flush()
+        await versions.bump(tx, Resource, [item.id], custody=CustodyState.IN_CAGE)
         emit_asset(tx, item, "AssetReleased", None, condition=state.value)
         return {"ok": {"asset": item.id, "block": block_id}}
 

@@ -1,7 +1,8 @@
 """Overdue: an item still out past its due time plus the studio's grace is marked overdue.
 
 `mark_overdue` is called by the background sweeper (one per deployment) inside its transaction. It
-persists `overdue_at`, publishes `AssetOverdue` on the item's asset board and on availability, and
+persists `overdue_at`, bumps the versions of the item and its booking (so a client holding an older
+copy learns of it), publishes `AssetOverdue` on the item's asset board and on availability, and
 changes nothing else: the item stays `CHECKED_OUT` and keeps occupying its availability until it
 is returned (availability treats an item out past its due time as away, open-ended).
 """
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from db.models import Booking, Resource
 from db.repositories import cage as repo
 from server.events.types import AVAILABILITY, DomainEvent, assets_topic
+from server.services import versions
 from server.services.audit import plain
 from server.services.uow import Tx
 
@@ -26,6 +29,9 @@ async def mark_overdue(tx: Tx, now: datetime) -> list[int]:
         if d.due_at + timedelta(minutes=d.grace_minutes) <= now
     ]
     marked = await repo.set_overdue(tx.session, [d.custody_id for d in due], now)
+    now_overdue = [d for d in due if d.custody_id in marked]
+    await versions.bump(tx, Resource, [d.resource_id for d in now_overdue])
+    await versions.bump(tx, Booking, [d.booking_id for d in now_overdue if d.booking_id is not None])
     for d in due:
         if d.custody_id not in marked:
             continue  # returned (or marked) by a concurrent transaction

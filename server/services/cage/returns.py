@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db.models import Condition, CustodyState, Kit
+from db.models import Booking, Condition, CustodyState, Kit, Resource
 from db.repositories import cage as repo
 from db.repositories import resources
 from db.repositories import resources as resource_rows
 from db.types import utcnow
 from server.services import validation as v
+from server.services import versions
 from server.services.cage.codes import parse_code
 from server.services.cage.conditions import clean_notes, parse_condition
 from server.services.cage.maintenance import start_maintenance
@@ -95,17 +96,27 @@ async def return_asset(
             block_id, affected = await start_maintenance(tx, principal, item, now, clean, exclude_booking_id=booking_id)
             if record is not None:
                 record.maintenance_block_id = block_id
-            item.custody = CustodyState.MAINTENANCE
-        else:
-            item.custody = CustodyState.IN_CAGE
+        custody = CustodyState.MAINTENANCE if state == Condition.DAMAGED else CustodyState.IN_CAGE
         await tx.session.flush()
+        await versions.bump(tx, Resource, [item.id], custody=custody)
+        if booking_id is not None:
+            await versions.bump(tx, Booking, [booking_id])
         outcome = "FOUND" if was_missing else "RETURNED"
         await repo.add_scans(
             tx.session, [scan_row(principal, trace, outcome, _detail(state, clean, missing), clean_key)]
         )
         held_for = await repo.booking(tx.session, principal, booking_id) if booking_id is not None else None
         project_id = held_for.project_id if held_for is not None else None
-        emit_asset(tx, item, "AssetReturned", booking_id, project_id=project_id, condition=state.value, late=late)
+        emit_asset(
+            tx,
+            item,
+            "AssetReturned",
+            booking_id,
+            project_id=project_id,
+            booking_version=held_for.version if held_for is not None else None,
+            condition=state.value,
+            late=late,
+        )
         return {
             "ok": {
                 "asset": item.id,

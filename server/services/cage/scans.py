@@ -193,17 +193,33 @@ def check_audit_location(principal: Principal, location_id: int) -> None:
 
 
 def emit_asset(
-    tx: Tx, resource: Resource, type_: str, booking_id: int | None, *, project_id: int | None = None, **extra: Any
+    tx: Tx,
+    resource: Resource,
+    type_: str,
+    booking_id: int | None,
+    *,
+    project_id: int | None = None,
+    booking_version: int | None = None,
+    **extra: Any,
 ) -> None:
     """Tell the asset board of the item's home location, and availability, that the item changed;
     and the booking's project feed, whose actuals (gear out and in, late returns) move with it."""
     custody = resource.custody.value if resource.custody is not None else None
-    payload = {"resourceId": resource.id, "custody": custody, "bookingId": booking_id, **extra}
+    payload = {
+        "resourceId": resource.id,
+        "custody": custody,
+        "version": resource.version,
+        "bookingId": booking_id,
+        **extra,
+    }
     if resource.location_id is not None:
         tx.emit(DomainEvent(assets_topic(resource.location_id), type_, payload))
     tx.emit(DomainEvent(AVAILABILITY, type_, {"resourceId": resource.id, "kind": resource.kind.value}))
     if booking_id is not None and project_id is not None:
-        tx.emit(DomainEvent(BOOKINGS, type_, {"projectId": project_id, "bookingId": booking_id}))
+        changed: dict[str, Any] = {"projectId": project_id, "bookingId": booking_id}
+        if booking_version is not None:
+            changed["version"] = booking_version
+        tx.emit(DomainEvent(BOOKINGS, type_, changed))
 
 
 def assets_event(location_id: int, type_: str, payload: dict[str, Any]) -> DomainEvent:

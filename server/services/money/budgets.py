@@ -16,6 +16,7 @@ from db.models import BudgetChange, Project, ScopeChange
 from db.repositories import money as rows
 from server.events.types import BOOKINGS, DomainEvent
 from server.services import validation as v
+from server.services import versions
 from server.services.currency import check_currency, to_minor
 from server.services.errors import Invalid, NotFound
 from server.services.money.estimates import ProjectMoney, project_money
@@ -59,9 +60,11 @@ async def set_project_budget(
     approved: Decimal | None,
     currency: str | None,
     reason: str | None,
+    expected_version: int | None = None,
 ) -> Project:
     """Change (or clear, with None) a project's approved budget, keeping its history."""
     require(principal, Action.MANAGE_MONEY)
+    await versions.claim(tx, Project, principal.studio_id, project_id, expected_version)
     project = await rows.lock_project(tx.session, principal, project_id)
     if project is None:
         raise NotFound("No such project.")

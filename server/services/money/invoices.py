@@ -22,6 +22,7 @@ from db.models import BookingStatus, Invoice, InvoiceLine, InvoiceStatus
 from db.repositories import money as rows
 from server.events.types import BOOKINGS, DomainEvent
 from server.services import validation as v
+from server.services import versions
 from server.services.currency import round_minor, to_minor
 from server.services.errors import Invalid, InvalidTransition, NotFound
 from server.services.money import estimates
@@ -97,8 +98,9 @@ async def create_invoice(tx: Tx, principal: Principal, project_id: int, now: dat
     return invoice
 
 
-async def _draft(tx: Tx, principal: Principal, invoice_id: int) -> Invoice:
+async def _draft(tx: Tx, principal: Principal, invoice_id: int, expected_version: int | None) -> Invoice:
     require(principal, Action.MANAGE_MONEY)
+    await versions.claim(tx, Invoice, principal.studio_id, invoice_id, expected_version)
     invoice = await rows.lock_invoice(tx.session, principal, invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")
@@ -107,9 +109,11 @@ async def _draft(tx: Tx, principal: Principal, invoice_id: int) -> Invoice:
     return invoice
 
 
-async def add_line(tx: Tx, principal: Principal, invoice_id: int, line: ManualLine) -> Invoice:
+async def add_line(
+    tx: Tx, principal: Principal, invoice_id: int, line: ManualLine, expected_version: int | None = None
+) -> Invoice:
     """Add a manual line to a draft."""
-    invoice = await _draft(tx, principal, invoice_id)
+    invoice = await _draft(tx, principal, invoice_id, expected_version)
     description = v.required_text(line.description, "description", max_length=300)
     unit = v.required_text(line.unit, "unit", max_length=16)
     quantity = _quantity(line.quantity)
@@ -146,29 +150,33 @@ def _quantity(value: Decimal) -> Decimal:
     return quantity
 
 
-async def remove_line(tx: Tx, principal: Principal, line_id: int) -> Invoice:
+async def remove_line(tx: Tx, principal: Principal, line_id: int, expected_version: int | None = None) -> Invoice:
     """Take a line off a draft; its work becomes billable again."""
     line = await rows.invoice_line(tx.session, principal, line_id)
     if line is None:
         raise NotFound("No such invoice line.")
-    invoice = await _draft(tx, principal, line.invoice_id)
+    invoice = await _draft(tx, principal, line.invoice_id, expected_version)
     invoice.total_minor -= line.amount_minor
     await rows.delete_line(tx.session, line)
     _changed(tx, invoice, "InvoiceChanged")
     return invoice
 
 
-async def discard_invoice(tx: Tx, principal: Principal, invoice_id: int) -> Invoice:
+async def discard_invoice(
+    tx: Tx, principal: Principal, invoice_id: int, expected_version: int | None = None
+) -> Invoice:
     """Delete a draft (issued invoices are voided instead, never deleted)."""
-    invoice = await _draft(tx, principal, invoice_id)
+    invoice = await _draft(tx, principal, invoice_id, expected_version)
     _changed(tx, invoice, "InvoiceDiscarded")
     await rows.delete_invoice(tx.session, invoice)
     return invoice
 
 
-async def issue_invoice(tx: Tx, principal: Principal, invoice_id: int, now: datetime) -> Invoice:
+async def issue_invoice(
+    tx: Tx, principal: Principal, invoice_id: int, now: datetime, expected_version: int | None = None
+) -> Invoice:
     """Give a draft the studio's next number and freeze it."""
-    invoice = await _draft(tx, principal, invoice_id)
+    invoice = await _draft(tx, principal, invoice_id, expected_version)
     if not await rows.invoice_lines(tx.session, principal, [invoice.id]):
         raise NothingToInvoice("An invoice without lines cannot be issued.", field="id")
     number = await rows.take_invoice_number(tx.session, invoice.studio_id)
@@ -182,9 +190,11 @@ async def issue_invoice(tx: Tx, principal: Principal, invoice_id: int, now: date
     return invoice
 
 
-async def mark_paid(tx: Tx, principal: Principal, invoice_id: int, paid_at: datetime) -> Invoice:
+async def mark_paid(
+    tx: Tx, principal: Principal, invoice_id: int, paid_at: datetime, expected_version: int | None = None
+) -> Invoice:
     """ISSUED -> PAID."""
-    invoice = await _issued(tx, principal, invoice_id, "paid")
+    invoice = await _issued(tx, principal, invoice_id, "paid", expected_version)
     invoice.status = InvoiceStatus.PAID
     invoice.paid_at = paid_at
     await tx.session.flush()
@@ -192,9 +202,11 @@ async def mark_paid(tx: Tx, principal: Principal, invoice_id: int, paid_at: date
     return invoice
 
 
-async def void_invoice(tx: Tx, principal: Principal, invoice_id: int, now: datetime) -> Invoice:
+async def void_invoice(
+    tx: Tx, principal: Principal, invoice_id: int, now: datetime, expected_version: int | None = None
+) -> Invoice:
     """ISSUED -> VOID; its lines can be invoiced again."""
-    invoice = await _issued(tx, principal, invoice_id, "voided")
+    invoice = await _issued(tx, principal, invoice_id, "voided", expected_version)
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = now
     await rows.release_lines(tx.session, invoice.id)
@@ -203,8 +215,9 @@ async def void_invoice(tx: Tx, principal: Principal, invoice_id: int, now: datet
     return invoice
 
 
-async def _issued(tx: Tx, principal: Principal, invoice_id: int, verb: str) -> Invoice:
+async def _issued(tx: Tx, principal: Principal, invoice_id: int, verb: str, expected_version: int | None) -> Invoice:
     require(principal, Action.MANAGE_MONEY)
+    await versions.claim(tx, Invoice, principal.studio_id, invoice_id, expected_version)
     invoice = await rows.lock_invoice(tx.session, principal, invoice_id)
     if invoice is None:
         raise NotFound("No such invoice.")

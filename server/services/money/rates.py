@@ -20,8 +20,9 @@ from db.repositories import resources as resource_rows
 from db.repositories import tenancy
 from server.events.types import RESOURCES, DomainEvent
 from server.services import validation as v
+from server.services import versions
 from server.services.currency import check_currency, to_minor
-from server.services.errors import Invalid, NotFound
+from server.services.errors import Invalid, NotFound, StaleVersion
 from server.services.money.pricing import periods_overlap
 from server.services.permissions import Action, allowed, require
 from server.services.principal import Principal
@@ -46,6 +47,7 @@ class SetRate:
     late_fee_per_day: Decimal | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    expected_version: int | None = None
 
 
 def overtime_percent(multiplier: Decimal | None) -> int | None:
@@ -103,14 +105,18 @@ async def set_rate(tx: Tx, principal: Principal, cmd: SetRate) -> Rate:
     await rows.lock_rate_card(tx.session, principal.studio_id)
     existing = await rows.rates_for_target(tx.session, principal, cmd.resource_id, category)
     same = next((r for r in existing if (r.valid_from, r.valid_until) == (cmd.valid_from, cmd.valid_until)), None)
+    if same is None and cmd.expected_version is not None:
+        # The client meant to replace a rate of exactly this validity; it is gone (or was never there).
+        raise StaleVersion("No rate with exactly this validity exists any more; read the rate card again.", 0)
     if same is not None:
+        await versions.claim(tx, Rate, principal.studio_id, same.id, cmd.expected_version)
         _copy_terms(same, rate)
         await tx.session.flush()
         rate = same
     else:
         for old in existing:
             if _supersedes(rate, old):
-                old.valid_until = rate.valid_from
+                await versions.bump(tx, Rate, [old.id], valid_until=rate.valid_from)
             elif periods_overlap(old.valid_from, old.valid_until, rate.valid_from, rate.valid_until):
                 raise Invalid(
                     f"Overlaps the rate valid {_period(old)}; give a validity that does not overlap it.",

@@ -76,10 +76,12 @@ async def set_project_budget(
     approved: Decimal | None,
     currency: str | None,
     reason: str | None,
+    expected_version: int | None = None,
 ) -> Project:
-    """setProjectBudget."""
+    """setProjectBudget (`expected_version`: the project's)."""
     return await uow.run_as(
-        principal, lambda tx: budgets.set_project_budget(tx, principal, project_id, approved, currency, reason)
+        principal,
+        lambda tx: budgets.set_project_budget(tx, principal, project_id, approved, currency, reason, expected_version),
     )
 
 
@@ -89,36 +91,54 @@ async def create_invoice(uow: UnitOfWork, principal: Principal, project_id: int)
     return await uow.run_as(principal, lambda tx: invoices.create_invoice(tx, principal, project_id, now))
 
 
-async def add_invoice_line(uow: UnitOfWork, principal: Principal, invoice_id: int, line: ManualLine) -> Invoice:
+async def add_invoice_line(
+    uow: UnitOfWork, principal: Principal, invoice_id: int, line: ManualLine, expected_version: int | None = None
+) -> Invoice:
     """addInvoiceLine: a manual line on a draft."""
-    return await uow.run_as(principal, lambda tx: invoices.add_line(tx, principal, invoice_id, line))
+    return await uow.run_as(principal, lambda tx: invoices.add_line(tx, principal, invoice_id, line, expected_version))
 
 
-async def remove_invoice_line(uow: UnitOfWork, principal: Principal, line_id: int) -> Invoice:
-    """removeInvoiceLine: its work is billable again."""
-    return await uow.run_as(principal, lambda tx: invoices.remove_line(tx, principal, line_id))
+async def remove_invoice_line(
+    uow: UnitOfWork, principal: Principal, line_id: int, expected_version: int | None = None
+) -> Invoice:
+    """removeInvoiceLine: its work is billable again (`expected_version`: the invoice's)."""
+    return await uow.run_as(principal, lambda tx: invoices.remove_line(tx, principal, line_id, expected_version))
 
 
-async def discard_invoice(uow: UnitOfWork, principal: Principal, invoice_id: int) -> Invoice:
+async def discard_invoice(
+    uow: UnitOfWork, principal: Principal, invoice_id: int, expected_version: int | None = None
+) -> Invoice:
     """discardInvoice: a draft goes; its work is billable again."""
-    return await uow.run_as(principal, lambda tx: invoices.discard_invoice(tx, principal, invoice_id))
+    return await uow.run_as(principal, lambda tx: invoices.discard_invoice(tx, principal, invoice_id, expected_version))
 
 
-async def issue_invoice(uow: UnitOfWork, principal: Principal, invoice_id: int) -> Invoice:
+async def issue_invoice(
+    uow: UnitOfWork, principal: Principal, invoice_id: int, expected_version: int | None = None
+) -> Invoice:
     """issueInvoice: numbered and frozen."""
     now = utcnow()
-    return await uow.run_as(principal, lambda tx: invoices.issue_invoice(tx, principal, invoice_id, now))
+    return await uow.run_as(
+        principal, lambda tx: invoices.issue_invoice(tx, principal, invoice_id, now, expected_version)
+    )
 
 
 async def mark_invoice_paid(
-    uow: UnitOfWork, principal: Principal, invoice_id: int, paid_at: datetime | None
+    uow: UnitOfWork,
+    principal: Principal,
+    invoice_id: int,
+    paid_at: datetime | None,
+    expected_version: int | None = None,
 ) -> Invoice:
     """markInvoicePaid at `paid_at` (default now)."""
     when = paid_at or utcnow()
-    return await uow.run_as(principal, lambda tx: invoices.mark_paid(tx, principal, invoice_id, when))
+    return await uow.run_as(principal, lambda tx: invoices.mark_paid(tx, principal, invoice_id, when, expected_version))
 
 
-async def void_invoice(uow: UnitOfWork, principal: Principal, invoice_id: int) -> Invoice:
+async def void_invoice(
+    uow: UnitOfWork, principal: Principal, invoice_id: int, expected_version: int | None = None
+) -> Invoice:
     """voidInvoice: an issued invoice is cancelled; its number stays used."""
     now = utcnow()
-    return await uow.run_as(principal, lambda tx: invoices.void_invoice(tx, principal, invoice_id, now))
+    return await uow.run_as(
+        principal, lambda tx: invoices.void_invoice(tx, principal, invoice_id, now, expected_version)
+    )

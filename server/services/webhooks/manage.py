@@ -8,6 +8,7 @@ from db.models import Webhook, WebhookDelivery
 from db.models.webhooks import PENDING
 from db.repositories import webhooks as rows
 from db.types import utcnow
+from server.services import versions
 from server.services.errors import Invalid, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -75,11 +76,12 @@ class WebhookService:
         async with self.uow.read() as session:
             return await rows.listed(session, principal)
 
-    async def delete(self, principal: Principal, webhook_id: int) -> int:
+    async def delete(self, principal: Principal, webhook_id: int, expected_version: int | None = None) -> int:
         """Delete a webhook and its delivery log; pending deliveries are never sent."""
         require(principal, Action.MANAGE_WEBHOOKS)
 
         async def work(tx: Tx) -> int:
+            await versions.claim(tx, Webhook, principal.studio_id, webhook_id, expected_version)
             row = await rows.get(tx.session, principal, webhook_id)
             if row is None:
                 raise NotFound("No such webhook.")
