@@ -23,6 +23,10 @@ ENVIRONMENT_VARIABLES = (
     "CALLSHEET_MAX_PAGE_SIZE",
     "CALLSHEET_MAX_BODY_BYTES",
     "CALLSHEET_MAX_SUBSCRIPTIONS",
+    "CALLSHEET_LOG_FORMAT",
+    "CALLSHEET_METRICS",
+    "CALLSHEET_METRICS_TOKEN",
+    "PROMETHEUS_MULTIPROC_DIR",
 )
 
 
@@ -66,6 +70,10 @@ class Settings:
     mode: Literal["development", "production"] = "development"
     allowed_origins: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True  # record metrics and answer /metrics
+    metrics_token: str | None = None  # a bearer for scrapers, besides ADMIN tokens
+    metrics_dir: str | None = None  # prometheus_client's multiprocess directory (several workers)
 
     @property
     def production(self) -> bool:
@@ -91,6 +99,12 @@ class Settings:
             max_body_bytes=_int(env, "CALLSHEET_MAX_BODY_BYTES", Limits.max_body_bytes),
             max_subscriptions=_int(env, "CALLSHEET_MAX_SUBSCRIPTIONS", Limits.max_subscriptions),
         )
+        log_format = env.get("CALLSHEET_LOG_FORMAT") or ("json" if mode == "production" else "text")
+        if log_format not in ("text", "json"):
+            raise SettingsError("CALLSHEET_LOG_FORMAT must be 'text' or 'json'")
+        metrics = env.get("CALLSHEET_METRICS", "on").lower()
+        if metrics not in ("on", "off", "1", "0", "true", "false"):
+            raise SettingsError("CALLSHEET_METRICS must be 'on' or 'off'")
         settings = cls(
             database_url=normalise_database_url(env.get("CALLSHEET_DATABASE_URL") or DEFAULT_DATABASE_URL),
             redis_url=env.get("CALLSHEET_REDIS_URL") or None,
@@ -98,6 +112,10 @@ class Settings:
             mode=mode,  # type: ignore[arg-type]
             allowed_origins=origins,
             limits=limits,
+            log_format=log_format,  # type: ignore[arg-type]
+            metrics=metrics in ("on", "1", "true"),
+            metrics_token=env.get("CALLSHEET_METRICS_TOKEN") or None,
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
         settings.check()
         return settings
@@ -108,6 +126,8 @@ class Settings:
             raise SettingsError("CALLSHEET_SECRET must be set to a private value in production mode")
         if self.production and len(self.secret) < 32:
             raise SettingsError("CALLSHEET_SECRET must be at least 32 characters in production mode")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise SettingsError("CALLSHEET_METRICS_TOKEN must be at least 16 characters")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (tests and the CLI use this)."""
