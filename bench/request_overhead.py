@@ -1,6 +1,8 @@
-"""GraphQL request overhead with and without the parser and validation caches, in one run.
+"""GraphQL request overhead with and without the parser and validation caches, in one run; or, with
+`--metrics`, with and without metrics (the HTTP and operation counters and histograms, and the
+scrapes) in one run.
 
-    .venv/bin/python -m bench.request_overhead [--requests 2000]
+    .venv/bin/python -m bench.request_overhead [--requests 2000] [--metrics]
 
 Both apps share one SQLite database and one runtime; the query is the catalogue screen a client
 loads most (viewer, locations and a page of resources). Reports medians, p99 and the ratio.
@@ -32,9 +34,9 @@ QUERY = """query Screen { viewer { role studio { name } } locations { id name }
   resources(first: 20) { edges { node { id name kind category location { name } } } } }"""
 
 
-def without_caches(limits: Any, *, production: bool = False) -> strawberry.Schema:
+def without_caches(limits: Any, *, production: bool = False, metrics: bool = True) -> strawberry.Schema:
     """The production schema minus the two caches."""
-    schema = root.build_schema(limits, production=production)
+    schema = root.build_schema(limits, production=production, metrics=metrics)
     schema.extensions = [
         e
         for e in schema.extensions
@@ -52,6 +54,49 @@ async def measure(client: httpx.AsyncClient, token: str, n: int) -> list[float]:
         times.append(time.perf_counter() - start)
         assert "errors" not in response.json()
     return times
+
+
+async def scraped(client: httpx.AsyncClient, token: str, n: int, every: int) -> list[float]:
+    """`measure`, with a /metrics scrape every `every` requests (as Prometheus would, far more often)."""
+    times: list[float] = []
+    for start in range(0, n, every):
+        times += await measure(client, token, min(every, n - start))
+        assert (await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    return times
+
+
+async def compare_metrics(n: int) -> None:
+    """The same app with metrics on and off, interleaved in forty rounds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        settings = Settings(database_url=url, secret="bench-" + "x" * 32)
+        await asyncio.to_thread(upgrade, url)
+        runtime = await Runtime.open(settings)
+        studio_id = await demo.load(runtime.uow, runtime.budget)
+        minted = await runtime.uow.run(
+            lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
+            studio_id=studio_id,
+        )
+        on_app = create_app(settings, runtime)
+        off_app = create_app(settings.with_overrides(metrics=False), runtime)
+        results: dict[str, list[float]] = {"metrics on": [], "metrics off": []}
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=on_app), base_url="http://b") as on,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=off_app), base_url="http://b") as off,
+        ):
+            await measure(on, minted.token, 50)
+            await measure(off, minted.token, 50)
+            # Short alternating rounds: the machine's noise drifts over seconds, and hits both alike.
+            for _ in range(40):
+                results["metrics on"] += await scraped(on, minted.token, n // 40, 25)
+                results["metrics off"] += await measure(off, minted.token, n // 40)
+        await runtime.close()
+    med = {k: statistics.median(v) * 1000 for k, v in results.items()}
+    p99 = {k: statistics.quantiles(v, n=100)[98] * 1000 for k, v in results.items()}
+    print(f"requests per variant: {n}")
+    for k in results:
+        print(f"{k:>11}: p50 {med[k]:.2f} ms  p99 {p99[k]:.2f} ms")
+    print(f"on / off p50 ratio: {med['metrics on'] / med['metrics off']:.3f}x")
 
 
 async def main(n: int) -> None:
@@ -95,4 +140,6 @@ async def main(n: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().requests))
+    parser.add_argument("--metrics", action="store_true", help="compare metrics on and off instead of the caches")
+    args = parser.parse_args()
+    asyncio.run(compare_metrics(args.requests) if args.metrics else main(args.requests))

@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from server.config import Limits
 from server.resolvers.audit import AuditQuery
 from server.resolvers.cage import CageMutation, CageQuery
+from server.resolvers.calendar import CalendarMutation
 from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
 from server.resolvers.money import MoneyMutation, MoneyQuery
 from server.resolvers.projects import ProjectMutation, ProjectQuery
@@ -42,8 +43,10 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.execution import CallsheetExecution, CallsheetSchema
+from server.schema.operation_metrics import OperationMetrics
 from server.schema.scalars import SCALARS
 from server.schema.types.cage import Audit
+from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.projects import Project
@@ -75,6 +78,7 @@ class Mutation(
     TokenMutation,
     CageMutation,
     WebhookMutation,
+    CalendarMutation,
 ):
     pass
 
@@ -89,6 +93,7 @@ EXTRA_TYPES = [
     Allocation,
     Block,
     Audit,
+    CalendarFeed,
     ValidationError,
     NotFoundError,
     ForbiddenError,
@@ -111,7 +116,7 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-def build_schema(limits: Limits | None = None, *, production: bool = False) -> strawberry.Schema:
+def build_schema(limits: Limits | None = None, *, production: bool = False, metrics: bool = True) -> strawberry.Schema:
     """The schema with request guards; introspection is refused in production mode."""
     limits = limits or Limits()
     # The depth and alias rules are built once per schema: the validation cache keys on the rule
@@ -127,6 +132,8 @@ def build_schema(limits: Limits | None = None, *, production: bool = False) -> s
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
     ]
+    if metrics:
+        extensions.insert(0, OperationMetrics)
     if production:
         extensions.append(DisableIntrospection)
     return CallsheetSchema(

@@ -17,18 +17,21 @@ from server.api import build_schema
 from server.background.live import LiveViews
 from server.background.sweeper import Sweeper
 from server.background.webhooks import Dispatcher
+from server.calendar_routes import calendar_routes
 from server.config import Settings
 from server.display.routes import routes as display_routes
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.invoice_routes import invoice_routes
+from server.observe import Observed, metrics_routes
 from server.runtime import Runtime
+from server.telemetry import logs
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     """Build the app; it opens its own runtime in the lifespan unless one is given (tests share one)."""
-    schema = build_schema(settings.limits, production=settings.production)
+    schema = build_schema(settings.limits, production=settings.production, metrics=settings.metrics)
     ref = RuntimeRef(runtime)
     graphql = CallsheetGraphQL(ref, settings, schema)
 
@@ -86,13 +89,20 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             *invoice_routes(ref, settings),
+            *calendar_routes(ref, settings),
+            *metrics_routes(ref, settings),
             *display_routes(ref),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)],
+        middleware=[
+            Middleware(Observed, enabled=settings.metrics),
+            Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
 
 
 def app_from_env() -> Starlette:
-    """App factory for multi-worker serving: each worker reads the settings itself."""
-    return create_app(Settings.from_env())
+    """App factory for multi-worker serving: each worker reads the settings and sets up its logs itself."""
+    settings = Settings.from_env()
+    logs.configure(settings.log_format)
+    return create_app(settings)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -252,6 +254,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.workers > 1 and settings.redis_url is None:
         raise CommandError("--workers above 1 needs CALLSHEET_REDIS_URL: live updates must cross processes")
+    from server.telemetry import logs
+
+    logs.configure(settings.log_format)
+    if args.workers > 1 and settings.metrics and settings.metrics_dir is None:
+        # Each worker writes its samples here and /metrics in any worker sums them; the workers
+        # read the directory from their environment when they start.
+        metrics_dir = tempfile.mkdtemp(prefix="callsheet-metrics-")
+        settings = settings.with_overrides(metrics_dir=metrics_dir)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     if settings.is_sqlite:
         # The embedded mode sets itself up: create the file and bring the schema to head.
         from db.migrate import upgrade
@@ -272,6 +283,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Websockets: no per-message deflate (it roughly doubles memory and CPU per subscriber for
     # small board messages) and no message larger than an HTTP request body may be.
     ws_options: dict[str, Any] = {
+        # Requests are logged once, by the app (`server.observe`), with secrets redacted.
+        "access_log": False,
+        "log_config": None,
         "ws": "websockets-sansio",
         "ws_per_message_deflate": False,
         "ws_max_size": settings.limits.max_body_bytes,
@@ -286,7 +300,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             **ws_options,
         )
     else:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", **ws_options)
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, **ws_options)
     return 0
 
 

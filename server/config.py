@@ -26,6 +26,10 @@ ENVIRONMENT_VARIABLES = (
     "CALLSHEET_WEBHOOK_RETRY_SECONDS",
     "CALLSHEET_WEBHOOK_TIMEOUT_SECONDS",
     "CALLSHEET_WEBHOOK_ALLOW_PRIVATE",
+    "CALLSHEET_LOG_FORMAT",
+    "CALLSHEET_METRICS",
+    "CALLSHEET_METRICS_TOKEN",
+    "PROMETHEUS_MULTIPROC_DIR",
 )
 
 
@@ -72,6 +76,10 @@ class Settings:
     webhook_retry_seconds: float = 30.0
     webhook_timeout_seconds: float = 10.0
     webhook_allow_private: bool = False
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True  # record metrics and answer /metrics
+    metrics_token: str | None = None  # a bearer for scrapers, besides ADMIN tokens
+    metrics_dir: str | None = None  # prometheus_client's multiprocess directory (several workers)
 
     @property
     def production(self) -> bool:
@@ -97,6 +105,12 @@ class Settings:
             max_body_bytes=_int(env, "CALLSHEET_MAX_BODY_BYTES", Limits.max_body_bytes),
             max_subscriptions=_int(env, "CALLSHEET_MAX_SUBSCRIPTIONS", Limits.max_subscriptions),
         )
+        log_format = env.get("CALLSHEET_LOG_FORMAT") or ("json" if mode == "production" else "text")
+        if log_format not in ("text", "json"):
+            raise SettingsError("CALLSHEET_LOG_FORMAT must be 'text' or 'json'")
+        metrics = env.get("CALLSHEET_METRICS", "on").lower()
+        if metrics not in ("on", "off", "1", "0", "true", "false"):
+            raise SettingsError("CALLSHEET_METRICS must be 'on' or 'off'")
         settings = cls(
             database_url=normalise_database_url(env.get("CALLSHEET_DATABASE_URL") or DEFAULT_DATABASE_URL),
             redis_url=env.get("CALLSHEET_REDIS_URL") or None,
@@ -107,6 +121,10 @@ class Settings:
             webhook_retry_seconds=float(_int(env, "CALLSHEET_WEBHOOK_RETRY_SECONDS", 30)),
             webhook_timeout_seconds=float(_int(env, "CALLSHEET_WEBHOOK_TIMEOUT_SECONDS", 10)),
             webhook_allow_private=_flag(env, "CALLSHEET_WEBHOOK_ALLOW_PRIVATE"),
+            log_format=log_format,  # type: ignore[arg-type]
+            metrics=metrics in ("on", "1", "true"),
+            metrics_token=env.get("CALLSHEET_METRICS_TOKEN") or None,
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
         settings.check()
         return settings
@@ -117,6 +135,8 @@ class Settings:
             raise SettingsError("CALLSHEET_SECRET must be set to a private value in production mode")
         if self.production and len(self.secret) < 32:
             raise SettingsError("CALLSHEET_SECRET must be at least 32 characters in production mode")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise SettingsError("CALLSHEET_METRICS_TOKEN must be at least 16 characters")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (tests and the CLI use this)."""

@@ -119,9 +119,11 @@ class CallsheetGraphQL(GraphQL[Context, None]):
         if scope["type"] not in ("http", "websocket"):
             await super().__call__(scope, receive, send)
             return
-        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
-        scope.setdefault("state", {})[REQUEST_ID] = request_id
+        state = scope.setdefault("state", {})
+        request_id = state.get(REQUEST_ID)
+        if request_id is None:
+            given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+            request_id = state[REQUEST_ID] = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         if scope["type"] == "websocket":
             await super().__call__(scope, receive, send)
             return

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy import event
+
 from db.session import Database, open_database
 from server.background.sweeper import SweepJob
 from server.config import Settings, SettingsError
@@ -23,6 +25,7 @@ from server.services.money.guard import BudgetGuard
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
 from server.services.webhooks.outbox import WebhookOutbox
+from server.telemetry import metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,15 @@ def sweep_jobs() -> list[SweepJob]:
         SweepJob("expire_holds", holds.expire_holds, holds.SWEEP_BATCH),
         SweepJob("mark_overdue", overdue.mark_overdue, overdue.BATCH),
     ]
+
+
+def watch_pools(database: Database) -> None:
+    """Count the connections checked out of the database's pools (`callsheet_db_pool_checked_out`)."""
+    engines = {id(e): e for e in (database.write_engine, database.read_engine)}
+    for engine in engines.values():
+        pool = engine.sync_engine.pool
+        event.listen(pool, "checkout", lambda *_: metrics.DB_CHECKED_OUT.inc())
+        event.listen(pool, "checkin", lambda *_: metrics.DB_CHECKED_OUT.dec())
 
 
 @dataclass
@@ -72,6 +84,8 @@ class Runtime:
     async def open(cls, settings: Settings) -> Runtime:
         """Connect to the database and start the bus."""
         database = open_database(settings.database_url)
+        if settings.metrics:
+            watch_pools(database)
         bus = make_bus(settings)
         await bus.start()
         return cls(settings=settings, database=database, bus=bus)

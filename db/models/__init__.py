@@ -2,6 +2,7 @@
 
 from db.models.base import Base
 from db.models.cage import Audit, AuditSighting, CustodyRecord, ScanRecord
+from db.models.calendar import CalendarFeed
 from db.models.enums import (
     BLOCKING_STATUSES,
     BookingStatus,
@@ -31,6 +32,7 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "BudgetChange",
+    "CalendarFeed",
     "Client",
     "Condition",
     "CustodyRecord",

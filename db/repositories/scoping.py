@@ -10,6 +10,9 @@ Two levels, both failing closed (no scope, no rows):
   those bookings' projects; a display the sessions in its location's rooms; a scanner the bookings
   with gear at its cage and the audits of its cage. Money rows only to the roles that read money;
   webhooks and their deliveries only to administrators.
+  with gear at its cage and the audits of its cage. Money rows only to the roles that read money.
+  Calendar feeds: staff every feed of the studio (to revoke a leaver's), a person their own,
+  devices none.
   A model with no rule here is studio-wide.
 
 The roles of each rule are spelled out below; `tests/unit/test_read_scopes.py` checks them against
@@ -28,6 +31,7 @@ from db.models import (
     Allocation,
     Audit,
     Booking,
+    CalendarFeed,
     Invoice,
     Kit,
     Project,
@@ -69,6 +73,8 @@ MONEY_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 RATE_READERS = STAFF
 AUDIT_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCANNER})
 WEBHOOK_READERS = frozenset({Role.ADMIN})
+# People (not devices) own calendar feeds.
+FEED_OWNERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW})
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -151,6 +157,14 @@ def _audits(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     return stmt.where(Audit.location_id == scope.location_id) if scope.role == Role.SCANNER else stmt
 
 
+def _calendar_feeds(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role in FEED_OWNERS and scope.user_id is not None:
+        return stmt.where(CalendarFeed.owner_id == scope.user_id)
+    return stmt.where(false())
+
+
 def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
     def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
         return stmt if scope.role in roles else stmt.where(false())
@@ -176,6 +190,7 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     Project: _projects,
     Invoice: _invoices,
     Audit: _audits,
+    CalendarFeed: _calendar_feeds,
     Rate: _only(RATE_READERS),
     Resource: _only(CATALOGUE_READERS),
     Kit: _only(CATALOGUE_READERS),

@@ -38,6 +38,7 @@ from server.services import roomboard
 from server.services.feeds import AssetState
 from server.services.roomboard import BoardData
 from server.services.uow import UnitOfWork
+from server.telemetry import metrics
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,7 @@ class Mailbox:
     def offer(self, item: AssetChange | Resync) -> None:
         if len(self._items) >= self.limit:
             self.overflows += 1
+            metrics.BUS_RESYNCS.labels("follower fell behind").inc()
             self._items.clear()
             item = Resync("follower fell behind")
         self._items.append(item)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from db.repositories import locks
 from db.types import utcnow
 from server.services.uow import Tx, UnitOfWork
+from server.telemetry import metrics
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -177,6 +178,7 @@ class Sweeper:
         self.leader = False
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 leader = await self.election.acquire()
@@ -187,8 +189,15 @@ class Sweeper:
                 log.info("this process %s the sweeper", "is now" if leader else "is no longer")
                 self.leader = leader
             if leader:
+                due = loop.time()
                 await self.tick()
+                metrics.SWEEPER_LAST_RUN.set_to_current_time()
+            else:
+                due = None
             await asyncio.sleep(self.interval)
+            if due is not None:
+                # How much later than planned the next sweep starts (a busy loop or a slow sweep).
+                metrics.SWEEPER_LAG.set(max(0.0, loop.time() - due - self.interval))
 
     async def tick(self, now: datetime | None = None) -> dict[str, int]:
         """Run every job once (repeating a job while it fills its batch); returns changes per job."""
@@ -201,7 +210,10 @@ class Sweeper:
                     done = await self.uow.run(_bind(job.run, moment), studio_id=None, actor="sweeper")
                 except Exception:
                     log.exception("sweeper job %s failed", job.name)
+                    metrics.SWEEPER_RUNS.labels(job.name, "failed").inc()
                     break
+                metrics.SWEEPER_RUNS.labels(job.name, "done").inc()
+                metrics.SWEEPER_CHANGES.labels(job.name).inc(len(done))
                 total += len(done)
                 if not done or len(done) < job.batch:
                     break

@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 from server.events.types import BusMessage, Resync
+from server.telemetry import metrics
 
 QUEUE_LIMIT = 64
 
@@ -32,6 +33,7 @@ class Subscription:
             self._queue.put_nowait(item)
         except asyncio.QueueFull:
             self.overflows += 1
+            metrics.BUS_RESYNCS.labels("subscriber fell behind").inc()
             while not self._queue.empty():
                 self._queue.get_nowait()
             self._queue.put_nowait(Resync("subscriber fell behind"))
@@ -103,7 +105,10 @@ class Fanout:
         return len(subs)
 
     def resync_all(self, reason: str) -> None:
-        for sub in {s for subs in self._subscribers.values() for s in subs}:
+        subscribers = {s for subs in self._subscribers.values() for s in subs}
+        if subscribers:
+            metrics.BUS_RESYNCS.labels(reason).inc()
+        for sub in subscribers:
             sub.offer(Resync(reason))
 
     @property
@@ -129,6 +134,7 @@ class MemoryBus:
         self.fanout.resync_all("bus closed")
 
     async def publish(self, messages: Sequence[BusMessage]) -> None:
+        metrics.BUS_PUBLISHED.labels(self.name).inc(len(messages))
         for message in messages:
             self.fanout.deliver(message)
 

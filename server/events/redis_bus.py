@@ -32,6 +32,7 @@ from redis.exceptions import RedisError
 
 from server.events.bus import Fanout, Subscription
 from server.events.types import BusMessage
+from server.telemetry import metrics
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class RedisBus:
             for message in messages:
                 pipe.publish(message.channel, encode(message))
             await pipe.execute()
+        metrics.BUS_PUBLISHED.labels(self.name).inc(len(messages))
 
     # Subscribing
 
@@ -229,6 +231,8 @@ class RedisBus:
                 continue
             delay = self.backoff_initial
             self.links += 1
+            if self.links > 1:
+                metrics.BUS_RECONNECTS.inc()
             self._up.set()
             # Whatever was published while the link was down is gone: every subscriber reloads.
             self.fanout.resync_all("event bus reconnected")

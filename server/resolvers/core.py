@@ -11,6 +11,7 @@ from db import models
 from server.schema.context import Context
 from server.schema.ids import parse_global_id
 from server.schema.types.cage import Audit
+from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource, Studio, Viewer
 from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
@@ -33,6 +34,10 @@ def _plain(type_: Any) -> Convert:
     return convert
 
 
+async def _feed(info: Info, row: Any) -> Node:
+    return CalendarFeed.from_model(row, info.context.request)
+
+
 async def _rate(info: Info, row: Any) -> Node:
     return Rate.from_model(row, await money.studio_currency(info.context.uow, info.context.require_principal()))
 
@@ -52,6 +57,7 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "Audit": (models.Audit, _plain(Audit)),
     "Webhook": (models.Webhook, _plain(Webhook)),
     "WebhookDelivery": (models.WebhookDelivery, _plain(WebhookDelivery)),
+    "CalendarFeed": (models.CalendarFeed, _feed),
 }
 
 

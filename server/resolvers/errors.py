@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar, cast
 from graphql import GraphQLError
 
 from server.schema.errors import from_domain
+from server.schema.operation_metrics import note_refusal
 from server.services.audit import acting, camel
 from server.services.errors import DomainError
 
@@ -37,6 +38,7 @@ def result_union(resolve: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]
             with acting(action):
                 return await resolve(*args, **kwargs)
         except DomainError as exc:
+            note_refusal(exc.code)
             return cast(R, from_domain(exc))
 
     return resolver

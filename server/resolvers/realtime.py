@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -35,10 +35,13 @@ from server.services import feeds, roomboard
 from server.services.allocation.availability import AvailabilityQuery
 from server.services.errors import DomainError
 from server.services.principal import Principal
+from server.telemetry import metrics
 from server.websocket import FAST_LANE
 
 Info = strawberry.Info[Context, None]
 COALESCE = 0.25  # seconds between two recomputed answers of one subscription
+
+T = TypeVar("T")
 
 
 # Query
@@ -54,12 +57,24 @@ async def room_board(info: Info, location_id: strawberry.ID, at: datetime | None
 # Subscriptions
 
 
+async def counted(field: str, stream: AsyncGenerator[T, None]) -> AsyncGenerator[T, None]:
+    """The stream, counted in `callsheet_subscriptions_active` while it runs."""
+    gauge = metrics.SUBSCRIPTIONS.labels(field)
+    gauge.inc()
+    try:
+        async for item in stream:
+            yield item
+    finally:
+        gauge.dec()
+        await stream.aclose()
+
+
 @refuses_query
 async def room_board_stream(info: Info, location_id: strawberry.ID) -> AsyncGenerator[RoomBoard, None]:
     principal = info.context.require_principal()
     pk = decode_id(location_id, "Location")
     await roomboard.may_watch(info.context.uow, principal, pk)
-    return _boards(info, principal, pk)
+    return counted("roomBoard", _boards(info, principal, pk))
 
 
 async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGenerator[RoomBoard, None]:
@@ -100,7 +115,7 @@ async def asset_status_stream(
     principal = info.context.require_principal()
     pk = decode_optional(location_id, "Location")
     locations = await feeds.asset_locations(info.context.uow, principal, pk)
-    return _asset_events(info, principal, locations)
+    return counted("assetStatusChanged", _asset_events(info, principal, locations))
 
 
 async def _asset_events(
@@ -172,7 +187,7 @@ def _asset_event(
 async def booking_stream(info: Info, project_id: strawberry.ID) -> AsyncGenerator[BookingEvent, None]:
     principal = info.context.require_principal()
     pk = await feeds.project_for_feed(info.context.uow, principal, decode_id(project_id, "Project"))
-    return _booking_events(info, principal, pk)
+    return counted("bookingChanged", _booking_events(info, principal, pk))
 
 
 async def _booking_events(info: Info, principal: Principal, project_id: int) -> AsyncGenerator[BookingEvent, None]:
@@ -213,7 +228,7 @@ async def availability_stream(info: Info, filter: AvailabilityInput) -> AsyncGen
     )
     # The first answer is computed here, so a query that cannot be answered is refused up front.
     first = await feeds.availability_snapshot(info.context.uow, principal, query)
-    return _availability(info, principal, query, first)
+    return counted("availabilityChanged", _availability(info, principal, query, first))
 
 
 async def _availability(

@@ -14,6 +14,8 @@ from graphql import GraphQLError
 log = logging.getLogger("callsheet.graphql")
 
 REQUEST_ID = "request_id"  # key in the ASGI scope's state
+OPERATION = "operation"  # the operation's label (its root field), for the access log
+OUTCOME = "outcome"  # success or the first error code, for the access log
 
 
 def request_id(execution_context: Any) -> str:

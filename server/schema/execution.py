@@ -32,6 +32,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from server.schema.error_log import log_error, unexpected
+from server.schema.operation_metrics import note_error
 from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, RequestRules, variable_errors, with_code
 from server.services.principal import Principal
 
@@ -63,6 +64,7 @@ class CallsheetSchema(strawberry.Schema):
         for error in errors:
             if not parsed and unexpected(error) is None:
                 with_code(error, PARSE_FAILED)
+            note_error(error)
             log_error(error, execution_context)
 
 

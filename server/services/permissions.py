@@ -27,9 +27,11 @@ class Action(enum.StrEnum):
     MANAGE_TOKENS = "manage API tokens"
     READ_AUDIT_LOG = "read the audit log"
     MANAGE_WEBHOOKS = "manage webhooks"
+    FOLLOW_CALENDAR = "subscribe to calendar feeds"
 
 
-_USER_READ = {Action.READ_CATALOGUE, Action.READ_PROJECTS, Action.READ_BOARD}
+# A calendar feed belongs to a person and shows only what that person may read; devices have none.
+_USER_READ = {Action.READ_CATALOGUE, Action.READ_PROJECTS, Action.READ_BOARD, Action.FOLLOW_CALENDAR}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),

@@ -31,6 +31,8 @@ NOT_FETCHABLE = {
 STAFF = {Role.ADMIN, Role.COORDINATOR}
 START = "mutation($id: ID!, $at: DateTime) { startSession(id: $id, at: $at) { __typename } }"
 END = "mutation($id: ID!, $at: DateTime) { endSession(id: $id, at: $at) { __typename } }"
+CREATE_FEED = """mutation($input: CreateCalendarFeedInput!) { createCalendarFeed(input: $input) {
+  __typename ... on CalendarFeedCreated { feed { id } } } }"""
 
 
 @dataclass
@@ -47,6 +49,7 @@ class World:
     invoice_project: dict[str, str] = field(default_factory=dict)
     audit_location: dict[str, str] = field(default_factory=dict)
     allocation_booking: dict[str, str] = field(default_factory=dict)
+    feed_owner: dict[str, Role] = field(default_factory=dict)  # calendar feed -> the role of its owner
 
     def add(self, type_name: str, gid: str) -> None:
         self.ids.setdefault(type_name, set()).add(gid)
@@ -90,6 +93,9 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
         return staff or (role == Role.SCANNER and world.audit_location[gid] == "Cage")
     if type_name in ("ApiToken", "Webhook", "WebhookDelivery"):
         return role == Role.ADMIN
+    if type_name == "CalendarFeed":
+        # A feed is its owner's; staff see every one of the studio (to revoke a leaver's).
+        return staff or world.feed_owner[gid] == role
     raise AssertionError(f"the visibility oracle has no rule for {type_name}")
 
 
@@ -160,6 +166,11 @@ async def build_world(studio: StudioFixture) -> World:
         assert started["__typename"] == "AuditStarted", started
         world.add("Audit", started["audit"]["id"])
         world.audit_location[started["audit"]["id"]] = location
+    for role in (Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW):
+        made = (await studio.data(CREATE_FEED, {"input": {"mine": True}}, role=role))["createCalendarFeed"]
+        assert made["__typename"] == "CalendarFeedCreated", made
+        world.add("CalendarFeed", made["feed"]["id"])
+        world.feed_owner[made["feed"]["id"]] = role
     # Everything else the studio has, read as its administrator.
     everything = await studio.data(
         """{ locations { id } kits { id } rates { id } apiTokens { id }

@@ -1,0 +1,1 @@
+"""Calendar feeds: create and revoke `.ics` URLs."""
