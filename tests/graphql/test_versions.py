@@ -48,6 +48,8 @@ NOT_EDITS: dict[str, str] = {
     "markMissing": "applies a finished audit's scan facts to items still IN_CAGE (idempotency key); bumps them",
     "revokeApiToken": "a credential, not part of the operating record; revoking is final and idempotent",
     "createWebhook": "creates",
+    "createCalendarFeed": "creates",
+    "revokeCalendarFeed": "a secret link, not part of the operating record; revoking is final, like a token's",
     "redeliverWebhook": "queues a delivery again; the delivery log is the system's record, not an edit",
 }
 
