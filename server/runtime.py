@@ -20,6 +20,7 @@ from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
 from server.services.money.guard import BudgetGuard
+from server.services.slots.service import SlotService
 from server.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,14 @@ class Runtime:
     uow: UnitOfWork = field(init=False)
     budget: BudgetPolicy = field(init=False)
     allocation: AllocationService = field(init=False)
+    slots: SlotService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
 
     def __post_init__(self) -> None:
         self.uow = UnitOfWork(self.database, self.bus)
         self.budget = BudgetGuard()
         self.allocation = AllocationService(self.uow, budget=self.budget)
+        self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
         self.jobs = sweep_jobs()
 
     @classmethod

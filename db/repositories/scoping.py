@@ -23,7 +23,20 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, false, select
 
-from db.models import Allocation, Audit, Booking, Invoice, Kit, Project, Rate, Resource, ResourceKind, Role
+from db.models import (
+    Allocation,
+    Audit,
+    Booking,
+    BookingSeries,
+    Invoice,
+    Kit,
+    Project,
+    Rate,
+    Resource,
+    ResourceKind,
+    Role,
+    SessionTemplate,
+)
 
 T = TypeVar("T")
 
@@ -54,6 +67,8 @@ CATALOGUE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role
 MONEY_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 RATE_READERS = STAFF
 AUDIT_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCANNER})
+# Templates are the studio's packages: the people who plan sessions read them.
+TEMPLATE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -136,6 +151,13 @@ def _audits(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     return stmt.where(Audit.location_id == scope.location_id) if scope.role == Role.SCANNER else stmt
 
 
+def _series(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    # A series is readable exactly when its project is; its bookings keep their own rule.
+    if scope.role in STAFF:
+        return stmt
+    return stmt.where(BookingSeries.project_id.in_(readable(Project, scope).with_only_columns(Project.id)))
+
+
 def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
     def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
         return stmt if scope.role in roles else stmt.where(false())
@@ -164,6 +186,8 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     Rate: _only(RATE_READERS),
     Resource: _only(CATALOGUE_READERS),
     Kit: _only(CATALOGUE_READERS),
+    SessionTemplate: _only(TEMPLATE_READERS),
+    BookingSeries: _series,
 }
 
 

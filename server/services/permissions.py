@@ -25,6 +25,8 @@ class Action(enum.StrEnum):
     MANAGE_MONEY = "manage rates, budgets and invoices"
     APPROVE_OVERRUN = "approve budget overruns"
     MANAGE_TOKENS = "manage API tokens"
+    READ_TEMPLATES = "read session templates"
+    MANAGE_TEMPLATES = "manage session templates"
 
 
 _USER_READ = {Action.READ_CATALOGUE, Action.READ_PROJECTS, Action.READ_BOARD}
@@ -33,7 +35,10 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS},
     # Producers act on their own projects' bookings and money; the services narrow to those projects.
-    Role.PRODUCER: frozenset(_USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY}),
+    Role.PRODUCER: frozenset(
+        _USER_READ
+        | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY, Action.READ_TEMPLATES}
+    ),
     Role.CREW: frozenset(_USER_READ),
     Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
     Role.DISPLAY: frozenset({Action.READ_BOARD}),
