@@ -28,6 +28,7 @@ from server.resolvers.money import MoneyMutation, MoneyQuery
 from server.resolvers.projects import ProjectMutation, ProjectQuery
 from server.resolvers.realtime import RealtimeQuery, Subscription
 from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
+from server.resolvers.slots import SlotsMutation, SlotsQuery
 from server.resolvers.tokens import TokenMutation, TokenQuery
 from server.schema.errors import (
     BudgetExceededError,
@@ -45,15 +46,20 @@ from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
+from server.schema.types.slots import BookingSeries, SessionTemplate
 
 
 @strawberry.type(description="Read the studio's operating record.")
-class Query(CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery, RealtimeQuery, CageQuery):
+class Query(
+    CatalogueQuery, ProjectQuery, SchedulingQuery, MoneyQuery, TokenQuery, RealtimeQuery, CageQuery, SlotsQuery
+):
     pass
 
 
 @strawberry.type(description="Change the studio's operating record; every mutation returns a result union.")
-class Mutation(CatalogueMutation, ProjectMutation, SchedulingMutation, MoneyMutation, TokenMutation, CageMutation):
+class Mutation(
+    CatalogueMutation, ProjectMutation, SchedulingMutation, MoneyMutation, TokenMutation, CageMutation, SlotsMutation
+):
     pass
 
 
@@ -77,6 +83,8 @@ EXTRA_TYPES = [
     Invoice,
     InvoiceLine,
     Rate,
+    SessionTemplate,
+    BookingSeries,
 ]
 
 

@@ -16,6 +16,7 @@ from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
+from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.services import studios
 from server.services.money import service as money
 
@@ -49,6 +50,8 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "Invoice": (models.Invoice, _plain(Invoice)),
     "Rate": (models.Rate, _rate),
     "Audit": (models.Audit, _plain(Audit)),
+    "SessionTemplate": (models.SessionTemplate, _plain(SessionTemplate)),
+    "BookingSeries": (models.BookingSeries, _plain(BookingSeries)),
 }
 
 

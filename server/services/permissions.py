@@ -36,8 +36,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS},
     # Producers act on their own projects' bookings and money; the services narrow to those projects.
     Role.PRODUCER: frozenset(
-        _USER_READ
-        | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY, Action.READ_TEMPLATES}
+        _USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY, Action.READ_TEMPLATES}
     ),
     Role.CREW: frozenset(_USER_READ),
     Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),

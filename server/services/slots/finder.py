@@ -192,16 +192,23 @@ def match(plans: Sequence[Plan], t: datetime, rule: Rule = no_rule) -> Found | N
             verdicts[k] = rule(plan, option, t) if option.crew else []
         return verdicts[k]
 
+    def take(u: int, option: Option) -> bool:
+        owner[option.key] = u
+        chosen[u] = option
+        return True
+
     def augment(u: int, seen: set[tuple[str, int]]) -> bool:
-        for option in options(u):
-            if option.key in seen or verdict(units[u], option) is None:
+        usable = [o for o in options(u) if o.key not in seen and verdict(units[u], o) is not None]
+        # An unclaimed option first (keeps earlier units on their preferred choice), then displacement.
+        for option in usable:
+            if option.key not in owner:
+                return take(u, option)
+        for option in usable:
+            if option.key in seen:
                 continue
             seen.add(option.key)
-            holder = owner.get(option.key)
-            if holder is None or augment(holder, seen):
-                owner[option.key] = u
-                chosen[u] = option
-                return True
+            if augment(owner[option.key], seen):
+                return take(u, option)
         return False
 
     for u in range(len(units)):

@@ -137,6 +137,7 @@ async def create_series(
     )
     outcome = SeriesOutcome(series)
     clashes: list[Clash] = []
+    refused: list[datetime] = []
     added = False
     for start in starts:
         if start in left_out:
@@ -159,15 +160,13 @@ async def create_series(
             if cmd.on_conflict == OnConflict.SKIP:
                 outcome.skipped.append(Window(occurrence.start, occurrence.end))
                 continue
-            clashes += [replace(c, occurrence_start=occurrence.start) for c in exc.clashes] or [
-                Clash(0, occurrence.start, occurrence.end, None, occurrence.start)
-            ]
+            refused.append(occurrence.start)
+            clashes += [replace(c, occurrence_start=occurrence.start) for c in exc.clashes]
             continue
         outcome.bookings.append(made.booking)
         outcome.warnings += made.warnings
-    if clashes:
-        days = len({c.occurrence_start for c in clashes})
-        raise Conflict(f"{days} occurrence(s) of the series clash; nothing was booked.", clashes[:MAX_CLASHES])
+    if refused:
+        raise Conflict(f"{len(refused)} occurrence(s) of the series clash; nothing was booked.", clashes[:MAX_CLASHES])
     if not added:
         raise Invalid("Every occurrence is an exception.", field="exceptions")
     return outcome
