@@ -12,7 +12,8 @@ mutation($input: CreateSessionTemplateInput!) {
   createSessionTemplate(input: $input) {
     __typename
     ... on SessionTemplateCreated { template { id name durationMinutes
-        needs { kind category skills role minCapacity quantity offsetMinutes durationMinutes resource { name } kit { name } }
+        needs { kind category skills role minCapacity quantity offsetMinutes durationMinutes
+                resource { name } kit { name } }
         tasks { title kind offsetMinutes role dependsOn } } }
     ... on UserError { code message }
     ... on ValidationError { field }
