@@ -30,6 +30,7 @@ from server.resolvers.money import MoneyMutation, MoneyQuery
 from server.resolvers.projects import ProjectMutation, ProjectQuery
 from server.resolvers.realtime import RealtimeQuery, Subscription
 from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
+from server.resolvers.slots import SlotsMutation, SlotsQuery
 from server.resolvers.tokens import TokenMutation, TokenQuery
 from server.resolvers.webhooks import WebhookMutation, WebhookQuery
 from server.schema.errors import (
@@ -51,6 +52,7 @@ from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
+from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
 
 
@@ -65,6 +67,7 @@ class Query(
     CageQuery,
     AuditQuery,
     WebhookQuery,
+    SlotsQuery,
 ):
     pass
 
@@ -79,6 +82,7 @@ class Mutation(
     CageMutation,
     WebhookMutation,
     CalendarMutation,
+    SlotsMutation,
 ):
     pass
 
@@ -107,6 +111,8 @@ EXTRA_TYPES = [
     Rate,
     Webhook,
     WebhookDelivery,
+    SessionTemplate,
+    BookingSeries,
 ]
 
 

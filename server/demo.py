@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.models import BookingStatus, Project, RateUnit, Resource, ResourceKind, Role, User
+from db.models import BookingStatus, Project, RateUnit, Resource, ResourceKind, Role, TaskKind, User
 from db.repositories import bookings as booking_rows
 from db.repositories import money as money_rows
 from db.repositories import projects as project_rows
 from db.repositories import resources as resource_rows
+from db.repositories import templates as template_rows
 from db.repositories import tenancy
 from server.services import kits, projects, resources, studios
 from server.services.allocation import bookings as allocation
@@ -25,6 +26,8 @@ from server.services.errors import Conflict
 from server.services.money import rates as money_rates
 from server.services.principal import Principal
 from server.services.resources import ResourceFields
+from server.services.slots import templates
+from server.services.slots.needs import NeedSpec, TaskSpec
 from server.services.uow import Tx, UnitOfWork
 
 STUDIO = "Northside Sound & Vision"
@@ -137,6 +140,7 @@ async def load_demo(tx: Tx, budget: BudgetPolicy) -> int:
     for kit_name, (code, items) in KITS.items():
         if not any(k.name == kit_name for k in await resource_rows.kits(tx.session, admin)):
             await kits.create_kit(tx, admin, kit_name, code, [by_name[i].id for i in items])
+    await _demo_templates(tx, admin)
     producer = await _ensure_user(tx, studio.id, "Pat Producer", Role.PRODUCER)
     crew_user = await _ensure_user(tx, studio.id, "Sam Okafor", Role.CREW)
     by_name["Sam Okafor"].user_id = crew_user.id
@@ -147,6 +151,42 @@ async def load_demo(tx: Tx, budget: BudgetPolicy) -> int:
     await _demo_rates(tx, admin, by_name)
     await _demo_week(tx, admin, studio.timezone, by_name, {"founders": project.id, "brand": brand.id}, budget)
     return studio.id
+
+
+async def _demo_templates(tx: Tx, admin: Principal) -> None:
+    """The packages the studio sells, so findSlots answers the moment the demo starts."""
+    kit = next(k for k in await resource_rows.kits(tx.session, admin) if k.name == "Camera package A")
+    wanted = [
+        templates.CreateTemplate(
+            name="Interview with video",
+            duration_minutes=120,
+            needs=(
+                NeedSpec(ResourceKind.ROOM, category="video studio", min_capacity=4),
+                NeedSpec(ResourceKind.CREW, role="technical producer"),
+                NeedSpec(ResourceKind.EQUIPMENT, category="microphone", quantity=2),
+                NeedSpec(ResourceKind.EQUIPMENT, kit_id=kit.id),
+                NeedSpec(ResourceKind.ROOM, category="edit bay", offset_minutes=120, duration_minutes=90),
+            ),
+            tasks=(
+                TaskSpec("Prep the set and the camera package", TaskKind.PREP, -60, "technical producer"),
+                TaskSpec("Ingest the footage", TaskKind.INGEST, 60, "technical producer", (0,)),
+                TaskSpec("First cut", TaskKind.EDIT, 24 * 60, None, (1,)),
+                TaskSpec("Client review", TaskKind.REVIEW, 3 * 24 * 60, None, (2,)),
+            ),
+        ),
+        templates.CreateTemplate(
+            name="Social clip",
+            duration_minutes=60,
+            needs=(
+                NeedSpec(ResourceKind.CREW, role="editor", skills=("social clips",)),
+                NeedSpec(ResourceKind.ROOM, category="edit bay"),
+            ),
+            tasks=(TaskSpec("Deliver the clip", TaskKind.DELIVERY, 60, "editor"),),
+        ),
+    ]
+    for cmd in wanted:
+        if await template_rows.template_by_name(tx.session, admin, cmd.name) is None:
+            await templates.create_template(tx, admin, cmd)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
 from server.services.money.guard import BudgetGuard
+from server.services.slots.service import SlotService
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
 from server.services.webhooks.outbox import WebhookOutbox
@@ -68,6 +69,7 @@ class Runtime:
     webhooks: WebhookService = field(init=False)
     budget: BudgetPolicy = field(init=False)
     allocation: AllocationService = field(init=False)
+    slots: SlotService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -78,6 +80,7 @@ class Runtime:
         self.webhooks = WebhookService(self.uow, policy, self.webhook_outbox)
         self.budget = BudgetGuard()
         self.allocation = AllocationService(self.uow, budget=self.budget)
+        self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
         self.jobs = sweep_jobs()
 
     @classmethod

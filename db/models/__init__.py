@@ -12,12 +12,14 @@ from db.models.enums import (
     RateUnit,
     ResourceKind,
     Role,
+    TaskKind,
 )
 from db.models.events import Event, IdempotencyRecord
 from db.models.money import BudgetChange, Invoice, InvoiceCounter, InvoiceLine, Rate, ScopeChange
 from db.models.projects import Client, Project
 from db.models.resources import Kit, KitItem, Resource
 from db.models.scheduling import Allocation, Block, Booking, Occupancy
+from db.models.templates import BookingSeries, SessionTemplate
 from db.models.tenancy import ApiToken, DisplayLink, Location, Studio, User
 from db.models.webhooks import Webhook, WebhookDelivery
 
@@ -30,6 +32,7 @@ __all__ = [
     "Base",
     "Block",
     "Booking",
+    "BookingSeries",
     "BookingStatus",
     "BudgetChange",
     "CalendarFeed",
@@ -56,7 +59,9 @@ __all__ = [
     "Role",
     "ScanRecord",
     "ScopeChange",
+    "SessionTemplate",
     "Studio",
+    "TaskKind",
     "User",
     "Webhook",
     "WebhookDelivery",

@@ -74,3 +74,13 @@ def enum_type(cls: type[enum.StrEnum], name: str) -> sa.Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+class TaskKind(enum.StrEnum):
+    PREP = "PREP"
+    CAPTURE = "CAPTURE"
+    INGEST = "INGEST"
+    EDIT = "EDIT"
+    REVIEW = "REVIEW"
+    DELIVERY = "DELIVERY"
+    OTHER = "OTHER"

@@ -36,6 +36,8 @@ class Booking(Base):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The recurring series this booking is an occurrence of, if any.
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="window_positive"),

@@ -31,6 +31,7 @@ from db.models import (
     Allocation,
     Audit,
     Booking,
+    BookingSeries,
     CalendarFeed,
     Invoice,
     Kit,
@@ -39,6 +40,7 @@ from db.models import (
     Resource,
     ResourceKind,
     Role,
+    SessionTemplate,
     Webhook,
     WebhookDelivery,
 )
@@ -75,6 +77,8 @@ AUDIT_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.SCANNER})
 WEBHOOK_READERS = frozenset({Role.ADMIN})
 # People (not devices) own calendar feeds.
 FEED_OWNERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW})
+# Templates are the studio's packages: the people who plan sessions read them.
+TEMPLATE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -165,6 +169,13 @@ def _calendar_feeds(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     return stmt.where(false())
 
 
+def _series(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    # A series is readable exactly when its project is; its bookings keep their own rule.
+    if scope.role in STAFF:
+        return stmt
+    return stmt.where(BookingSeries.project_id.in_(readable(Project, scope).with_only_columns(Project.id)))
+
+
 def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
     def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
         return stmt if scope.role in roles else stmt.where(false())
@@ -196,6 +207,8 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     Kit: _only(CATALOGUE_READERS),
     Webhook: _only(WEBHOOK_READERS),
     WebhookDelivery: _only(WEBHOOK_READERS),
+    SessionTemplate: _only(TEMPLATE_READERS),
+    BookingSeries: _series,
 }
 
 

@@ -17,6 +17,7 @@ from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
+from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
 from server.services import studios
 from server.services.money import service as money
@@ -58,6 +59,8 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "Webhook": (models.Webhook, _plain(Webhook)),
     "WebhookDelivery": (models.WebhookDelivery, _plain(WebhookDelivery)),
     "CalendarFeed": (models.CalendarFeed, _feed),
+    "SessionTemplate": (models.SessionTemplate, _plain(SessionTemplate)),
+    "BookingSeries": (models.BookingSeries, _plain(BookingSeries)),
 }
 
 

@@ -62,6 +62,9 @@ class Conflict:
     end: datetime = strawberry.field(description="End of the clashing claim.")
     resource_id: strawberry.Private[int]
     booking_id: strawberry.Private[int | None]
+    occurrence_start: datetime | None = strawberry.field(
+        default=None, description="In a series: the start of the occurrence that clashed."
+    )
 
     @strawberry.field(description="The resource that is taken.")
     async def resource(
@@ -128,7 +131,13 @@ def from_domain(exc: domain.DomainError) -> AnyUserError:
             code=exc.code,
             message=exc.message,
             conflicts=[
-                Conflict(start=c.start, end=c.end, resource_id=c.resource_id, booking_id=c.booking_id)
+                Conflict(
+                    start=c.start,
+                    end=c.end,
+                    resource_id=c.resource_id,
+                    booking_id=c.booking_id,
+                    occurrence_start=c.occurrence_start,
+                )
                 for c in exc.clashes
             ],
             alternative_ids=exc.alternative_ids,

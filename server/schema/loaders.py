@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from db.models import Allocation, Audit, Booking, Client, CustodyRecord, Kit, Location, Project, Resource
+from db.models import Allocation, Audit, Booking, BookingSeries, Client, CustodyRecord, Kit, Location, Project, Resource
 from db.models.money import Invoice, InvoiceLine
-from db.repositories import bookings, cage, projects, resources, tenancy
+from db.repositories import bookings, cage, projects, resources, templates, tenancy
 from db.repositories import money as money_rows
 from db.types import utcnow
 from server.services import nodes
@@ -54,6 +54,10 @@ class Loaders:
         self.audits_by_id: DataLoader[int, Audit | None] = self._by_id(lambda s, ids: cage.audits_by_ids(s, p, ids))
         self.sighting_counts_by_audit: DataLoader[int, int] = DataLoader(self._sighting_counts)
         self.open_custody_by_resource: DataLoader[int, CustodyRecord | None] = DataLoader(self._open_custody)
+        self.series_by_id: DataLoader[int, BookingSeries | None] = self._by_id(
+            lambda s, ids: templates.series_by_ids(s, p, ids)
+        )
+        self.bookings_by_series: DataLoader[int, list[Booking]] = DataLoader(self._series_bookings)
         self._readable: dict[type[Any], DataLoader[int, Any]] = {}
 
     def readable_by_id(self, model: type[Any]) -> DataLoader[int, Any]:
@@ -103,6 +107,15 @@ class Loaders:
         out: dict[int, list[Allocation]] = {k: [] for k in keys}
         for row in rows:
             out[row.booking_id].append(row)
+        return [out[k] for k in keys]
+
+    async def _series_bookings(self, keys: list[int]) -> list[list[Booking]]:
+        async with self._uow.read() as session:
+            rows = await templates.visible_bookings_of_series(session, self._principal, list(set(keys)))
+        out: dict[int, list[Booking]] = {k: [] for k in keys}
+        for row in rows:
+            if row.series_id is not None:
+                out[row.series_id].append(row)
         return [out[k] for k in keys]
 
     async def _sighting_counts(self, keys: list[int]) -> list[int]:

@@ -51,6 +51,7 @@ class Clash:
     start: datetime
     end: datetime
     booking_id: int | None  # None for a block, or when the caller may not see the booking
+    occurrence_start: datetime | None = None  # in a series: the occurrence that clashed
 
 
 class Conflict(DomainError):

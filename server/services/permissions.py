@@ -28,6 +28,8 @@ class Action(enum.StrEnum):
     READ_AUDIT_LOG = "read the audit log"
     MANAGE_WEBHOOKS = "manage webhooks"
     FOLLOW_CALENDAR = "subscribe to calendar feeds"
+    READ_TEMPLATES = "read session templates"
+    MANAGE_TEMPLATES = "manage session templates"
 
 
 # A calendar feed belongs to a person and shows only what that person may read; devices have none.
@@ -37,7 +39,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS, Action.MANAGE_WEBHOOKS},
     # Producers act on their own projects' bookings and money; the services narrow to those projects.
-    Role.PRODUCER: frozenset(_USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY}),
+    Role.PRODUCER: frozenset(
+        _USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY, Action.READ_TEMPLATES}
+    ),
     Role.CREW: frozenset(_USER_READ),
     Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
     Role.DISPLAY: frozenset({Action.READ_BOARD}),

@@ -16,9 +16,10 @@ from sqlalchemy import update
 
 from db.models import Resource, Role
 from server.schema.ids import parse_global_id, to_global_id
-from tests.alloc_support import Catalogue, at, build, create
+from tests.alloc_support import Catalogue, at, booking_input, build, create
 from tests.conftest import StudioFixture
 from tests.graphql.cage_queries import START_AUDIT
+from tests.graphql.slots_support import SERIES, template
 from tests.money_support import CREATE_INVOICE, price_catalogue
 
 # Nodes reached only through their parents: `node` answers null for them, whoever asks.
@@ -50,6 +51,7 @@ class World:
     audit_location: dict[str, str] = field(default_factory=dict)
     allocation_booking: dict[str, str] = field(default_factory=dict)
     feed_owner: dict[str, Role] = field(default_factory=dict)  # calendar feed -> the role of its owner
+    series_project: dict[str, str] = field(default_factory=dict)
 
     def add(self, type_name: str, gid: str) -> None:
         self.ids.setdefault(type_name, set()).add(gid)
@@ -96,6 +98,12 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
     if type_name == "CalendarFeed":
         # A feed is its owner's; staff see every one of the studio (to revoke a leaver's).
         return staff or world.feed_owner[gid] == role
+    if type_name == "SessionTemplate":
+        # The studio's packages: read by the people who plan sessions, never by crew or devices.
+        return staff or role == Role.PRODUCER
+    if type_name == "BookingSeries":
+        # A series is seen by whoever sees its project; its bookings keep their own rule.
+        return expected(world, role, "Project", world.series_project[gid])
     raise AssertionError(f"the visibility oracle has no rule for {type_name}")
 
 
@@ -158,6 +166,21 @@ async def build_world(studio: StudioFixture) -> World:
         assert made["__typename"] == "InvoiceChanged", made
         world.add("Invoice", made["invoice"]["id"])
         world.invoice_project[made["invoice"]["id"]] = project
+    made = await template(
+        studio, name="Interview", durationMinutes=60, needs=[{"kind": "ROOM", "category": "podcast studio"}]
+    )
+    world.add("SessionTemplate", made["template"]["id"])
+    for project, day in ((cat.project, 7), (cat.other_project, 10)):
+        first = booking_input(cat, at(day, 10), at(day, 11), [{"resourceId": cat.gid("Booth")}], projectId=project)
+        answer = (await studio.data(SERIES, {"input": {"booking": first, "rrule": "FREQ=DAILY;COUNT=2"}}))[
+            "createBookingSeries"
+        ]
+        assert answer["__typename"] == "BookingSeriesCreated", answer
+        world.add("BookingSeries", answer["series"]["id"])
+        world.series_project[answer["series"]["id"]] = project
+        for b in answer["series"]["bookings"]:
+            world.add("Booking", b["id"])
+            world.booking_project[b["id"]] = project
     for location in ("Cage", "Post"):
         loc = to_global_id("Location", studio.locations[location])
         started = (await studio.data(START_AUDIT, {"input": {"locationId": loc, "idempotencyKey": location}}))[
@@ -244,10 +267,11 @@ LISTS: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
     "bookings": ("{ bookings(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
     "invoices": ("{ invoices(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
     "webhooks": ("{ webhooks { id } }", lambda d: [r["id"] for r in d]),
+    "sessionTemplates": ("{ sessionTemplates { id } }", lambda d: [r["id"] for r in d]),
 }
 # Queries that take the object they read as a required argument: `node`'s walk covers what they return.
 BY_ARGUMENT = {"node", "project", "budget", "availability", "nextFreeWindows", "quote", "utilization", "roomBoard",
-               "assetByCode", "assetHistory", "viewer", "webhookDeliveries"}  # fmt: skip
+               "assetByCode", "assetHistory", "viewer", "webhookDeliveries", "findSlots"}  # fmt: skip
 # Queries that return no Nodes, with where their readers are tested.
 NOT_NODES = {"auditLog": "entries are not Nodes; ADMIN and COORDINATOR only (tests/graphql/test_audit_log.py)"}
 

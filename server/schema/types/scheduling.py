@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -11,6 +12,9 @@ from server.schema.ids import to_global_id
 from server.schema.types.catalogue import Kit, Resource
 from server.schema.types.node import Node, PageInfo
 from server.schema.types.projects import Project
+
+if TYPE_CHECKING:
+    from server.schema.types.slots import BookingSeries
 
 strawberry.enum(models.BookingStatus, description="Where a booking is in its life.")
 BookingStatus = models.BookingStatus
@@ -66,6 +70,7 @@ class Booking(Node):
     )
     pk: strawberry.Private[int]
     project_id: strawberry.Private[int]
+    series_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The project it belongs to.")
     async def project(self, info: strawberry.Info) -> Project:
@@ -81,6 +86,17 @@ class Booking(Node):
         rows = await info.context.loaders.allocations_by_booking.load(self.pk)
         return [Allocation.from_model(r) for r in rows]
 
+    @strawberry.field(description="The recurring series this booking is an occurrence of, if any.")
+    async def series(
+        self, info: strawberry.Info
+    ) -> Annotated[BookingSeries, strawberry.lazy("server.schema.types.slots")] | None:
+        if self.series_id is None:
+            return None
+        from server.schema.types.slots import BookingSeries
+
+        row = await info.context.loaders.series_by_id.load(self.series_id)
+        return None if row is None else BookingSeries.from_model(row)
+
     @classmethod
     def from_model(cls, row: models.Booking) -> Booking:
         return cls(
@@ -95,6 +111,7 @@ class Booking(Node):
             actual_end=row.actual_end_at,
             version=row.version,
             project_id=row.project_id,
+            series_id=row.series_id,
         )
 
 

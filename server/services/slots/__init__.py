@@ -1,0 +1,1 @@
+"""Session templates, the slot finder and recurring series (DESIGN §10)."""
