@@ -49,6 +49,11 @@ NOT_EDITS: dict[str, str] = {
     "revokeApiToken": "a credential, not part of the operating record; revoking is final and idempotent",
     "createWebhook": "creates",
     "createCalendarFeed": "creates",
+    "createSessionTemplate": "creates",
+    "bookSlot": "creates a booking",
+    "createBookingSeries": "creates a series and its bookings",
+    "cancelBookingSeries": "cancels the occurrences not yet started, each bumping its booking's version; "
+    "the series itself has no editable fields",
     "revokeCalendarFeed": "a secret link, not part of the operating record; revoking is final, like a token's",
     "redeliverWebhook": "queues a delivery again; the delivery log is the system's record, not an edit",
 }
