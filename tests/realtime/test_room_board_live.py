@@ -13,7 +13,18 @@ from gql.transport.websockets import WebsocketsTransport
 from db.models import Role
 from db.repositories.events import latest_seq
 from tests.conftest import StudioFixture
-from tests.realtime.support import BOARD, WsClient, build_world, current, next_board, now, soon, states, wait_for_board
+from tests.realtime.support import (
+    BOARD,
+    WsClient,
+    build_world,
+    current,
+    next_board,
+    now,
+    nxt,
+    soon,
+    states,
+    wait_for_board,
+)
 
 
 async def test_an_independent_client_gets_a_snapshot_then_the_booking(studio: StudioFixture, live_server: str) -> None:
@@ -121,3 +132,51 @@ async def test_subscribers_share_a_rendered_board_only_when_they_asked_the_same_
             {"room": {"name": "Studio B"}, "current": {"title": "Theirs"}},
         ]
     }
+
+
+SERIES = """
+mutation($input: CreateBookingSeriesInput!) {
+  createBookingSeries(input: $input) { __typename ... on BookingSeriesCreated { series { bookings { id } } } }
+}
+"""
+
+
+async def test_a_52_week_series_is_one_board_update(studio: StudioFixture, live_server: str) -> None:
+    world = await build_world(studio)
+    async with (
+        WsClient.connect(live_server, token=studio.tokens[Role.DISPLAY]) as ws,
+        WsClient.connect(live_server, token=studio.tokens[Role.ADMIN]) as other,
+    ):
+        await ws.subscribe("b", BOARD, {"loc": world.location()})
+        await other.subscribe("p", BOARD, {"loc": world.location("Post")})
+        first = await next_board(ws, "b")
+        await next_board(other, "p")
+        start = now().replace(microsecond=0) + timedelta(days=1)
+        made = await studio.data(
+            SERIES,
+            {
+                "input": {
+                    "booking": {
+                        "projectId": world.project,
+                        "title": "Weekly",
+                        "start": start.isoformat(),
+                        "end": (start + timedelta(hours=1)).isoformat(),
+                        "allocations": [{"resourceId": world.room("Studio A")}],
+                    },
+                    "rrule": "FREQ=WEEKLY;COUNT=52",
+                }
+            },
+        )
+        assert len(made["createBookingSeries"]["series"]["bookings"]) == 52, made
+        async with studio.runtime.uow.read() as session:
+            final = await latest_seq(session, studio.id)
+        second = await next_board(ws, "b")
+        assert int(second["seq"]) == final > int(first["seq"])
+        assert nxt(second)["Studio A"] == "Weekly"
+        # Nothing else follows: neither a second board of the series' room nor one of an untouched location.
+        for client, op in ((ws, "b"), (other, "p")):
+            try:
+                extra = await next_board(client, op, within=1.0)
+            except TimeoutError:
+                continue
+            raise AssertionError(f"an extra board after the series: {extra}")
