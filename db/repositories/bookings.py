@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     BLOCKING_STATUSES,
@@ -142,6 +143,30 @@ async def crew_calls(
         .order_by(Allocation.start_at)
     )
     return [(r, b, s, e) for r, b, s, e in await session.execute(stmt)]
+
+
+async def crew_call_rooms(
+    session: AsyncSession, studio_id: int, resource_ids: list[int], start: datetime, end: datetime
+) -> list[tuple[int, datetime, int]]:
+    """(crew member, call start, room) for the rooms of their calls in blocking bookings touching a window."""
+    if not resource_ids:
+        return []
+    crew = aliased(Allocation)
+    stmt = (
+        select(crew.resource_id, crew.start_at, Allocation.resource_id)
+        .join(Booking, Booking.id == crew.booking_id)
+        .join(Allocation, Allocation.booking_id == crew.booking_id)
+        .join(Resource, Resource.id == Allocation.resource_id)
+        .where(
+            crew.studio_id == studio_id,
+            crew.resource_id.in_(resource_ids),
+            Booking.status.in_(BLOCKING_STATUSES),
+            crew.start_at < end,
+            crew.end_at > start,
+            Resource.kind == ResourceKind.ROOM,
+        )
+    )
+    return [(c, s, r) for c, s, r in await session.execute(stmt)]
 
 
 async def by_project_and_title(session: AsyncSession, studio_id: int, project_id: int, title: str) -> Booking | None:

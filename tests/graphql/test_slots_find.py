@@ -205,3 +205,26 @@ async def test_twenty_concurrent_bookings_of_one_key_make_exactly_one(studio: St
         {"f": {"start": iso(at(1, 0)), "end": iso(at(1, 0) + timedelta(days=1))}},
     )
     assert len(listed["bookings"]["edges"]) == 1
+
+
+async def test_among_equal_starts_crew_who_stay_in_the_room_that_day_come_first(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    edit = [{"kind": "ROOM", "category": "edit bay"}, {"kind": "CREW", "role": "editor"}]
+    ask = {"needs": edit, "durationMinutes": 60, "from": iso(at(0, 11)), "until": iso(at(0, 12)), "first": 1}
+    # Given no calls that day: the edit bay first by name, the editor first by the usual order.
+    before = (await find(studio, **ask))["data"]["findSlots"]
+    (_, room), (_, usual) = _names(before[0])
+    other = ({"Mina Haddad", "Theo Lindqvist"} - {usual}).pop()
+    assert room == "Edit Bay 1"
+    # When the usual editor works in Studio A that morning and the other one in Edit Bay 1,
+    for who, where in ((usual, "Studio A"), (other, room)):
+        allocations = [{"resourceId": cat.gid(who)}, {"resourceId": cat.gid(where)}]
+        made = await create(cat, start=at(0, 9), end=at(0, 10), allocations=allocations)
+        assert made["__typename"] == "BookingCreated", made
+    # then the slot at 11:00 keeps the other editor in Edit Bay 1 (no change of room that day).
+    after = (await find(studio, **ask))["data"]["findSlots"]
+    assert [s["start"] for s in after] == [z(at(0, 11))]
+    assert _names(after[0]) == [(0, "Edit Bay 1"), (1, other)]
+    # A day later, with no calls, the usual order is back.
+    later = {**ask, "from": iso(at(1, 11)), "until": iso(at(1, 12))}
+    assert _names((await find(studio, **later))["data"]["findSlots"][0]) == [(0, "Edit Bay 1"), (1, usual)]

@@ -21,6 +21,9 @@ need's own window, computed once over the whole search; plus the starts the open
    one can move to another free option. Options are tested lazily (a binary search in their spans;
    crew rules, which need the member's other calls, only when the option is tried). A start where
    no complete matching exists is skipped. Stop after `first` slots.
+5. At a start that has a matching, the crew is chosen again with the rooms of that matching fixed:
+   crew options ordered by how many other rooms the member works in that day (a stable sort, so the
+   cheaper of two equal members still comes first), and the matching rerun (`fewer_changes`).
 
 Cost: step 1 is linear in the claims read; steps 2-3 in the spans; step 4 examines only starts that
 every need could meet, and a matching costs O(units x options) at worst. Resource combinations are
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 # A closed span [lo, hi] of feasible session starts.
@@ -125,6 +128,7 @@ class Option:
     resource_ids: tuple[int, ...]
     kit_id: int | None = None
     crew: bool = False
+    room: bool = False
     _los: list[datetime] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -224,6 +228,30 @@ def match(plans: Sequence[Plan], t: datetime, rule: Rule = no_rule) -> Found | N
     return Found(t, picks, list(dict.fromkeys(warnings)))
 
 
+# How many rooms a crew option would move between that day if the slot held these rooms.
+Changes = Callable[[Option, datetime, frozenset[int]], int]
+
+
+def fewer_changes(plans: Sequence[Plan], found: Found, rule: Rule, changes: Changes) -> Found:
+    """The same start with crew re-chosen: fewest room changes over the day first, then as ranked.
+
+    Rooms and crew never compete for an option, so the rooms of the first matching stay; only the
+    crew options are reordered (a stable sort keeps the cheaper of two equal members first)."""
+    t = found.start
+    rooms = frozenset(rid for p in found.picks if p.option.room for rid in p.option.resource_ids)
+    if not rooms:
+        return found
+
+    def key(option: Option) -> int:
+        return changes(option, t, rooms) if option.free_at(t) else 0
+
+    reordered = [
+        replace(plan, options=sorted(plan.options, key=key)) if any(o.crew for o in plan.options) else plan
+        for plan in plans
+    ]
+    return match(reordered, t, rule) or found
+
+
 def search(
     plans: Sequence[Plan],
     allowed: Sequence[Span],
@@ -231,6 +259,7 @@ def search(
     step: timedelta,
     first: int,
     rule: Rule = no_rule,
+    changes: Changes | None = None,
 ) -> list[Found]:
     """The earliest `first` aligned starts at which every need is met, one slot per start."""
     feasible = list(allowed)
@@ -242,6 +271,8 @@ def search(
     for t in aligned_starts(feasible, origin, step):
         found = match(plans, t, rule)
         if found is not None:
+            if changes is not None:
+                found = fewer_changes(plans, found, rule, changes)
             out.append(found)
             if len(out) >= first:
                 break

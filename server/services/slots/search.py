@@ -8,7 +8,8 @@ Choices where DESIGN is silent, also in the README:
   prep and edit-bay needs may fall outside them.
 - `locationId` narrows the rooms; crew, gear and stock travel.
 - Among the options of a need: rooms smallest first (capacity, then name), crew cheapest first
-  (hourly bill rate; unrated last), gear and stock by name.
+  (hourly bill rate; unrated last), gear and stock by name. With the rooms of a slot chosen, crew
+  who work in fewer other rooms that (local) day come first, then the cheaper.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ async def find_slots(
         (o0, o1 - length) for o0, o1 in _merge_touching(open_intervals(hours, tz, lo, hi + length)) if o1 - length >= o0
     ]
     rule = _crew_rule(studio, tz, loaded)
-    found = finder.search(plans, allowed_starts, origin, step, q.first, rule)
+    found = finder.search(plans, allowed_starts, origin, step, q.first, rule, _room_changes(tz, loaded))
 
     book = None
     if project is not None and allowed(principal, Action.READ_MONEY):
@@ -227,6 +228,7 @@ class Loaded:
     pool_uses: dict[int, list[tuple[Window, int]]]
     away: dict[int, tuple[CustodyState | None, datetime | None]]
     calls: dict[int, list[Window]]
+    call_rooms: dict[int, list[tuple[datetime, int]]]
     kit_items: dict[int, list[int]]
     rate_hourly: dict[int, float]
     now: datetime
@@ -298,6 +300,9 @@ async def _load(
     look = crew_rules.LOOKAROUND
     for rid, _booking, s, e in await booking_rows.crew_calls(session, studio.id, crew, wide_lo - look, wide_hi + look):
         calls[rid].append(Window(s, e))
+    call_rooms: dict[int, list[tuple[datetime, int]]] = {c: [] for c in crew}
+    for rid, s, room in await booking_rows.crew_call_rooms(session, studio.id, crew, wide_lo - look, wide_hi + look):
+        call_rooms[rid].append((s, room))
     rates = await money_rows.rates(session, principal) if crew else []
     hourly: dict[int, float] = {}
     for c in crew:
@@ -305,7 +310,7 @@ async def _load(
         rate = pick_rate(rates, member.id, member.category, lo)
         if rate is not None:
             hourly[c] = rate.bill_rate_minor / _HOURS_PER.get(rate.unit, 1)
-    return Loaded(per_need, resources, busy, uses, away, calls, kit_items, hourly, now)
+    return Loaded(per_need, resources, busy, uses, away, calls, call_rooms, kit_items, hourly, now)
 
 
 def _spans_of(r: Resource, need: Need, loaded: Loaded, lo: datetime, hi: datetime) -> list[Span]:
@@ -349,7 +354,13 @@ def _plan(index: int, need: Need, loaded: Loaded, lo: datetime, hi: datetime) ->
         option = Option(("k", need.kit_id), spans, tuple(r.id for r in candidates), kit_id=need.kit_id)
         return Plan(index, offset, length, 1, 1, None, [option])
     options = [
-        Option(("r", r.id), _spans_of(r, need, loaded, lo, hi), (r.id,), crew=r.kind == ResourceKind.CREW)
+        Option(
+            ("r", r.id),
+            _spans_of(r, need, loaded, lo, hi),
+            (r.id,),
+            crew=r.kind == ResourceKind.CREW,
+            room=r.kind == ResourceKind.ROOM,
+        )
         for r in sorted(candidates, key=lambda r: _rank(r, loaded))
     ]
     stock = need.kind == ResourceKind.STOCK
@@ -376,3 +387,12 @@ def _crew_rule(studio: Studio, tz: ZoneInfo, loaded: Loaded) -> finder.Rule:
         return found
 
     return rule
+
+
+def _room_changes(tz: ZoneInfo, loaded: Loaded) -> finder.Changes:
+    def changes(option: Option, t: datetime, rooms: frozenset[int]) -> int:
+        day = t.astimezone(tz).date()
+        calls = loaded.call_rooms.get(option.resource_ids[0], [])
+        return len({room for s, room in calls if s.astimezone(tz).date() == day} - rooms)
+
+    return changes
