@@ -301,7 +301,9 @@ async def _load(
     for rid, _booking, s, e in await booking_rows.crew_calls(session, studio.id, crew, wide_lo - look, wide_hi + look):
         calls[rid].append(Window(s, e))
     call_rooms: dict[int, list[tuple[datetime, int]]] = {c: [] for c in crew}
-    for rid, s, room in await booking_rows.crew_call_rooms(session, studio.id, crew, wide_lo - look, wide_hi + look):
+    # Only the calls of the search's own (local) days count towards room changes.
+    day = timedelta(days=1)
+    for rid, s, room in await booking_rows.crew_call_rooms(session, studio.id, crew, lo - day, hi + day):
         call_rooms[rid].append((s, room))
     rates = await money_rows.rates(session, principal) if crew else []
     hourly: dict[int, float] = {}
