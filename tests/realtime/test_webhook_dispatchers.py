@@ -86,22 +86,26 @@ async def receivers(studio: StudioFixture, server: HTTPServer, count: int, delay
     return made
 
 
-async def book_through(instances: list[Instance], studio: StudioFixture, count: int) -> None:
-    """`count` bookings, alternating between the instances (disjoint windows: all are created)."""
+async def book_through(instances: list[Instance], studio: StudioFixture, count: int, parallel: int = 1) -> None:
+    """`count` bookings, alternating between the instances, `parallel` at a time (disjoint windows:
+    all are created; concurrent transactions may commit out of seq order)."""
     cat = await build(studio)
     headers = {"Authorization": f"Bearer {studio.tokens[Role.COORDINATOR]}"}
-    async with httpx.AsyncClient(headers=headers) as http:
-        for i in range(count):
+    pending = iter(range(count))
+
+    async def client(http: httpx.AsyncClient) -> None:
+        for i in pending:
             instance = instances[i % len(instances)]
-            variables = {
-                "input": booking_input(
-                    cat, at(1 + i, 9), at(1 + i, 10), [{"resourceId": cat.gid("Studio A")}], status="CONFIRMED"
-                )
-            }
+            window = booking_input(
+                cat, at(1 + i, 9), at(1 + i, 10), [{"resourceId": cat.gid("Studio A")}], status="CONFIRMED"
+            )
             response = await http.post(
-                f"http://{instance.address}/graphql", json={"query": CREATE, "variables": variables}
+                f"http://{instance.address}/graphql", json={"query": CREATE, "variables": {"input": window}}
             )
             assert response.json()["data"]["createBooking"]["__typename"] == "BookingCreated", response.text
+
+    async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+        await asyncio.gather(*(client(http) for _ in range(parallel)))
 
 
 async def until(check: Callable[[], bool], within: float) -> None:
@@ -126,9 +130,9 @@ async def test_two_instances_deliver_each_event_once_in_seq_order(
     studio: StudioFixture, receiver_server: HTTPServer, two_instances: list[Instance]
 ) -> None:
     hooks = await receivers(studio, receiver_server, 3)
-    await book_through(two_instances, studio, 30)
+    await book_through(two_instances, studio, 60, parallel=6)
 
-    await until(lambda: all(r.distinct() == 30 for r in hooks), within=30)
+    await until(lambda: all(r.distinct() == 60 for r in hooks), within=60)
     await asyncio.sleep(2.0)  # a second dispatcher's copy, if any, would arrive now
 
     for r in hooks:
