@@ -118,20 +118,22 @@ class Sender:
     async def _settled_head(self, webhook_id: int, batch: int) -> tuple[Webhook, list[WebhookDelivery]] | None:
         """The next deliveries with no gap left below them.
 
-        A seq is taken inside its transaction, and transactions need not commit in seq order: while
-        one holding seq 10 is still open, another's seq 11 can already be visible. So the writers
-        open once the deliveries were read are waited for, the queue is read again, and only what
-        lies at or below the highest seq of the first read goes (anything lower is committed now)."""
+        On PostgreSQL a seq is taken inside its transaction, and transactions need not commit in seq
+        order: while one holding seq 10 is still open, another's seq 11 can already be visible. Any
+        transaction holding a seq below the highest one read was, at the time of that read, either
+        committed or open; so the writers open just after the read are waited for, the queue is read
+        again, and only what lies at or below that highest seq goes. (SQLite commits one writer at a
+        time, in seq order.)"""
         database = self.service.uow.database
         async with database.writer() as session:
             found = await rows.head(session, webhook_id, batch)
             open_writers = await rows.writers_in_flight(session) if found else []
-        if found is None or not open_writers:
+        if found is None or not database.is_postgres:
             return found
         highest = max(d.event_seq for d in found[1])
         deadline = time.monotonic() + SETTLE_SECONDS
         async with database.writer() as session:
-            while await rows.still_running(session, open_writers):
+            while open_writers and await rows.still_running(session, open_writers):
                 await session.rollback()  # a fresh view of pg_stat_activity each time
                 if time.monotonic() > deadline:
                     return None
