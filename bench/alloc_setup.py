@@ -77,11 +77,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, pids: list[int] | None = None) -> Iterator[str]:
+def server(url: str, pids: list[int] | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`callsheet serve` (one worker) on a free loopback port; yields its base URL (and appends
     the process id to `pids`, for CPU accounting)."""
     port = free_port()
     env = {**os.environ, "CALLSHEET_DATABASE_URL": url, "CALLSHEET_SECRET": SECRET, "CALLSHEET_MODE": "production"}
+    env.update(extra_env or {})
     env.pop("CALLSHEET_REDIS_URL", None)
     # The log goes to a file: a pipe nobody reads fills up (the access log writes a line per
     # request) and then blocks the server mid-request.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Webhook, WebhookDelivery
@@ -78,17 +78,42 @@ async def queue_heads(session: AsyncSession) -> list[tuple[Webhook, WebhookDeliv
     return list(seen.values())
 
 
-async def head(session: AsyncSession, webhook_id: int) -> tuple[Webhook, WebhookDelivery] | None:
-    """One webhook's next delivery in seq order, if the webhook is still active."""
+async def head(session: AsyncSession, webhook_id: int, limit: int = 1) -> tuple[Webhook, list[WebhookDelivery]] | None:
+    """One webhook's next `limit` pending deliveries in seq order, if the webhook is still active."""
     stmt = (
         select(Webhook, WebhookDelivery)
         .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
         .where(Webhook.id == webhook_id, Webhook.active.is_(True), WebhookDelivery.status == PENDING)
         .order_by(WebhookDelivery.event_seq, WebhookDelivery.id)
-        .limit(1)
+        .limit(limit)
     )
-    row = (await session.execute(stmt)).first()
-    return None if row is None else (row[0], row[1])
+    found = (await session.execute(stmt)).all()
+    return None if not found else (found[0][0], [row[1] for row in found])
+
+
+async def writers_in_flight(session: AsyncSession) -> list[int]:
+    """PostgreSQL: the transaction ids of this database's open writing transactions (else none)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    found = await session.execute(
+        text(
+            "SELECT backend_xid::text::bigint FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        )
+    )
+    return [int(x) for (x,) in found.all()]
+
+
+async def still_running(session: AsyncSession, xids: Sequence[int]) -> bool:
+    """Whether any of these transactions is still open."""
+    found = await session.scalar(
+        text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid::text::bigint = ANY(:xids)"
+        ),
+        {"xids": list(xids)},
+    )
+    return bool(found)
 
 
 async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery | None:

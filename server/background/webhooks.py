@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 POLL = 0.5
 MAX_PARALLEL = 64
+# Pending deliveries of one webhook read at once (each is still settled on its own).
+BATCH = 50
+# Commits wake the loop; passes over the queue heads are at most this often, not one per commit.
+MIN_GAP = 0.1
 
 
 class Dispatcher:
@@ -82,6 +86,7 @@ class Dispatcher:
                         await self.dispatch_due()
                     except Exception:
                         log.exception("webhook dispatch pass failed")
+                await asyncio.sleep(MIN_GAP)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(waker.wait(), self.poll)
         finally:
@@ -102,7 +107,7 @@ class Dispatcher:
         assert self.sender is not None
         try:
             async with self.slots:
-                while self.is_leader() and await self.sender.send_next(webhook_id):
+                while self.is_leader() and await self.sender.send_next(webhook_id, BATCH):
                     pass
         except Exception:
             log.exception("delivering to webhook %s failed", webhook_id)

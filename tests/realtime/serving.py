@@ -42,13 +42,14 @@ class Instance:
         return self.process.returncode or 0
 
 
-async def start_serving(settings: Settings) -> Instance:
+async def start_serving(settings: Settings, extra_env: dict[str, str] | None = None) -> Instance:
     port = _free_port()
     env = {
         **os.environ,
         "CALLSHEET_DATABASE_URL": settings.database_url,
         "CALLSHEET_REDIS_URL": settings.redis_url or "",
         "CALLSHEET_SECRET": TEST_SECRET,
+        **(extra_env or {}),
     }
     process = await asyncio.create_subprocess_exec(
         CALLSHEET,

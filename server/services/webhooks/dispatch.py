@@ -30,6 +30,8 @@ from server.services.webhooks import signing, urls
 from server.services.webhooks.manage import WebhookService
 
 MAX_DELAY = 6 * 3600.0
+# How long a dispatch pass waits for open writers that may hold a lower seq before trying later.
+SETTLE_SECONDS = 5.0
 USER_AGENT = "Callsheet-Webhooks/1"
 
 
@@ -97,16 +99,51 @@ class Sender:
             heads = await rows.queue_heads(session)
         return [webhook.id for webhook, delivery in heads if rows.due(delivery, now)]
 
-    async def send_next(self, webhook_id: int) -> bool:
-        """Send the webhook's next delivery if it is due; True when it was delivered (more may follow)."""
-        async with self.service.uow.read() as session:
-            found = await rows.head(session, webhook_id)
-        if found is None or not rows.due(found[1], utcnow()):
+    async def send_next(self, webhook_id: int, batch: int = 1) -> bool:
+        """Send the webhook's next deliveries (up to `batch`, read at once) in seq order while they are
+        due and delivered; True when all of them were (more may follow)."""
+        found = await self._settled_head(webhook_id, batch)
+        if found is None:
             return False
-        webhook, delivery = found
-        outcome = await self.attempt(webhook, delivery)
-        await self.record(webhook, delivery.id, outcome)
-        return outcome.delivered
+        webhook, queue = found
+        for delivery in queue:
+            if not rows.due(delivery, utcnow()):
+                return False
+            outcome = await self.attempt(webhook, delivery)
+            # Recorded one by one: a process that dies sends again only the delivery in flight.
+            if not await self.record(webhook, delivery.id, outcome) or not outcome.delivered:
+                return False
+        return True
+
+    async def _settled_head(self, webhook_id: int, batch: int) -> tuple[Webhook, list[WebhookDelivery]] | None:
+        """The next deliveries with no gap left below them.
+
+        On PostgreSQL a seq is taken inside its transaction, and transactions need not commit in seq
+        order: while one holding seq 10 is still open, another's seq 11 can already be visible. Any
+        transaction holding a seq below the highest one read was, at the time of that read, either
+        committed or open; so the writers open just after the read are waited for, the queue is read
+        again, and only what lies at or below that highest seq goes. (SQLite commits one writer at a
+        time, in seq order.)"""
+        database = self.service.uow.database
+        async with database.writer() as session:
+            found = await rows.head(session, webhook_id, batch)
+            open_writers = await rows.writers_in_flight(session) if found else []
+        if found is None or not database.is_postgres:
+            return found
+        highest = max(d.event_seq for d in found[1])
+        deadline = time.monotonic() + SETTLE_SECONDS
+        async with database.writer() as session:
+            while open_writers and await rows.still_running(session, open_writers):
+                await session.rollback()  # a fresh view of pg_stat_activity each time
+                if time.monotonic() > deadline:
+                    return None
+                await asyncio.sleep(0.005)
+        async with database.writer() as session:
+            again = await rows.head(session, webhook_id, batch)
+        if again is None:
+            return None
+        queue = [d for d in again[1] if d.event_seq <= highest]
+        return (again[0], queue) if queue else None
 
     async def attempt(self, webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
         body = body_of(delivery)
@@ -141,13 +178,14 @@ class Sender:
         text = kept[:RESPONSE_LIMIT].decode("utf-8", errors="replace")[:RESPONSE_LIMIT]
         return Outcome(response.status_code, text, None)
 
-    async def record(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> None:
+    async def record(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> bool:
+        """Settle the attempt; False when the delivery was deleted or settled meanwhile."""
         retry_seconds = self.retry_seconds
 
-        async def work(tx: Tx) -> None:
+        async def work(tx: Tx) -> bool:
             row = await rows.lock_delivery(tx.session, delivery_id)
             if row is None or row.status != PENDING:
-                return  # deleted, or redelivered and already settled meanwhile
+                return False  # deleted, or redelivered and already settled meanwhile
             now = utcnow()
             row.attempts += 1
             row.last_status_code = outcome.status_code
@@ -165,5 +203,6 @@ class Sender:
                 delay = timedelta(seconds=backoff(retry_seconds, row.attempts))
                 row.next_attempt_at = min(now + delay, row.retry_until)
             await tx.session.flush()
+            return True
 
-        await self.service.uow.run(work, studio_id=webhook.studio_id, actor="webhooks")
+        return await self.service.uow.run(work, studio_id=webhook.studio_id, actor="webhooks")
