@@ -23,7 +23,6 @@ from db.models import (
     CustodyRecord,
     CustodyState,
     Kit,
-    KitItem,
     Occupancy,
     Resource,
     ResourceKind,
@@ -59,10 +58,6 @@ async def kits_matching(session: AsyncSession, scope: Scope | None, tags: Sequen
         return []
     stmt = scoped(Kit, scope).where(Kit.code.in_(list(tags))).order_by(Kit.id)
     return list((await session.scalars(stmt)).all())
-
-
-async def kit_of(session: AsyncSession, resource_id: int) -> int | None:
-    return await session.scalar(select(KitItem.kit_id).where(KitItem.resource_id == resource_id))
 
 
 async def lock_resources(session: AsyncSession, scope: Scope | None, ids: Sequence[int]) -> list[Resource]:
@@ -435,16 +430,6 @@ async def scan_history(session: AsyncSession, scope: Scope | None, resource_id: 
         .limit(limit)
     )
     return [ScanLine(*row) for row in await session.execute(stmt)]
-
-
-async def scans_by_key(session: AsyncSession, studio_id: int, key: str) -> list[ScanRecord]:
-    """The scan records a keyed request wrote (for tests and support)."""
-    stmt = (
-        select(ScanRecord)
-        .where(ScanRecord.studio_id == studio_id, ScanRecord.idempotency_key == key)
-        .order_by(ScanRecord.id)
-    )
-    return list((await session.scalars(stmt)).all())
 
 
 async def block_holds_item_in_maintenance(session: AsyncSession, block_id: int) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, bindparam, delete, insert, literal_column, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BLOCKING_STATUSES, Allocation, Block, Booking, BookingStatus, Occupancy, Resource
+from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Occupancy, Resource
 from db.models.scheduling import hold_lapsed, hold_lapsed_sql, hold_live_sql
 
 
@@ -148,12 +148,6 @@ async def claim(session: AsyncSession, rows: Sequence[ClaimRow], *, postgres: bo
     return [r for r in ordered if (r.allocation_id, r.block_id) not in written]
 
 
-async def release_allocations(session: AsyncSession, allocation_ids: Sequence[int]) -> None:
-    """Stop these allocations from blocking (cancel, expiry, completion)."""
-    if allocation_ids:
-        await session.execute(update(Occupancy).where(Occupancy.allocation_id.in_(allocation_ids)).values(active=False))
-
-
 async def release_booking(session: AsyncSession, booking_id: int) -> None:
     """Stop every allocation of a booking from blocking."""
     ids = select(Allocation.id).where(Allocation.booking_id == booking_id)
@@ -254,12 +248,3 @@ async def overlapping_pairs(session: AsyncSession, studio_id: int | None = None)
     if studio_id is not None:
         stmt = stmt.where(a.c.studio_id == studio_id)
     return int(await session.scalar(stmt) or 0)
-
-
-async def blocks_of(session: AsyncSession, studio_id: int, resource_id: int) -> list[Block]:
-    stmt = (
-        select(Block)
-        .where(Block.studio_id == studio_id, Block.resource_id == resource_id, Block.active.is_(True))
-        .order_by(Block.start_at)
-    )
-    return list((await session.scalars(stmt)).all())

@@ -79,10 +79,6 @@ async def by_code(session: AsyncSession, scope: Scope | None, code: str) -> Reso
     return await session.scalar(scoped(Resource, scope).where(Resource.code == code))
 
 
-async def by_epc(session: AsyncSession, scope: Scope | None, epc: str) -> Resource | None:
-    return await session.scalar(scoped(Resource, scope).where(Resource.epc == epc))
-
-
 async def code_taken(session: AsyncSession, studio_id: int, column: str, value: str, except_id: int | None) -> bool:
     """Whether another resource of the studio already uses this asset tag or EPC."""
     col = Resource.code if column == "code" else Resource.epc
@@ -112,10 +108,6 @@ async def kits(session: AsyncSession, scope: Scope | None, *, include_retired: b
 
 async def kit(session: AsyncSession, scope: Scope | None, kit_id: int) -> Kit | None:
     return await session.scalar(scoped(Kit, scope).where(Kit.id == kit_id))
-
-
-async def kit_by_code(session: AsyncSession, scope: Scope | None, code: str) -> Kit | None:
-    return await session.scalar(scoped(Kit, scope).where(Kit.code == code))
 
 
 async def kits_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Kit]:

@@ -47,10 +47,6 @@ async def user_by_name(session: AsyncSession, studio_id: int, name: str) -> User
     return await session.scalar(select(User).where(User.studio_id == studio_id, User.name == name))
 
 
-async def users_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[User]:
-    return list((await session.scalars(scoped(User, scope).where(User.id.in_(ids)))).all())
-
-
 async def token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | None:
     """Look a presented token up by its HMAC (the only unscoped read: it is how a scope is found)."""
     return await session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
@@ -73,10 +69,6 @@ _TOKEN_AND_USER_NAME = (
 
 async def token(session: AsyncSession, scope: Scope | None, token_id: int) -> ApiToken | None:
     return await session.scalar(scoped(ApiToken, scope).where(ApiToken.id == token_id))
-
-
-async def token_by_prefix(session: AsyncSession, prefix: str) -> list[ApiToken]:
-    return list((await session.scalars(select(ApiToken).where(ApiToken.prefix == prefix))).all())
 
 
 async def tokens(session: AsyncSession, scope: Scope | None) -> list[ApiToken]:

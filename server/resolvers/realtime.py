@@ -266,11 +266,6 @@ async def _availability(
             seq = max(seq, snapshot.seq)
 
 
-def _availability_update(seq: int, snapshot: feeds.Snapshot[tuple[Any, int]]) -> AvailabilityUpdate:
-    resources = [AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in snapshot.items]
-    return AvailabilityUpdate(seq=str(seq), at=snapshot.at, resources=resources)
-
-
 # The slice's fields, composed into the root types by `server.api`.
 
 

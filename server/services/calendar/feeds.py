@@ -114,11 +114,6 @@ async def revoke_feed(uow: UnitOfWork, principal: Principal, feed_id: int) -> in
     return await uow.run_as(principal, work)
 
 
-async def readable_feed(uow: UnitOfWork, principal: Principal, feed_id: int) -> CalendarFeed | None:
-    async with uow.read() as session:
-        return await rows.feed(session, principal, feed_id)
-
-
 async def fetch(
     uow: UnitOfWork, server_secret: str, presented: str, now: datetime | None = None
 ) -> RenderedFeed | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -193,7 +192,3 @@ async def cancel_series(
     for booking_id in await rows.blocking_bookings_of_series_from(tx.session, principal.studio_id, series.id, since):
         cancelled.append(await transitions.cancel_booking(tx, principal, booking_id, None, now, budget))
     return series, cancelled
-
-
-def occurrence_windows(bookings_: Sequence[Booking]) -> list[Window]:
-    return [Window(b.start_at, b.end_at) for b in bookings_]
