@@ -26,6 +26,7 @@ from server.resolvers.audit import AuditQuery
 from server.resolvers.cage import CageMutation, CageQuery
 from server.resolvers.calendar import CalendarMutation
 from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
+from server.resolvers.holds import HoldsMutation
 from server.resolvers.money import MoneyMutation, MoneyQuery
 from server.resolvers.projects import ProjectMutation, ProjectQuery
 from server.resolvers.realtime import RealtimeQuery, Subscription
@@ -83,6 +84,7 @@ class Mutation(
     WebhookMutation,
     CalendarMutation,
     SlotsMutation,
+    HoldsMutation,
 ):
     pass
 

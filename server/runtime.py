@@ -17,7 +17,7 @@ from db.session import Database, open_database
 from server.background.sweeper import SweepJob
 from server.config import Settings, SettingsError
 from server.events.bus import Bus, MemoryBus
-from server.services.allocation import holds
+from server.services.allocation import challenges, holds, queue
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
@@ -42,12 +42,30 @@ def make_bus(settings: Settings) -> Bus:
     return RedisBus(settings.redis_url)
 
 
-def sweep_jobs() -> list[SweepJob]:
-    """The transitions time alone causes, in the order the sweeper runs them."""
-    return [
-        SweepJob("expire_holds", holds.expire_holds, holds.SWEEP_BATCH),
+def sweep_jobs(allocation: AllocationService | None = None) -> list[SweepJob]:
+    """The transitions time alone causes, in the order the sweeper runs them (with the allocation
+    service, expiries and lost challenges promote the queued holds behind them)."""
+    runs = allocation.sweep_runs() if allocation is not None else {}
+    jobs = [
+        SweepJob(
+            "expire_holds",
+            runs.get("expire_holds", holds.expire_holds),
+            holds.SWEEP_BATCH,
+            next_due=queue.next_hold_expiry,
+        ),
         SweepJob("mark_overdue", overdue.mark_overdue, overdue.BATCH),
     ]
+    if "resolve_challenges" in runs:
+        jobs.insert(
+            1,
+            SweepJob(
+                "resolve_challenges",
+                runs["resolve_challenges"],
+                challenges.BATCH,
+                next_due=challenges.next_deadline,
+            ),
+        )
+    return jobs
 
 
 def watch_pools(database: Database) -> None:
@@ -81,7 +99,7 @@ class Runtime:
         self.budget = BudgetGuard()
         self.allocation = AllocationService(self.uow, budget=self.budget)
         self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
-        self.jobs = sweep_jobs()
+        self.jobs = sweep_jobs(self.allocation)
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:

@@ -38,10 +38,17 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The recurring series this booking is an occurrence of, if any.
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
+    # A queued hold (a pencil behind the bookings holding its slot) occupies nothing: its place in
+    # line, set while it waits, NULL once it holds its slot (DESIGN §10, ranked holds).
+    queue_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A challenged HOLD must be confirmed by then, or the sweeper releases it.
+    challenge_respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="window_positive"),
         sa.Index("ix_bookings_studio_window", "studio_id", "start_at", "end_at"),
+        sa.Index("ix_bookings_studio_queue", "studio_id", "queue_seq"),
+        sa.Index("ix_bookings_hold_expiry", "hold_expires_at"),
     )
 
 

@@ -137,6 +137,7 @@ async def crew_calls(
             Allocation.studio_id == studio_id,
             Allocation.resource_id.in_(resource_ids),
             Booking.status.in_(BLOCKING_STATUSES),
+            Booking.queue_seq.is_(None),  # a queued hold is no call yet
             Allocation.start_at < end,
             Allocation.end_at > start,
         )
@@ -161,6 +162,7 @@ async def crew_call_rooms(
             crew.studio_id == studio_id,
             crew.resource_id.in_(resource_ids),
             Booking.status.in_(BLOCKING_STATUSES),
+            Booking.queue_seq.is_(None),  # a queued hold is no call yet
             crew.start_at < end,
             crew.end_at > start,
             Resource.kind == ResourceKind.ROOM,

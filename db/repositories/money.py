@@ -97,6 +97,8 @@ async def bookings_of_projects(
     if not project_ids:
         return []
     stmt = scoped(Booking, scope).where(Booking.project_id.in_(list(project_ids)), Booking.status.in_(list(statuses)))
+    # A queued hold occupies nothing, so it costs nothing until it is promoted.
+    stmt = stmt.where(Booking.queue_seq.is_(None))
     stmt = stmt.order_by(Booking.start_at, Booking.id).execution_options(populate_existing=fresh)
     return list((await session.scalars(stmt)).all())
 

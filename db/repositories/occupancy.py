@@ -219,6 +219,7 @@ async def pool_uses(
         .where(
             Allocation.studio_id == studio_id,
             Booking.status.in_(BLOCKING_STATUSES),
+            Booking.queue_seq.is_(None),  # a queued hold uses nothing yet
             hold_live_sql(now),
             or_(*windows),
         )

@@ -1,8 +1,11 @@
 """The background sweeper: persists the transitions that time alone causes.
 
-Every `interval` seconds the elected process runs each job it was given (the composition root's
-plain list: hold expiry and overdue marking) in its own write transaction. Each job records events
-like any other change, so boards and feeds follow.
+The elected process runs each job it was given (the composition root's plain list: hold expiry,
+challenges, overdue marking) in its own write transaction, at the latest every `interval` seconds
+and earlier when a job's `next_due` says something falls due sooner (a challenge's deadline, a
+hold's expiry): the leader sleeps until the earliest of them, looking again every `POLL` seconds
+so a deadline set on another instance is seen in time. Each job records events like any other
+change, so boards and feeds follow.
 
 One sweeper runs per deployment:
 - PostgreSQL: the process holding a session-level advisory lock on a dedicated connection; if
@@ -28,7 +31,7 @@ from server.services.uow import Tx, UnitOfWork
 from server.telemetry import metrics
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
     from server.runtime import Runtime
 
@@ -39,8 +42,11 @@ LOCK_KEY = 0x63616C6C73776570  # "callswep": one key per deployment (per databas
 REDIS_LOCK = "callsheet:sweeper"
 # A job returns what it changed; a full batch means there may be more, so it runs again at once.
 BATCH_REPEAT = 20
+# How often the leader looks for a new earliest deadline while it waits (one indexed MIN per job).
+POLL = 0.5
 
 Job = Callable[[Tx, datetime], Awaitable[list[Any]]]
+NextDue = Callable[["AsyncSession"], Awaitable[datetime | None]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class SweepJob:
     name: str
     run: Job
     batch: int
+    # When this job next has something to do, still ahead (None: nothing known); given a read session.
+    next_due: NextDue | None = None
 
 
 class Election(Protocol):
@@ -192,12 +200,46 @@ class Sweeper:
                 due = loop.time()
                 await self.tick()
                 metrics.SWEEPER_LAST_RUN.set_to_current_time()
+                await self._sleep_until_due()
             else:
                 due = None
-            await asyncio.sleep(self.interval)
+                await asyncio.sleep(self.interval)
             if due is not None:
                 # How much later than planned the next sweep starts (a busy loop or a slow sweep).
                 metrics.SWEEPER_LAG.set(max(0.0, loop.time() - due - self.interval))
+
+    async def next_due(self) -> datetime | None:
+        """The earliest moment a job says it next has work (None: none says)."""
+        probes = [j.next_due for j in self.jobs if j.next_due is not None]
+        if not probes:
+            return None
+        found: list[datetime] = []
+        try:
+            async with self.uow.read() as session:
+                for probe in probes:
+                    at = await probe(session)
+                    if at is not None:
+                        found.append(at)
+        except Exception:
+            log.exception("reading the sweeper's next deadline failed")
+            return None
+        return min(found, default=None)
+
+    async def _sleep_until_due(self) -> None:
+        """Sleep until the period is over or the earliest deadline seen meanwhile has come."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.interval
+        target: datetime | None = None
+        while True:
+            due = await self.next_due()
+            if due is not None and (target is None or due < target):
+                target = due
+            left = until - loop.time()
+            if target is not None:
+                left = min(left, (target - utcnow()).total_seconds())
+            if left <= 0:
+                return
+            await asyncio.sleep(min(left, POLL))
 
     async def tick(self, now: datetime | None = None) -> dict[str, int]:
         """Run every job once (repeating a job while it fills its batch); returns changes per job."""

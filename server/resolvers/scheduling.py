@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 
 from server.resolvers.errors import refuses_query, result_union
+from server.resolvers.holds import hold_queued
 from server.schema.context import Context
 from server.schema.errors import Conflict
 from server.schema.ids import decode_id, decode_optional
@@ -156,6 +157,8 @@ async def bookings(
 async def create_booking(info: Info, input: CreateBookingInput) -> CreateBookingResult:
     principal = info.context.require_principal()
     outcome = await info.context.runtime.allocation.create_booking(principal, input.to_command())
+    if outcome.booking.queue_seq is not None:
+        return await hold_queued(info, outcome.booking)
     return BookingCreated(booking=Booking.from_model(outcome.booking), warnings=outcome.warnings)
 
 

@@ -13,6 +13,7 @@ from db.repositories import bookings, cage, projects, resources, templates, tena
 from db.repositories import money as money_rows
 from db.types import utcnow
 from server.services import nodes
+from server.services.allocation import queue as hold_queue
 from server.services.money import budgets as money_budgets
 from server.services.money.estimates import ProjectMoney
 from server.services.principal import Principal
@@ -58,6 +59,9 @@ class Loaders:
             lambda s, ids: templates.series_by_ids(s, p, ids)
         )
         self.bookings_by_series: DataLoader[int, list[Booking]] = DataLoader(self._series_bookings)
+        self.queue_positions_by_booking: DataLoader[int, tuple[int | None, list[int]]] = DataLoader(
+            self._queue_positions
+        )
         self._readable: dict[type[Any], DataLoader[int, Any]] = {}
 
     def readable_by_id(self, model: type[Any]) -> DataLoader[int, Any]:
@@ -117,6 +121,14 @@ class Loaders:
             if row.series_id is not None:
                 out[row.series_id].append(row)
         return [out[k] for k in keys]
+
+    async def _queue_positions(self, keys: list[int]) -> list[tuple[int | None, list[int]]]:
+        if self._principal is None:
+            return [(None, []) for _ in keys]
+        async with self._uow.read() as session:
+            rows = await bookings.visible_by_ids(session, self._principal, list(set(keys)))
+            found = await hold_queue.positions(session, self._principal.studio_id, rows, utcnow())
+        return [found.get(k, (None, [])) for k in keys]
 
     async def _sighting_counts(self, keys: list[int]) -> list[int]:
         async with self._uow.read() as session:

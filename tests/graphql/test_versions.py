@@ -56,6 +56,9 @@ NOT_EDITS: dict[str, str] = {
     "the series itself has no editable fields",
     "revokeCalendarFeed": "a secret link, not part of the operating record; revoking is final, like a token's",
     "redeliverWebhook": "queues a delivery again; the delivery log is the system's record, not an edit",
+    "challengeHold": "leaves the challenger as it is; the holds it challenges belong to other projects, whose "
+    "versions the challenger cannot know: each gets a deadline and a bumped version, so its own holder's "
+    "next guarded edit sees the challenge",
 }
 
 READ = """

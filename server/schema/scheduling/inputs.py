@@ -46,6 +46,11 @@ class CreateBookingInput:
     allow_over_budget: bool | None = strawberry.field(
         default=False, description="Roles that may approve overruns only."
     )
+    queue_if_taken: bool | None = strawberry.field(
+        default=False,
+        description="HOLD only: if only other bookings hold the slot, join their queue (HoldQueued) "
+        "instead of a ConflictError.",
+    )
 
     def to_command(self) -> commands.CreateBooking:
         return commands.CreateBooking(
@@ -58,6 +63,7 @@ class CreateBookingInput:
             allocations=tuple(a.to_request() for a in self.allocations),
             idempotency_key=self.idempotency_key,
             allow_over_budget=bool(self.allow_over_budget),
+            queue_if_taken=bool(self.queue_if_taken),
         )
 
 

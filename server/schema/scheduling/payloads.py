@@ -117,8 +117,16 @@ class ResourceUnblocked:
     block: Block = strawberry.field(description="The lifted block.")
 
 
+@strawberry.type(description="The slot is taken: the hold waits in line (it occupies nothing until promoted).")
+class HoldQueued:
+    booking: Booking = strawberry.field(description="The queued hold.")
+    rank: int = strawberry.field(description="1 + the bookings ahead of it on its most contested resource.")
+    ahead: list[Booking] = strawberry.field(description="The bookings ahead of it that the caller may see.")
+
+
 CreateBookingResult = Annotated[
     BookingCreated
+    | HoldQueued
     | ConflictError
     | ValidationError
     | NotFoundError

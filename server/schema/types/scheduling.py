@@ -68,9 +68,25 @@ class Booking(Node):
         default=1,
         description="Grows by one with every change, the system's too (expiry, cage); send it as `expectedVersion`.",
     )
+    challenge_respond_by: datetime | None = strawberry.field(
+        default=None, description="A challenged HOLD must be confirmed by then, or it is released."
+    )
     pk: strawberry.Private[int]
     project_id: strawberry.Private[int]
     series_id: strawberry.Private[int | None] = None
+    queue_seq: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="HOLD: 1 holds its slot; 2.. waits behind that many bookings on its most contested resource; "
+        "null otherwise."
+    )
+    async def rank(self, info: strawberry.Info) -> int | None:
+        if self.status != models.BookingStatus.HOLD:
+            return None
+        if self.queue_seq is None:
+            return 1
+        rank, _ahead = await info.context.loaders.queue_positions_by_booking.load(self.pk)
+        return rank
 
     @strawberry.field(description="The project it belongs to.")
     async def project(self, info: strawberry.Info) -> Project:
@@ -112,6 +128,8 @@ class Booking(Node):
             version=row.version,
             project_id=row.project_id,
             series_id=row.series_id,
+            queue_seq=row.queue_seq,
+            challenge_respond_by=row.challenge_respond_by,
         )
 
 

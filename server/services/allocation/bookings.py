@@ -17,6 +17,7 @@ from db.repositories import resources as resource_rows
 from server.services import validation as v
 from server.services.allocation import access, conflicts, crew_rules, events
 from server.services.allocation import claims as claim_rules
+from server.services.allocation import queue as hold_queue
 from server.services.allocation.budget import BudgetPolicy, CostChange
 from server.services.allocation.claims import Claim
 from server.services.allocation.commands import (
@@ -28,7 +29,7 @@ from server.services.allocation.commands import (
 )
 from server.services.allocation.transitions import _lapsed_guard
 from server.services.allocation.windows import Window, check_window
-from server.services.errors import Clash, Invalid, InvalidTransition, NotFound
+from server.services.errors import Clash, Conflict, Invalid, InvalidTransition, NotFound
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -71,7 +72,7 @@ async def _write_allocations(
         for c in claims
     ]
     await booking_rows.add_allocations(tx.session, rows)
-    if booking.status in BLOCKING_STATUSES:
+    if booking.status in BLOCKING_STATUSES and booking.queue_seq is None:
         await conflicts.write(tx, principal, _occupancy_rows(booking, claims, rows), now)
     return rows
 
@@ -103,7 +104,11 @@ async def create_booking(
     window = check_window(cmd.start, cmd.end, max_hours=studio.max_booking_hours)
     expires = _hold_expiry(cmd.status, cmd.hold_expires_at, now, window.end)
     claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
-    await conflicts.ensure_free(tx, principal, claims, now)
+    queued = False
+    if cmd.queue_if_taken:
+        queued = await hold_queue.check_or_queue(tx, principal, cmd.status, claims, now)
+    else:
+        await conflicts.ensure_free(tx, principal, claims, now)
     # Crew rules count the member's other calls, so they run before this booking's rows exist.
     warnings = await crew_rules.check(tx, studio, claims)
     booking = await booking_rows.add_booking(
@@ -122,10 +127,17 @@ async def create_booking(
             updated_at=now,
         ),
     )
-    rows = await _write_allocations(tx, principal, booking, claims, now)
+    if queued:
+        await hold_queue.join(tx, principal, booking)
+    try:
+        ids = [r.id for r in await _write_allocations(tx, principal, booking, claims, now)]
+    except Conflict:
+        if not cmd.queue_if_taken:
+            raise
+        ids = await hold_queue.join_after_race(tx, principal, booking, claims, now)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
-    events.emit(tx, booking, "BookingCreated", _resources(claims))
-    return Outcome(booking, [r.id for r in rows], warnings)
+    events.emit(tx, booking, "HoldQueued" if booking.queue_seq is not None else "BookingCreated", _resources(claims))
+    return Outcome(booking, ids, warnings)
 
 
 async def update_booking(tx: Tx, principal: Principal, cmd: UpdateBooking, now: datetime) -> Outcome:
@@ -154,6 +166,7 @@ async def add_allocations(
     await _lapsed_guard(tx, booking, now)
     if booking.status not in BLOCKING_STATUSES:
         raise InvalidTransition(f"A {booking.status.value} booking takes no new allocations.")
+    hold_queue.refuse_if_queued(booking, "given new allocations")
     await budget.begin(tx, principal, booking.project_id, "addAllocations", booking.id)
     if not cmd.allocations:
         raise Invalid("Give at least one allocation.", field="allocations")
@@ -239,6 +252,7 @@ async def move_booking(
         await _lapsed_guard(tx, booking, now)
     if booking.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
         raise InvalidTransition(f"A {booking.status.value} booking cannot be moved.")
+    hold_queue.refuse_if_queued(booking, "moved")
     studio = await _studio(tx, principal)
     window = check_window(cmd.start, cmd.end, max_hours=studio.max_booking_hours)
     allocations = await booking_rows.allocations_for_update(tx.session, booking.id)

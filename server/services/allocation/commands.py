@@ -50,10 +50,11 @@ class CreateBooking:
     allocations: tuple[AllocationRequest, ...] = ()
     idempotency_key: str | None = None
     allow_over_budget: bool = False
+    queue_if_taken: bool = False
 
     def canonical(self) -> dict[str, Any]:
         """The request as hashed for idempotency (the key itself excluded)."""
-        return {
+        out: dict[str, Any] = {
             "project": self.project_id,
             "title": self.title,
             "start": _iso(self.start),
@@ -63,6 +64,10 @@ class CreateBooking:
             "allocations": [a.canonical() for a in self.allocations],
             "allowOverBudget": self.allow_over_budget,
         }
+        # Only when asked, so requests stored before queues existed still match.
+        if self.queue_if_taken:
+            out["queueIfTaken"] = True
+        return out
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from db.models import Block, Booking, Resource
 from db.repositories import bookings as booking_rows
 from db.types import utcnow
 from server.services import idempotency
-from server.services.allocation import availability, blocks, bookings, transitions
+from server.services.allocation import availability, blocks, bookings, challenges, queue, transitions
 from server.services.allocation.bookings import MoveImpact
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.commands import (
@@ -165,7 +165,37 @@ class AllocationService:
             principal, lambda tx: blocks.unblock_resource(tx, principal, block_id, expected_version, now)
         )
 
+    async def challenge_hold(
+        self, principal: Principal, booking_id: int, respond_by: datetime
+    ) -> tuple[Booking, list[Booking]]:
+        """Make each other project's HOLD ahead of this queued hold confirm by `respond_by`."""
+        now = utcnow()
+        return await self._run(
+            principal, lambda tx: challenges.challenge_hold(tx, principal, booking_id, respond_by, now)
+        )
+
+    async def promote_released(
+        self, tx: Tx, studio_id: int, booking_ids: list[int], now: datetime | None = None
+    ) -> list[Booking]:
+        """Inside a caller's transaction: the bookings let go of their claims; promote the queued
+        holds behind them (under this service's budget policy). Returns the promoted holds."""
+        return await queue.promote_released(tx, studio_id, booking_ids, now or utcnow(), self.budget)
+
+    def sweep_runs(self) -> dict[str, Callable[[Tx, datetime], Awaitable[list[int]]]]:
+        """The sweeper's functions of ranked holds, bound to this service's budget policy."""
+        return {
+            "expire_holds": queue.expire_holds_job(self.budget),
+            "resolve_challenges": challenges.resolve_job(self.budget),
+        }
+
     # Reads
+
+    async def queue_positions(
+        self, principal: Principal, bookings: list[Booking]
+    ) -> dict[int, tuple[int | None, list[int]]]:
+        """Rank and the bookings ahead of each booking (holders first)."""
+        async with self.uow.read() as session:
+            return await queue.positions(session, principal.studio_id, bookings, utcnow())
 
     async def available(
         self, principal: Principal, query: availability.AvailabilityQuery

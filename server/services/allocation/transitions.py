@@ -11,7 +11,8 @@ from datetime import datetime
 from db.models import BLOCKING_STATUSES, Booking, BookingStatus
 from db.models.scheduling import hold_lapsed
 from db.repositories import occupancy
-from server.services.allocation import access, events, holds
+from server.services.allocation import access, challenges, events, holds
+from server.services.allocation import queue as hold_queue
 from server.services.allocation.budget import BudgetPolicy
 from server.services.errors import InvalidTransition
 from server.services.principal import Principal
@@ -63,6 +64,8 @@ async def confirm_booking(
     """HOLD -> CONFIRMED (producers: their own projects' holds)."""
     booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     await _lapsed_guard(tx, booking, now)
+    hold_queue.refuse_if_queued(booking, "confirmed")
+    challenges.answer(booking, now)
     booking.hold_expires_at = None if booking.status == S.HOLD else booking.hold_expires_at
     return await _move_to(tx, booking, S.CONFIRMED, now, "BookingConfirmed")
 
@@ -74,8 +77,12 @@ async def cancel_booking(
     booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     await _lapsed_guard(tx, booking, now)
     await budget.begin(tx, principal, booking.project_id, "cancelBooking", booking.id)
+    # Only a booking that held its claims frees a slot; a queued hold just leaves the line.
+    held = booking.status in BLOCKING_STATUSES and booking.queue_seq is None
     cancelled = await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
     await budget.guard(tx, principal, cancelled, allow_over_budget=False)
+    if held:
+        await hold_queue.promote_released(tx, booking.studio_id, [booking.id], now, budget)
     return cancelled
 
 

@@ -280,7 +280,7 @@ async def project_money(
 
 async def booking_estimate(session: AsyncSession, scope: Scope, booking: Booking) -> int:
     """What one booking adds to its project's estimate now (0 once it no longer counts)."""
-    if booking.status not in ESTIMATE_STATUSES:
+    if booking.status not in ESTIMATE_STATUSES or booking.queue_seq is not None:
         return 0
     book = await load_book(session, scope, [booking], with_custody=False, fresh=True)
     return total(planned_lines(book, booking))

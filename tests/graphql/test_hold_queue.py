@@ -1,0 +1,255 @@
+"""Ranked holds: createBooking(queueIfTaken) queues a HOLD behind the bookings holding its slot; a
+booking ahead that lets go promotes the first queued hold that fits, in the same transaction.
+
+Runs on whichever backend the suite runs on (SQLite by default, PostgreSQL with
+CALLSHEET_TEST_DATABASE_URL), through the real app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from db.models import BookingStatus, Role
+from db.repositories import queue as queue_rows
+from tests.alloc_support import CREATE, at, booking_input, build, create
+from tests.conftest import StudioFixture
+from tests.graphql.holds_support import (
+    CANCEL,
+    CONFIRM,
+    QUEUE,
+    ROOM,
+    WINDOW,
+    booking_id,
+    event_types,
+    holders_of,
+    line,
+    node,
+    overlaps,
+    pk,
+    queue_hold,
+    snapshot,
+    statuses,
+)
+from tests.money_support import price_catalogue, set_budget
+
+MOVE = """
+mutation($input: MoveBookingInput!) { moveBooking(input: $input) { __typename ... on UserError { code message } } }
+"""
+
+
+async def test_a_taken_slot_queues_the_hold_which_occupies_nothing(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    first = await queue_hold(cat, project=cat.other_project, title="First")
+    assert first["__typename"] == "BookingCreated"
+    assert first["booking"]["rank"] == 1
+    second = await queue_hold(cat, title="Second")
+    assert second["__typename"] == "HoldQueued"
+    assert second["rank"] == 2
+    assert second["ahead"] == [{"id": booking_id(first)}]
+    assert second["booking"]["status"] == "HOLD"
+    assert second["booking"]["rank"] == 2
+    # It claims nothing: the room's only holder is the first booking, and nothing overlaps.
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(booking_id(first))]
+    assert await overlaps(studio) == 0
+    third = await queue_hold(cat, title="Third")
+    assert (third["rank"], [a["id"] for a in third["ahead"]]) == (3, [booking_id(first), booking_id(second)])
+    # A CONFIRMED booking is not a rank holder; a queued hold keeps its rank by the line.
+    assert (await node(studio, booking_id(first)))["rank"] == 1
+
+
+async def test_without_the_flag_a_taken_slot_is_still_a_conflict(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    first = await create(cat, start=WINDOW[0], end=WINDOW[1], allocations=[{"resourceId": cat.gid(ROOM)}])
+    before = await snapshot(studio)
+    plain = await create(cat, start=WINDOW[0], end=WINDOW[1], allocations=[{"resourceId": cat.gid(ROOM)}])
+    assert plain["__typename"] == "ConflictError"
+    assert [c["booking"]["id"] for c in plain["conflicts"]] == [booking_id(first)]
+    assert await snapshot(studio) == before
+
+
+async def test_a_block_in_the_way_is_refused_even_with_the_flag(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    block = await studio.data(
+        """mutation($input: BlockResourceInput!) { blockResource(input: $input) { __typename } }""",
+        {"input": {"resourceId": cat.gid(ROOM), "start": WINDOW[0].isoformat(), "end": WINDOW[1].isoformat()}},
+    )
+    assert block["blockResource"]["__typename"] == "ResourceBlocked"
+    before = await snapshot(studio)
+    refused = await queue_hold(cat)
+    assert (refused["__typename"], refused["code"]) == ("ConflictError", "CONFLICT")
+    assert await snapshot(studio) == before
+    # A booking ahead and a block: still refused (the block can never be waited out by promotion).
+    other = cat.gid("Studio B")
+    await create(cat, start=WINDOW[0], end=WINDOW[1], allocations=[{"resourceId": other}])
+    await studio.data(
+        """mutation($input: BlockResourceInput!) { blockResource(input: $input) { __typename } }""",
+        {"input": {"resourceId": other, "start": WINDOW[1].isoformat(), "end": at(0, 14).isoformat()}},
+    )
+    before = await snapshot(studio)
+    body = await studio.gql(
+        CREATE,
+        {
+            "input": {
+                **booking_input(cat, WINDOW[0], at(0, 13), [{"resourceId": other}]),
+                "queueIfTaken": True,
+            }
+        },
+    )
+    assert body["data"]["createBooking"]["__typename"] == "ConflictError"
+    assert await snapshot(studio) == before
+
+
+async def test_only_a_hold_may_queue(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    await queue_hold(cat)
+    before = await snapshot(studio)
+    refused = await queue_hold(cat, status="CONFIRMED")
+    assert (refused["__typename"], refused["code"], refused["field"]) == (
+        "ValidationError",
+        "VALIDATION",
+        "queueIfTaken",
+    )
+    assert await snapshot(studio) == before
+
+
+async def test_a_queued_hold_cannot_be_confirmed_moved_or_grown(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    await queue_hold(cat)
+    queued = booking_id(await queue_hold(cat))
+    before = await snapshot(studio)
+    confirm = (await studio.data(CONFIRM, {"id": queued}))["confirmBooking"]
+    assert (confirm["__typename"], confirm["code"]) == ("InvalidTransitionError", "INVALID_TRANSITION")
+    moved = await studio.data(
+        MOVE, {"input": {"id": queued, "start": at(1, 10).isoformat(), "end": at(1, 12).isoformat()}}
+    )
+    assert moved["moveBooking"]["__typename"] == "InvalidTransitionError"
+    grown = await studio.data(
+        """mutation($input: AddAllocationsInput!) { addAllocations(input: $input) { __typename } }""",
+        {"input": {"bookingId": queued, "allocations": [{"resourceId": cat.gid("Booth")}]}},
+    )
+    assert grown["addAllocations"]["__typename"] == "InvalidTransitionError"
+    assert await snapshot(studio) == before
+
+
+async def test_cancelling_rank_one_promotes_exactly_the_next_in_line(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    ids = [booking_id(await queue_hold(cat, title=f"h{i}")) for i in range(4)]
+    assert await line(studio, ids) == {ids[0]: 1, ids[1]: 2, ids[2]: 3, ids[3]: 4}
+    cancelled = (await studio.data(CANCEL, {"id": ids[0]}))["cancelBooking"]
+    assert cancelled["__typename"] == "BookingCancelled"
+    assert await line(studio, ids) == {ids[0]: None, ids[1]: 1, ids[2]: 2, ids[3]: 3}
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(ids[1])]
+    promoted = await event_types(studio, "HoldPromoted")
+    assert [p["bookingId"] for p in promoted] == [pk(ids[1])]
+    # Its version moved (the system changed it) and it can now be confirmed like any hold.
+    assert (await node(studio, ids[1]))["version"] == 2
+    confirm = (await studio.data(CONFIRM, {"id": ids[1]}))["confirmBooking"]
+    assert confirm["booking"]["status"] == "CONFIRMED"
+    # Cancelling a queued hold frees nothing and promotes nobody; the line closes up.
+    await studio.data(CANCEL, {"id": ids[2]})
+    assert await line(studio, ids[3:]) == {ids[3]: 2}
+    assert len(await event_types(studio, "HoldPromoted")) == 1
+    assert await overlaps(studio) == 0
+
+
+async def test_promotion_skips_a_hold_that_does_not_fit_and_takes_the_next(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    room_b = cat.gid("Studio B")
+    first = booking_id(await queue_hold(cat))
+    # Waits for the room and also wants Studio B, which a confirmed booking holds: it cannot fit.
+    await create(cat, start=WINDOW[0], end=WINDOW[1], allocations=[{"resourceId": room_b}], status="CONFIRMED")
+    body = await studio.gql(
+        QUEUE,
+        {
+            "input": {
+                **booking_input(cat, WINDOW[0], WINDOW[1], [{"resourceId": cat.gid(ROOM)}, {"resourceId": room_b}]),
+                "queueIfTaken": True,
+            }
+        },
+    )
+    both = body["data"]["createBooking"]
+    assert (both["__typename"], both["rank"]) == ("HoldQueued", 2)
+    wide = await queue_hold(cat, title="Room only")
+    assert wide["rank"] == 3
+    await studio.data(CANCEL, {"id": first})
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(booking_id(wide))]
+    assert (await node(studio, booking_id(wide)))["rank"] == 1
+    assert (await node(studio, booking_id(both)))["rank"] == 2
+    assert await overlaps(studio) == 0
+
+
+async def test_twenty_concurrent_queued_holds_rank_one_to_twenty(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    results = await asyncio.gather(*(queue_hold(cat, title=f"c{i}") for i in range(20)))
+    kinds = Counter(r["__typename"] for r in results)
+    assert kinds == {"BookingCreated": 1, "HoldQueued": 19}
+    answered = sorted(r["rank"] if r["__typename"] == "HoldQueued" else r["booking"]["rank"] for r in results)
+    assert answered == list(range(1, 21))
+    ids = [booking_id(r) for r in results]
+    ranks = await line(studio, ids)
+    assert sorted(ranks.values()) == list(range(1, 21))  # type: ignore[type-var]
+    assert await overlaps(studio) == 0
+    first = next(g for g, r in ranks.items() if r == 1)
+    await studio.data(CANCEL, {"id": first})
+    after = await line(studio, [g for g in ids if g != first])
+    assert sorted(after.values()) == list(range(1, 20))  # type: ignore[type-var]
+    promoted = await event_types(studio, "HoldPromoted")
+    second = next(g for g, r in ranks.items() if r == 2)
+    assert [p["bookingId"] for p in promoted] == [pk(second)]
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(second)]
+
+
+async def test_ten_concurrent_cancellations_leave_the_line_consistent(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    ids = [booking_id(await queue_hold(cat, title=f"q{i}")) for i in range(20)]
+    # Rank 1 and every other hold up to rank 19 leave at once.
+    leaving = ids[0:19:2]
+    assert len(leaving) == 10
+    answers = await asyncio.gather(*(studio.data(CANCEL, {"id": g}) for g in leaving))
+    assert [a["cancelBooking"]["__typename"] for a in answers] == ["BookingCancelled"] * 10
+    staying = [g for g in ids if g not in leaving]
+    ranks = await line(studio, staying)
+    # Dense, in the original order, and the first that stayed holds the room alone.
+    assert [ranks[g] for g in staying] == list(range(1, 11))
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(staying[0])]
+    assert await overlaps(studio) == 0
+    left = await statuses(studio, [pk(g) for g in leaving])
+    assert set(left.values()) == {BookingStatus.CANCELLED}
+
+
+async def test_a_promotion_the_budget_refuses_leaves_the_hold_queued_and_takes_the_next(
+    studio: StudioFixture,
+) -> None:
+    cat = await build(studio)
+    await price_catalogue(cat)
+    # Two hours of a podcast studio cost 170.00: the budgeted project cannot afford it.
+    assert (await set_budget(cat, "100"))["__typename"] == "ProjectBudgetSet"
+    holder = booking_id(await queue_hold(cat, project=cat.other_project, title="Holder"))
+    # Queuing costs nothing, so the budget lets the hold join the line.
+    poor = await queue_hold(cat, title="Over budget", role=Role.PRODUCER)
+    assert (poor["__typename"], poor["rank"]) == ("HoldQueued", 2)
+    rich = await queue_hold(cat, project=cat.other_project, title="Unbudgeted")
+    assert rich["rank"] == 3
+    await studio.data(CANCEL, {"id": holder})
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(booking_id(rich))]
+    poor_now = await node(studio, booking_id(poor))
+    assert (poor_now["status"], poor_now["rank"], poor_now["version"]) == ("HOLD", 2, 1)
+    refused = await event_types(studio, "HoldPromotionRefused")
+    assert [(r["bookingId"], "over the approved budget" in r["reason"]) for r in refused] == [
+        (pk(booking_id(poor)), True)
+    ]
+    assert [p["bookingId"] for p in await event_types(studio, "HoldPromoted")] == [pk(booking_id(rich))]
+    # The refused hold recorded no scope change and no claim.
+    async with studio.runtime.uow.read() as session:
+        assert await queue_rows.waiting(session, studio.id, [pk(booking_id(poor))])
+
+
+async def test_queueing_replays_by_idempotency_key(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    await queue_hold(cat)
+    first = await queue_hold(cat, idempotencyKey="pencil-1")
+    again = await queue_hold(cat, idempotencyKey="pencil-1")
+    assert first["__typename"] == again["__typename"] == "HoldQueued"
+    assert booking_id(first) == booking_id(again)
+    assert again["rank"] == 2
