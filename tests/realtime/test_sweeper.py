@@ -18,9 +18,12 @@ from tests.conftest import StudioFixture
 from tests.realtime.support import BOARD, WsClient, build_world, next_board, soon, states, wait_for_board
 
 
-def test_the_jobs_are_hold_expiry_and_overdue_marking(runtime: Runtime) -> None:
-    assert [job.name for job in runtime.jobs] == ["expire_holds", "mark_overdue"]
-    assert [job.run for job in runtime.jobs] == [holds.expire_holds, overdue.mark_overdue]
+def test_the_jobs_are_hold_expiry_challenges_and_overdue_marking(runtime: Runtime) -> None:
+    assert [job.name for job in runtime.jobs] == ["expire_holds", "resolve_challenges", "mark_overdue"]
+    # Hold expiry and challenges run bound to the allocation service (they promote queued holds).
+    assert runtime.jobs[2].run is overdue.mark_overdue
+    assert runtime.jobs[0].run is not holds.expire_holds
+    assert [job.next_due is not None for job in runtime.jobs] == [True, True, False]
 
 
 def test_the_election_fits_the_deployment(runtime: Runtime) -> None:
