@@ -86,9 +86,10 @@ async def test_confirming_answers_the_challenge(studio: StudioFixture) -> None:
     confirmed = (await studio.data(CONFIRM, {"id": holder}))["confirmBooking"]
     assert confirmed["booking"] == {"id": holder, "status": "CONFIRMED", "challengeRespondBy": None}
     # The deadline passing later changes nothing.
-    changed = await _sweeper(studio).tick(utcnow() + timedelta(hours=2))
-    assert changed["resolve_challenges"] == 0
+    # (The sweeper serves every studio of the database: judge it by this studio's bookings.)
+    await _sweeper(studio).tick(utcnow() + timedelta(hours=2))
     assert (await node(studio, holder))["status"] == "CONFIRMED"
+    assert [a for a in await _audits(studio, holder) if a["action"] == "holdExpired"] == []
     assert (await node(studio, waiting))["rank"] == 2
 
 
@@ -97,9 +98,9 @@ async def test_an_unanswered_challenge_releases_the_hold_and_promotes(studio: St
     result = await _challenge(studio, waiting, _iso(timedelta(minutes=30)))
     assert result["__typename"] == "HoldChallenged"
     sweeper = _sweeper(studio)
-    assert (await sweeper.tick(utcnow() + timedelta(minutes=10)))["resolve_challenges"] == 0
+    await sweeper.tick(utcnow() + timedelta(minutes=10))
     assert (await node(studio, holder))["status"] == "HOLD"
-    assert (await sweeper.tick(utcnow() + timedelta(minutes=31)))["resolve_challenges"] == 1
+    assert (await sweeper.tick(utcnow() + timedelta(minutes=31)))["resolve_challenges"] >= 1
     assert (await node(studio, holder))["status"] == "EXPIRED"
     assert (await node(studio, waiting))["rank"] == 1
     assert await holders_of(studio, cat.ids[ROOM]) == [pk(waiting)]

@@ -151,25 +151,27 @@ async def promote_released(
         return []
     await queue_rows.lock_resources(tx.session, studio_id, [s.resource_id for s in released])
     nearby = await queue_rows.contenders(tx.session, studio_id, released)
-    behind = {
-        o.booking_id
-        for o in nearby
-        if o.queue_seq is not None and o.status == HOLD and o.live(now) and any(o.overlaps(r) for r in released)
-    }
-    candidates = await queue_rows.waiting(tx.session, studio_id, sorted(behind))
-    if not candidates:
+    # In queue order; each is locked and re-read when its turn comes.
+    behind = sorted(
+        {
+            (o.queue_seq, o.booking_id)
+            for o in nearby
+            if o.queue_seq is not None and o.status == HOLD and o.live(now) and any(o.overlaps(r) for r in released)
+        }
+    )
+    if not behind:
         return []
     spans: dict[int, list[Span]] = defaultdict(list)
-    for s in await queue_rows.spans_of(tx.session, [c.id for c in candidates]):
+    for s in await queue_rows.spans_of(tx.session, [bid for _seq, bid in behind]):
         spans[s.booking_id].append(s)
     taken: list[Span] = []
     promoted: list[Booking] = []
-    for candidate in candidates:
-        mine = spans[candidate.id]
+    for _seq, candidate in behind:
+        mine = spans[candidate]
         # A unit claim under one just promoted cannot fit: skip it without asking the database.
         if any(s.kind != ResourceKind.STOCK and s.overlaps(t) for s in mine for t in taken):
             continue
-        booking = await _promote(tx, candidate.id, now, budget)
+        booking = await _promote(tx, candidate, now, budget)
         if booking is not None:
             promoted.append(booking)
             taken.extend(s for s in mine if s.kind != ResourceKind.STOCK)
