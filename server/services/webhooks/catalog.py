@@ -25,6 +25,7 @@ EVENT_TYPES = (
 # A booking change is recorded on several topics (bookings, availability, rooms); `bookings` names it once.
 _BOOKING_TYPES = {
     "BookingCreated": "booking.created",
+    "HoldQueued": "booking.created",  # a new hold, waiting in line
     "BookingCancelled": "booking.cancelled",
     "HoldPromoted": "hold.promoted",
     "InvoiceIssued": "invoice.issued",
@@ -38,6 +39,7 @@ _BOOKING_TYPES = {
             "BookingStarted",
             "BookingCompleted",
             "BookingExpired",
+            "HoldChallenged",
         ),
         "booking.changed",
     ),
