@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 from db.models import BookingStatus, Role
 from db.repositories import queue as queue_rows
+from db.types import utcnow
+from server.background.sweeper import Always, Sweeper
 from tests.alloc_support import CREATE, at, booking_input, build, create
 from tests.conftest import StudioFixture
 from tests.graphql.holds_support import (
@@ -253,3 +256,25 @@ async def test_queueing_replays_by_idempotency_key(studio: StudioFixture) -> Non
     assert first["__typename"] == again["__typename"] == "HoldQueued"
     assert booking_id(first) == booking_id(again)
     assert again["rank"] == 2
+
+
+async def test_an_expired_hold_promotes_the_next_and_a_lapsed_queued_hold_is_skipped(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    now = utcnow()
+    holder = booking_id(await queue_hold(cat, title="Lapsing", holdExpiresAt=(now + timedelta(hours=1)).isoformat()))
+    lapsing = booking_id(
+        await queue_hold(cat, title="Queued, lapsing", holdExpiresAt=(now + timedelta(minutes=30)).isoformat())
+    )
+    waiting = booking_id(await queue_hold(cat, title="Queued"))
+    assert await line(studio, [holder, lapsing, waiting]) == {holder: 1, lapsing: 2, waiting: 3}
+    # The sweeper at a moment past both expiries: the queued hold that lapsed is not promoted.
+    await Sweeper(studio.runtime.uow, studio.runtime.jobs, Always()).tick(now + timedelta(hours=2))
+    after = await statuses(studio, [pk(holder), pk(lapsing), pk(waiting)])
+    assert after == {
+        pk(holder): BookingStatus.EXPIRED,
+        pk(lapsing): BookingStatus.EXPIRED,
+        pk(waiting): BookingStatus.HOLD,
+    }
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(waiting)]
+    assert (await node(studio, waiting))["rank"] == 1
+    assert [p["bookingId"] for p in await event_types(studio, "HoldPromoted")] == [pk(waiting)]
