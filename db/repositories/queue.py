@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BLOCKING_STATUSES, Allocation, ApiToken, Booking, BookingStatus, Resource, ResourceKind
@@ -54,35 +55,39 @@ class Span:
         return self.status in BLOCKING_STATUSES and not hold_lapsed(self.status, self.hold_expires_at, now)
 
 
-def _columns() -> tuple[object, ...]:
+def _spans() -> Select[*tuple[Any, ...]]:
+    """Allocations with their resource's buffers and their booking's state."""
     return (
-        Allocation.booking_id,
-        Allocation.resource_id,
-        Resource.kind,
-        Resource.setup_minutes,
-        Resource.teardown_minutes,
-        Allocation.start_at,
-        Allocation.end_at,
-        Booking.status,
-        Booking.queue_seq,
-        Booking.hold_expires_at,
-        Booking.project_id,
+        select(
+            Allocation.booking_id,
+            Allocation.resource_id,
+            Resource.kind,
+            Resource.setup_minutes,
+            Resource.teardown_minutes,
+            Allocation.start_at,
+            Allocation.end_at,
+            Booking.status,
+            Booking.queue_seq,
+            Booking.hold_expires_at,
+            Booking.project_id,
+        )
+        .join(Resource, Resource.id == Allocation.resource_id)
+        .join(Booking, Booking.id == Allocation.booking_id)
     )
 
 
-def _span(row: Sequence[object]) -> Span:
+def _span(row: Row[*tuple[Any, ...]]) -> Span:
     bid, rid, kind, setup, teardown, start, end, status, seq, expires, project = row
-    assert isinstance(start, datetime) and isinstance(end, datetime)
     return Span(
-        int(bid),  # type: ignore[call-overload]
-        int(rid),  # type: ignore[call-overload]
-        kind,  # type: ignore[arg-type]
-        start - timedelta(minutes=int(setup)),  # type: ignore[call-overload]
-        end + timedelta(minutes=int(teardown)),  # type: ignore[call-overload]
-        status,  # type: ignore[arg-type]
-        seq,  # type: ignore[arg-type]
-        expires,  # type: ignore[arg-type]
-        int(project),  # type: ignore[call-overload]
+        bid,
+        rid,
+        kind,
+        start - timedelta(minutes=setup),
+        end + timedelta(minutes=teardown),
+        status,
+        seq,
+        expires,
+        project,
     )
 
 
@@ -91,9 +96,7 @@ async def spans_of(session: AsyncSession, booking_ids: Sequence[int]) -> list[Sp
     if not booking_ids:
         return []
     stmt = (
-        select(*_columns())  # type: ignore[call-overload]
-        .join(Resource, Resource.id == Allocation.resource_id)
-        .join(Booking, Booking.id == Allocation.booking_id)
+        _spans()
         .where(Allocation.booking_id.in_(sorted(set(booking_ids))))
         .order_by(Allocation.booking_id, Allocation.id)
     )
@@ -109,17 +112,12 @@ async def contenders(session: AsyncSession, studio_id: int, spans: Sequence[Span
     pad = timedelta(days=1)
     lo = min(s.start for s in spans) - pad
     hi = max(s.end for s in spans) + pad
-    stmt = (
-        select(*_columns())  # type: ignore[call-overload]
-        .join(Resource, Resource.id == Allocation.resource_id)
-        .join(Booking, Booking.id == Allocation.booking_id)
-        .where(
-            Allocation.studio_id == studio_id,
-            Allocation.resource_id.in_(sorted({s.resource_id for s in spans})),
-            Allocation.start_at < hi,
-            Allocation.end_at > lo,
-            Booking.status.in_(BLOCKING_STATUSES),
-        )
+    stmt = _spans().where(
+        Allocation.studio_id == studio_id,
+        Allocation.resource_id.in_(sorted({s.resource_id for s in spans})),
+        Allocation.start_at < hi,
+        Allocation.end_at > lo,
+        Booking.status.in_(BLOCKING_STATUSES),
     )
     return [_span(row) for row in await session.execute(stmt)]
 
