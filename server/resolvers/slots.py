@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from server.resolvers.errors import refuses_query, result_union
+from server.resolvers.holds import hold_queued
 from server.schema.context import Context
 from server.schema.ids import decode_id
 from server.schema.scheduling.payloads import BookingCreated, CreateBookingResult
@@ -55,6 +56,8 @@ async def create_session_template(info: Info, input: CreateSessionTemplateInput)
 async def book_slot(info: Info, input: BookSlotInput) -> CreateBookingResult:
     principal = info.context.require_principal()
     outcome = await info.context.runtime.slots.book_slot(principal, input.to_command())
+    if outcome.booking.queue_seq is not None:
+        return await hold_queued(info, outcome.booking)
     return BookingCreated(booking=Booking.from_model(outcome.booking), warnings=outcome.warnings)
 
 

@@ -15,7 +15,7 @@ from db.models import BookingStatus, Role
 from db.repositories import queue as queue_rows
 from db.types import utcnow
 from server.background.sweeper import Always, Sweeper
-from tests.alloc_support import CREATE, at, booking_input, build, create
+from tests.alloc_support import CREATE, at, booking_input, build, create, iso
 from tests.conftest import StudioFixture
 from tests.graphql.holds_support import (
     CANCEL,
@@ -34,7 +34,13 @@ from tests.graphql.holds_support import (
     snapshot,
     statuses,
 )
+from tests.graphql.slots_support import find
 from tests.money_support import price_catalogue, set_budget
+
+BOOK_SLOT = """
+mutation($input: BookSlotInput!) { bookSlot(input: $input) { __typename
+  ... on HoldQueued { rank ahead { id } } ... on UserError { code message } } }
+"""
 
 MOVE = """
 mutation($input: MoveBookingInput!) { moveBooking(input: $input) { __typename ... on UserError { code message } } }
@@ -278,3 +284,21 @@ async def test_an_expired_hold_promotes_the_next_and_a_lapsed_queued_hold_is_ski
     assert await holders_of(studio, cat.ids[ROOM]) == [pk(waiting)]
     assert (await node(studio, waiting))["rank"] == 1
     assert [p["bookingId"] for p in await event_types(studio, "HoldPromoted")] == [pk(waiting)]
+
+
+async def test_book_slot_queues_when_the_slot_was_taken_meanwhile(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    needs = [{"kind": "ROOM", "category": "podcast studio", "minCapacity": 5}]
+    body = await find(
+        studio, needs=needs, durationMinutes=120, **{"from": iso(WINDOW[0])}, until=iso(WINDOW[1]), first=1
+    )
+    (slot,) = body["data"]["findSlots"]
+    assert [a["resource"]["name"] for a in slot["assignments"]] == [ROOM]
+    taken = await queue_hold(cat, project=cat.other_project, title="Meanwhile")
+    before = await snapshot(studio)
+    book = {"projectId": cat.project, "slotKey": slot["key"], "title": "From the finder"}
+    refused = (await studio.data(BOOK_SLOT, {"input": book}))["bookSlot"]
+    assert refused["__typename"] == "ConflictError"
+    assert await snapshot(studio) == before
+    queued = (await studio.data(BOOK_SLOT, {"input": {**book, "queueIfTaken": True}}))["bookSlot"]
+    assert (queued["__typename"], queued["rank"], queued["ahead"]) == ("HoldQueued", 2, [{"id": booking_id(taken)}])
