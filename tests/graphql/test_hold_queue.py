@@ -302,3 +302,34 @@ async def test_book_slot_queues_when_the_slot_was_taken_meanwhile(studio: Studio
     assert await snapshot(studio) == before
     queued = (await studio.data(BOOK_SLOT, {"input": {**book, "queueIfTaken": True}}))["bookSlot"]
     assert (queued["__typename"], queued["rank"], queued["ahead"]) == ("HoldQueued", 2, [{"id": booking_id(taken)}])
+
+
+async def test_a_pool_with_room_to_spare_does_not_raise_the_rank(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    cables = cat.gid("XLR cables")
+    for room in ("Studio B", "Studio C", "Booth"):
+        other = await create(
+            cat,
+            start=WINDOW[0],
+            end=WINDOW[1],
+            allocations=[{"resourceId": cat.gid(room)}, {"resourceId": cables, "quantity": 2}],
+        )
+        assert other["__typename"] == "BookingCreated"
+    holder = await queue_hold(cat, project=cat.other_project)
+    body = await studio.data(
+        QUEUE,
+        {
+            "input": {
+                **booking_input(
+                    cat, WINDOW[0], WINDOW[1], [{"resourceId": cat.gid(ROOM)}, {"resourceId": cables, "quantity": 2}]
+                ),
+                "queueIfTaken": True,
+            }
+        },
+    )
+    queued = body["createBooking"]
+    # Three bookings share the cables (6 of 10), but only the room's holder is in the way.
+    assert (queued["__typename"], queued["rank"], queued["ahead"]) == ("HoldQueued", 2, [{"id": booking_id(holder)}])
+    await studio.data(CANCEL, {"id": booking_id(holder)})
+    assert (await node(studio, booking_id(queued)))["rank"] == 1
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(booking_id(queued))]

@@ -102,6 +102,7 @@ async def join_after_race(
 def position(booking_id: int, seq: int, mine: Sequence[Span], others: Sequence[Span], now: datetime) -> list[int]:
     """The bookings ahead of a queued hold on its most contested resource, holders first."""
     by_resource: dict[int, dict[int, Span]] = defaultdict(dict)
+    kinds = {s.resource_id: s.kind for s in mine}
     for s in mine:
         for o in others:
             if o.booking_id == booking_id or not o.live(now) or not o.overlaps(s):
@@ -110,7 +111,10 @@ def position(booking_id: int, seq: int, mine: Sequence[Span], others: Sequence[S
                 by_resource[s.resource_id][o.booking_id] = o
     if not by_resource:
         return []
-    most = max(by_resource.values(), key=len)
+    # Everyone overlapping on a stock pool is not necessarily in the way (the pool may have room for
+    # several): a pool decides the rank only when no room, item or crew member has anyone ahead.
+    units = [ahead for rid, ahead in by_resource.items() if kinds[rid] != ResourceKind.STOCK]
+    most = max(units or list(by_resource.values()), key=len)
     return [o.booking_id for o in sorted(most.values(), key=lambda o: (o.queue_seq or 0, o.booking_id))]
 
 
