@@ -22,13 +22,16 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from server.config import Limits
+from server.resolvers.approvals import ApprovalMutation
 from server.resolvers.audit import AuditQuery
 from server.resolvers.cage import CageMutation, CageQuery
 from server.resolvers.calendar import CalendarMutation
 from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
 from server.resolvers.money import MoneyMutation, MoneyQuery
+from server.resolvers.notifications import NotificationMutation, NotificationQuery, NotificationSubscription
 from server.resolvers.projects import ProjectMutation, ProjectQuery
-from server.resolvers.realtime import RealtimeQuery, Subscription
+from server.resolvers.realtime import RealtimeQuery
+from server.resolvers.realtime import Subscription as RealtimeSubscription
 from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
 from server.resolvers.slots import SlotsMutation, SlotsQuery
 from server.resolvers.tokens import TokenMutation, TokenQuery
@@ -50,7 +53,8 @@ from server.schema.types.cage import Audit
 from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
-from server.schema.types.projects import Project
+from server.schema.types.notifications import Notification
+from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
@@ -68,6 +72,7 @@ class Query(
     AuditQuery,
     WebhookQuery,
     SlotsQuery,
+    NotificationQuery,
 ):
     pass
 
@@ -83,7 +88,14 @@ class Mutation(
     WebhookMutation,
     CalendarMutation,
     SlotsMutation,
+    ApprovalMutation,
+    NotificationMutation,
 ):
+    pass
+
+
+@strawberry.type(description="Live views: each starts with a snapshot carrying the newest event seq, then updates.")
+class Subscription(RealtimeSubscription, NotificationSubscription):
     pass
 
 
@@ -113,6 +125,8 @@ EXTRA_TYPES = [
     WebhookDelivery,
     SessionTemplate,
     BookingSeries,
+    Client,
+    Notification,
 ]
 
 

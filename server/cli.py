@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--studio", help="studio name (optional while there is one studio)")
     create.add_argument("--name", help="who or what holds the token")
     create.add_argument("--expires-in-days", type=int)
+    create.add_argument("--client", help="client name (required for CLIENT; the client must exist)")
+    create.add_argument("--email", help="the person's e-mail address, for notifications")
     create.set_defaults(func=cmd_token_create)
     revoke = token.add_parser("revoke", help="revoke a token by its id or its full text")
     revoke.add_argument("token", help="token id (as listed) or the token itself")
@@ -182,7 +184,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     async def work() -> str:
         runtime = await _runtime(settings)
         try:
-            return await _mint(runtime, args.studio, role, args.location, args.name, expires)
+            return await _mint(
+                runtime, args.studio, role, args.location, args.name, expires, client_name=args.client, email=args.email
+            )
         finally:
             await runtime.close()
 
@@ -336,8 +340,11 @@ async def _mint(
     expires: timedelta | None,
     *,
     replace_existing: bool = False,
+    client_name: str | None = None,
+    email: str | None = None,
 ) -> str:
-    from db.repositories import tenancy
+    from db.models import Role as RoleEnum
+    from db.repositories import projects, tenancy
     from db.types import utcnow
     from server.services import auth
 
@@ -351,6 +358,15 @@ async def _mint(
         location_id = location.id
     elif role in auth.DEVICE_ROLES:
         raise CommandError(f"a {role.value} token needs --location")
+    client_id = None
+    if client_name:
+        async with runtime.uow.read() as session:
+            client = await projects.client_named(session, studio_id, client_name)
+        if client is None:
+            raise CommandError(f"no client named {client_name!r} in this studio (createClient first)")
+        client_id = client.id
+    elif role == RoleEnum.CLIENT:
+        raise CommandError("a CLIENT token needs --client")
     label = name or f"{role.value.lower()} token"
 
     async def work(tx: Tx) -> str:
@@ -366,6 +382,8 @@ async def _mint(
             name=label,
             location_id=location_id,
             expires_at=utcnow() + expires if expires else None,
+            client_id=client_id,
+            email=email,
         )
         return minted.token
 

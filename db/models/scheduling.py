@@ -38,6 +38,9 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The recurring series this booking is an occurrence of, if any.
     series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
+    # A client's request: what they wrote with it, and why it was declined.
+    request_note: Mapped[str | None] = mapped_column(sa.String(2000))
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(2000))
 
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="window_positive"),

@@ -45,11 +45,14 @@ Job = Callable[[Tx, datetime], Awaitable[list[Any]]]
 
 @dataclass(frozen=True)
 class SweepJob:
-    """One transition that time alone causes: its name, its function and the batch it works in."""
+    """One transition that time alone causes: its name, its function and the batch it works in, and,
+    if it knows, when it next has work (`next_due(session, now)`: a moment, possibly already past, or
+    None for nothing pending)."""
 
     name: str
     run: Job
     batch: int
+    next_due: Callable[..., Awaitable[datetime | None]] | None = None
 
 
 class Election(Protocol):

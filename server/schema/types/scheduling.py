@@ -57,7 +57,8 @@ class Allocation(Node):
 class Booking(Node):
     title: str = strawberry.field(description="What the session is.")
     status: BookingStatus = strawberry.field(
-        description="HOLD, CONFIRMED, IN_PROGRESS, COMPLETED, CANCELLED or EXPIRED."
+        description="HOLD, CONFIRMED, IN_PROGRESS, COMPLETED, CANCELLED or EXPIRED; a client's request is "
+        "REQUESTED until approved, or DECLINED."
     )
     start: datetime = strawberry.field(description="Start of the session.")
     end: datetime = strawberry.field(description="End of the session.")
@@ -67,6 +68,10 @@ class Booking(Node):
     version: int = strawberry.field(
         default=1,
         description="Grows by one with every change, the system's too (expiry, cage); send it as `expectedVersion`.",
+    )
+    request_note: str | None = strawberry.field(default=None, description="What the client wrote with a request.")
+    decline_reason: str | None = strawberry.field(
+        default=None, description="Why a request was declined (the client reads it)."
     )
     pk: strawberry.Private[int]
     project_id: strawberry.Private[int]
@@ -112,6 +117,8 @@ class Booking(Node):
             version=row.version,
             project_id=row.project_id,
             series_id=row.series_id,
+            request_note=row.request_note,
+            decline_reason=row.decline_reason,
         )
 
 

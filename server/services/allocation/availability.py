@@ -45,8 +45,9 @@ class AvailabilityQuery:
 async def available(
     session: AsyncSession, principal: Principal | None, q: AvailabilityQuery, now: datetime, *, postgres: bool
 ) -> list[tuple[Resource, int]]:
-    """Resources free for the whole window, each with the quantity free (1 for unit resources)."""
-    if principal is None or not allowed(principal, Action.READ_CATALOGUE):
+    """Resources free for the whole window, each with the quantity free (1 for unit resources); the
+    client portal is shown rooms only (its read scope)."""
+    if principal is None or not allowed(principal, Action.READ_ROOMS):
         return []
     studio = await tenancy.studio(session, principal)
     assert studio is not None
