@@ -56,6 +56,9 @@ NOT_EDITS: dict[str, str] = {
     "the series itself has no editable fields",
     "revokeCalendarFeed": "a secret link, not part of the operating record; revoking is final, like a token's",
     "redeliverWebhook": "queues a delivery again; the delivery log is the system's record, not an edit",
+    "createClient": "creates",
+    "requestBooking": "creates a REQUESTED booking",
+    "markNotificationsRead": "the caller's own inbox, not the operating record; reading is final and idempotent",
 }
 
 READ = """
@@ -182,6 +185,24 @@ async def _kit(cat: Catalogue) -> tuple[str, dict[str, Any]]:
 
 async def _hold(cat: Catalogue) -> tuple[str, dict[str, Any]]:
     gid = await booking(cat)
+    return gid, {"id": gid}
+
+
+REQUEST = """mutation($input: RequestBookingInput!) { requestBooking(input: $input) {
+  __typename ... on BookingRequested { booking { id } } } }"""
+
+
+async def _requested(cat: Catalogue) -> tuple[str, dict[str, Any]]:
+    variables = {
+        "projectId": cat.project,
+        "title": "Asked for",
+        "start": iso(at(2, 10)),
+        "end": iso(at(2, 12)),
+        "allocations": [{"resourceId": cat.gid("Studio A")}],
+    }
+    made = (await cat.studio.data(REQUEST, {"input": variables}))["requestBooking"]
+    assert made["__typename"] == "BookingRequested", made
+    gid = str(made["booking"]["id"])
     return gid, {"id": gid}
 
 
@@ -344,6 +365,14 @@ CASES: dict[str, Case] = {
     "issueInvoice": Case(op("issueInvoice", "id: $id, expectedVersion: $v", ID), _draft, "InvoiceChanged"),
     "markInvoicePaid": Case(op("markInvoicePaid", "id: $id, expectedVersion: $v", ID), _issued, "InvoiceChanged"),
     "voidInvoice": Case(op("voidInvoice", "id: $id, expectedVersion: $v", ID), _issued, "InvoiceChanged"),
+    "approveBooking": Case(
+        op("approveBooking", "input: {id: $id, expectedVersion: $v}", ID), _requested, "BookingApproved"
+    ),
+    "declineBooking": Case(
+        op("declineBooking", 'input: {id: $id, reason: "Studio closed", expectedVersion: $v}', ID),
+        _requested,
+        "BookingDeclined",
+    ),
 }
 
 
