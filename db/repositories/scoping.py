@@ -110,6 +110,20 @@ def readable(model: type[T], scope: RoleScope | None) -> Select[T]:
     return stmt if rule is None else rule(stmt, scope)
 
 
+def narrowed_catalogue(scope: RoleScope | None) -> bool:
+    """Whether resources named by the rows a caller sees must still pass `readable` (the client
+    portal: rooms only). Other callers read any resource such a row names (a display its board's rooms)."""
+    return scope is not None and scope.role == Role.CLIENT
+
+
+def allocations_shown(scope: RoleScope | None) -> Select[Allocation]:
+    """Allocations of bookings the caller already sees: all of them, except that the client portal
+    sees only the rooms."""
+    if scope is not None and scope.role == Role.CLIENT:
+        return readable(Allocation, scope)
+    return scoped(Allocation, scope)
+
+
 def sees_every_booking(scope: RoleScope | None, location_id: int | None = None) -> bool:
     """Whether `readable(Booking)` is the whole studio for this caller (staff), or, given a
     location, every booking in its rooms (staff, and a display of that location)."""

@@ -241,9 +241,9 @@ async def build_world(studio: StudioFixture) -> World:
         world.add("CalendarFeed", made["feed"]["id"])
         world.feed_owner[made["feed"]["id"]] = role
     # The client asks for a session; the studio approves it: notifications for staff and the client.
-    asked = (
-        await studio.data(REQUEST, {"input": _request(cat, cat.other_project, 6)}, role=Role.CLIENT)
-    )["requestBooking"]
+    asked = (await studio.data(REQUEST, {"input": _request(cat, cat.other_project, 6)}, role=Role.CLIENT))[
+        "requestBooking"
+    ]
     assert asked["__typename"] == "BookingRequested", asked
     world.add("Booking", asked["booking"]["id"])
     world.booking_project[asked["booking"]["id"]] = cat.other_project

@@ -10,7 +10,7 @@ checked out and not due back before the window starts is not offered either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +49,11 @@ async def available(
     client portal is shown rooms only (its read scope)."""
     if principal is None or not allowed(principal, Action.READ_ROOMS):
         return []
+    if not allowed(principal, Action.READ_CATALOGUE):
+        # Rooms only: never crew, gear or stock.
+        if q.kind not in (None, ResourceKind.ROOM):
+            return []
+        q = replace(q, kind=ResourceKind.ROOM)
     studio = await tenancy.studio(session, principal)
     assert studio is not None
     window = check_window(q.start, q.end, max_hours=studio.max_booking_hours)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from db.models import Booking, BookingStatus, Role
+from db.models import Booking, BookingStatus, ResourceKind, Role
 from db.repositories import bookings as booking_rows
 from db.repositories import projects as project_rows
 from db.repositories import resources as resource_rows
@@ -28,7 +28,7 @@ from server.services.allocation.commands import ApproveBooking, DeclineBooking, 
 from server.services.allocation.transitions import require_transition
 from server.services.allocation.windows import Window, check_window
 from server.services.errors import Forbidden, InvalidTransition, NotFound
-from server.services.permissions import Action, require
+from server.services.permissions import Action, allowed, require
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -53,6 +53,9 @@ async def request_booking(tx: Tx, principal: Principal, cmd: RequestBooking, now
     if cmd.template_id is not None and await template_rows.template(tx.session, principal, cmd.template_id) is None:
         raise NotFound("No such template.")
     claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
+    if not allowed(principal, Action.READ_CATALOGUE) and any(c.resource.kind != ResourceKind.ROOM for c in claims):
+        # The client portal sees rooms only; anything else it names does not exist for it.
+        raise NotFound("No such resource.")
     booking = await booking_rows.add_booking(
         tx.session,
         Booking(
