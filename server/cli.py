@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     create_studio.add_argument("--location", action="append", default=[], help="add a location (repeatable)")
     create_studio.set_defaults(func=cmd_studio_create)
 
+    client = sub.add_parser("client", help="clients (for CLIENT tokens)").add_subparsers(title="client commands")
+    create_client = client.add_parser("create", help="add a client to a studio")
+    create_client.add_argument("name")
+    create_client.add_argument("--studio", help="studio name (optional while there is one studio)")
+    create_client.set_defaults(func=cmd_client_create)
+
     token = sub.add_parser("token", help="API tokens").add_subparsers(title="token commands")
     create = token.add_parser("create", help="mint a token; it is printed once, alone on the last line")
     create.add_argument("--role", required=True, type=str.upper)
@@ -168,6 +174,27 @@ def cmd_studio_create(args: argparse.Namespace) -> int:
             await runtime.close()
 
     _run_domain(work())
+    return 0
+
+
+def cmd_client_create(args: argparse.Namespace) -> int:
+    from db.models import Role as RoleEnum
+    from server.services import clients
+    from server.services.principal import Principal
+
+    settings = Settings.from_env()
+
+    async def work() -> int:
+        runtime = await _runtime(settings)
+        try:
+            studio_id = await _studio_id(runtime, args.studio)
+            cli = Principal(token_id=None, studio_id=studio_id, role=RoleEnum.ADMIN, name="cli")
+            return (await clients.open_client(runtime.uow, cli, args.name)).id
+        finally:
+            await runtime.close()
+
+    _run_domain(work())
+    print(f"created client {args.name}")
     return 0
 
 
