@@ -288,3 +288,13 @@ async def test_the_recipient_of_a_person_is_their_user_whatever_token_they_use(s
     async with studio.runtime.uow.read() as session:
         users = {u.name: u.id for u in await session.scalars(select(User).where(User.studio_id == studio.id))}
     assert {n.user_id for n in await _rows(studio)} == {users["Admin One"], users["Coordinator One"]}
+
+
+def test_the_reminders_are_sweeper_jobs_that_know_when_they_are_next_due() -> None:
+    from server.runtime import sweep_jobs
+
+    jobs = {job.name: job for job in sweep_jobs()}
+    assert jobs["hold_expiring"].run is reminders.hold_expiring
+    assert jobs["hold_expiring"].next_due is reminders.next_hold_expiring
+    assert jobs["gear_due"].run is reminders.gear_due
+    assert jobs["gear_due"].next_due is reminders.next_gear_due

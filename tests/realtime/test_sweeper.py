@@ -14,13 +14,19 @@ from server.background.sweeper import AdvisoryLock, Always, RedisLock, Sweeper, 
 from server.runtime import Runtime
 from server.services.allocation import holds
 from server.services.cage import overdue
+from server.services.notifications import reminders
 from tests.conftest import StudioFixture
 from tests.realtime.support import BOARD, WsClient, build_world, next_board, soon, states, wait_for_board
 
 
-def test_the_jobs_are_hold_expiry_and_overdue_marking(runtime: Runtime) -> None:
-    assert [job.name for job in runtime.jobs] == ["expire_holds", "mark_overdue"]
-    assert [job.run for job in runtime.jobs] == [holds.expire_holds, overdue.mark_overdue]
+def test_the_jobs_are_hold_expiry_overdue_marking_and_reminders(runtime: Runtime) -> None:
+    assert [job.name for job in runtime.jobs] == ["expire_holds", "mark_overdue", "hold_expiring", "gear_due"]
+    assert [job.run for job in runtime.jobs] == [
+        holds.expire_holds,
+        overdue.mark_overdue,
+        reminders.hold_expiring,
+        reminders.gear_due,
+    ]
 
 
 def test_the_election_fits_the_deployment(runtime: Runtime) -> None:
