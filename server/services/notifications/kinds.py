@@ -69,7 +69,8 @@ def wanted(event: Event) -> bool:
     if event.topic == BOOKINGS:
         return event.type in BOOKING_KINDS
     if event.topic == AVAILABILITY:
-        return event.type in CALL_EVENTS and bool(event.payload.get("resourceIds"))
+        # Only changes that name crew: a booking of rooms and gear costs no read here.
+        return event.type in CALL_EVENTS and bool(event.payload.get("crewIds"))
     if event.topic == REMINDERS:
         return event.type in REMINDER_KINDS
     if event.topic.startswith("assets:"):
@@ -117,7 +118,7 @@ async def _load(session: AsyncSession, events: list[Event]) -> _World:
         booking_ids.update(_ids(e.payload.get("bookingId")))
         booking_ids.update(_ids(e.payload.get("challengedIds")))
         if e.topic == AVAILABILITY:
-            resource_ids.update(_ids(e.payload.get("resourceIds")))
+            resource_ids.update(_ids(e.payload.get("crewIds")))
         custody_ids.update(_ids(e.payload.get("custodyId")))
         resource_ids.update(_ids(e.payload.get("resourceId")))
         project_ids.update(_ids(e.payload.get("projectId")))
@@ -222,8 +223,7 @@ def _call_draft(world: _World, event: Event) -> list[Draft]:
     if found is None:
         return []
     booking, _ = found
-    named = [world.resources[r] for r in _ids(event.payload.get("resourceIds")) if r in world.resources]
-    crew = [r for r in named if r.kind.value == "CREW"]
+    crew = [world.resources[r] for r in _ids(event.payload.get("crewIds")) if r in world.resources]
     if event.type == "AllocationRemoved":
         crew = [r for r in crew if r.id not in world.crew_now.get(booking.id, set())]
     what = {
