@@ -221,6 +221,15 @@ async def test_hold_and_review_events_are_mapped_to_their_people(studio: StudioF
     assert challenged["booking"]["id"] == producers and "Confirm Session" in challenged["body"]
     assert (await inbox(studio, Role.COORDINATOR))[1]["booking"]["id"] == coordinators
     assert (await inbox(studio, Role.PRODUCER))[0]["title"] == "Review changes requested: Founders Unfiltered"
+    # Two of one person's holds challenged at once: one notification for that event and person.
+    _, second_pk = await _made_by(studio, cat, Role.PRODUCER, 3)
+    await _emit(studio, "HoldChallenged", {"bookingId": 0, "challengedIds": [producer_pk, second_pk]})
+    assert (await kinds(studio))[Role.PRODUCER] == [
+        "HOLD_CHALLENGED",
+        "REVIEW_DECIDED",
+        "HOLD_PROMOTED",
+        "HOLD_CHALLENGED",
+    ]
 
 
 async def test_a_hold_lapsing_within_a_day_is_reminded_once(studio: StudioFixture) -> None:

@@ -31,12 +31,14 @@ class NotificationOutbox:
     async def enqueue(self, session: AsyncSession, events: list[Event]) -> int:
         drafts = await plan(session, events)
         made: list[Notification] = []
+        seen: set[tuple[int, str]] = set()
         for draft in drafts:
-            seen: set[str] = set()
             for to in draft.recipients:
-                if to.key in seen:
+                # One per (event, recipient), even when an event names a person twice (two of
+                # their holds challenged at once): the first draft speaks for it.
+                if (draft.event.seq, to.key) in seen:
                     continue
-                seen.add(to.key)
+                seen.add((draft.event.seq, to.key))
                 mail = self.email and bool(to.email)
                 made.append(
                     Notification(
