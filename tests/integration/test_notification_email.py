@@ -1,13 +1,18 @@
-"""Notification e-mail against a real SMTP server (aiosmtpd, in-process): sent once each, retried
+"""Notification e-mail against a real SMTP server (aiosmtpd, in-process): sent once each (over STARTTLS when
+the server offers it), retried
 with backoff when the server is away, and a leased message is not sent twice."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,14 +34,16 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 
 class Inbox:
-    """The SMTP server's side: every message it accepted."""
+    """The SMTP server's side: every message it accepted, and whether it came over TLS."""
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
+        self.encrypted: list[bool] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content)
         self.messages.append((list(envelope.rcpt_tos), message))
+        self.encrypted.append(session.ssl is not None)
         return "250 OK"
 
 
@@ -55,10 +62,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server(port: int) -> Iterator[Inbox]:
+def smtp_server(port: int, tls: ssl.SSLContext | None = None) -> Iterator[Inbox]:
+    """A server on 127.0.0.1 requiring a login; with `tls`, offering STARTTLS and requiring it."""
     inbox = Inbox()
+    extra: dict[str, Any] = {"tls_context": tls, "require_starttls": True} if tls is not None else {}
     controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, authenticator=_login, auth_require_tls=False, auth_required=True
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_login,
+        auth_require_tls=tls is not None,
+        auth_required=True,
+        **extra,
     )
     controller.start()
     try:
@@ -160,3 +175,33 @@ async def test_a_sender_that_dies_after_leasing_leaves_it_for_later_not_for_twic
         assert (await emailing.send_due(now + LEASE + timedelta(seconds=1))).sent == 1
         assert (await emailing.send_due(now + LEASE + timedelta(minutes=10))).sent == 0
         assert [r for r, _ in inbox.messages] == [["coordinator@studio.example"]]
+
+
+def _self_signed(where: Path) -> tuple[Path, Path]:
+    cert, key = where / "cert.pem", where / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
+async def test_starttls_is_used_when_the_server_offers_it(
+    studio: StudioFixture, emailing: MailSender, tmp_path: Path
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    sender = MailSender(emailing.uow, emailing.server, emailing.sender, timeout=5, tls_context=trusting)
+    cat = await _portal(studio)
+    await _coordinator_with_address(studio)
+    await studio.data(REQUEST, {"input": _ask(cat)}, role=Role.CLIENT)
+    with smtp_server(emailing.server.port, tls=server_side) as inbox:
+        assert (await sender.send_due()).sent == 1
+    # The server refuses to log in or take mail before STARTTLS: the message came over TLS.
+    assert inbox.encrypted == [True]
+    assert [r for r, _ in inbox.messages] == [["coordinator@studio.example"]]

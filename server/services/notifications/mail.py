@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -56,13 +57,22 @@ class MailSender:
     """Sends the pending notification e-mail of every studio (run by the sweeper's leader only)."""
 
     def __init__(
-        self, uow: UnitOfWork, server: Smtp, sender: str, *, retry_seconds: float = 30.0, timeout: float = 10.0
+        self,
+        uow: UnitOfWork,
+        server: Smtp,
+        sender: str,
+        *,
+        retry_seconds: float = 30.0,
+        timeout: float = 10.0,
+        tls_context: ssl.SSLContext | None = None,
     ) -> None:
         self.uow = uow
         self.server = server
         self.sender = sender
         self.retry_seconds = retry_seconds
         self.timeout = timeout
+        # The certificates STARTTLS trusts (None: the system's).
+        self.tls_context = tls_context
 
     async def send_due(self, now: datetime | None = None) -> Outcome:
         """Send one batch of due e-mail; returns how many went out and how many failed this time."""
@@ -83,6 +93,7 @@ class MailSender:
                 password=self.server.password,
                 start_tls=None,
                 timeout=self.timeout,
+                tls_context=self.tls_context,
             ) as smtp:
                 for mail in batch:
                     try:
