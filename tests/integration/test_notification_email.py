@@ -1,6 +1,6 @@
-"""Notification e-mail against a real SMTP server (aiosmtpd, in-process): sent once each (over STARTTLS when
-the server offers it), retried
-with backoff when the server is away, and a leased message is not sent twice."""
+"""Notification e-mail against a real SMTP server (aiosmtpd, in-process): sent once each (over
+STARTTLS when the server offers it), retried with backoff when the server is away, and a leased
+message is not sent twice."""
 
 from __future__ import annotations
 
