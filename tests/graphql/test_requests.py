@@ -287,3 +287,18 @@ async def test_the_client_reads_its_own_and_nothing_else(studio: StudioFixture) 
     )
     assert free["rooms"] and {r["resource"]["kind"] for r in free["rooms"]} == {"ROOM"}
     assert free["crew"] == []
+
+
+async def test_concurrent_approvals_of_clashing_requests_claim_the_slot_once(studio: StudioFixture) -> None:
+    import asyncio
+
+    cat = await _portal(studio)
+    asked = [(await request(cat, title=f"Ask {i}"))["booking"]["id"] for i in range(6)]
+    answers = await asyncio.gather(
+        *(studio.data(APPROVE, {"input": {"id": gid}}, role=Role.COORDINATOR) for gid in asked)
+    )
+    kinds = sorted(a["approveBooking"]["__typename"] for a in answers)
+    assert kinds == ["BookingApproved"] + ["ConflictError"] * 5
+    statuses = [(await studio.data(READ, {"id": gid}))["node"]["status"] for gid in asked]
+    assert sorted(statuses) == ["HOLD"] + ["REQUESTED"] * 5
+    assert (await _counts(studio))[1] == 1  # one claim on Studio A
