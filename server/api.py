@@ -22,14 +22,17 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 from server.config import Limits
+from server.resolvers.approvals import ApprovalMutation
 from server.resolvers.audit import AuditQuery
 from server.resolvers.cage import CageMutation, CageQuery
 from server.resolvers.calendar import CalendarMutation
 from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
 from server.resolvers.holds import HoldsMutation
 from server.resolvers.money import MoneyMutation, MoneyQuery
+from server.resolvers.notifications import NotificationMutation, NotificationQuery, NotificationSubscription
 from server.resolvers.projects import ProjectMutation, ProjectQuery
-from server.resolvers.realtime import RealtimeQuery, Subscription
+from server.resolvers.realtime import RealtimeQuery
+from server.resolvers.realtime import Subscription as RealtimeSubscription
 from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
 from server.resolvers.slots import SlotsMutation, SlotsQuery
 from server.resolvers.tokens import TokenMutation, TokenQuery
@@ -51,7 +54,8 @@ from server.schema.types.cage import Audit
 from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
-from server.schema.types.projects import Project
+from server.schema.types.notifications import Notification
+from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
@@ -69,6 +73,7 @@ class Query(
     AuditQuery,
     WebhookQuery,
     SlotsQuery,
+    NotificationQuery,
 ):
     pass
 
@@ -85,7 +90,14 @@ class Mutation(
     CalendarMutation,
     SlotsMutation,
     HoldsMutation,
+    ApprovalMutation,
+    NotificationMutation,
 ):
+    pass
+
+
+@strawberry.type(description="Live views: each starts with a snapshot carrying the newest event seq, then updates.")
+class Subscription(RealtimeSubscription, NotificationSubscription):
     pass
 
 
@@ -115,6 +127,8 @@ EXTRA_TYPES = [
     WebhookDelivery,
     SessionTemplate,
     BookingSeries,
+    Client,
+    Notification,
 ]
 
 

@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from db.repositories import health
 from server.api import build_schema
 from server.background.live import LiveViews
+from server.background.mail import Mailer
 from server.background.sweeper import Sweeper
 from server.background.webhooks import Dispatcher
 from server.calendar_routes import calendar_routes
@@ -65,6 +66,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         # runtime between apps and drive the sweeper themselves).
         sweeper = Sweeper.for_runtime(rt) if own else None
         dispatcher = None
+        mailer = None
         if sweeper is not None:
             app.state.sweeper = sweeper
             sweeper.start()
@@ -72,9 +74,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             leader = sweeper
             dispatcher = Dispatcher(rt, is_leader=lambda: leader.leader)
             dispatcher.start()
+            # Notification e-mail likewise (only when CALLSHEET_SMTP_URL is set).
+            mailer = Mailer(rt, is_leader=lambda: leader.leader)
+            mailer.start()
         try:
             yield
         finally:
+            if mailer is not None:
+                await mailer.stop()
             if dispatcher is not None:
                 await dispatcher.stop()
             if sweeper is not None:

@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     create_studio.add_argument("--location", action="append", default=[], help="add a location (repeatable)")
     create_studio.set_defaults(func=cmd_studio_create)
 
+    client = sub.add_parser("client", help="clients (for CLIENT tokens)").add_subparsers(title="client commands")
+    create_client = client.add_parser("create", help="add a client to a studio")
+    create_client.add_argument("name")
+    create_client.add_argument("--studio", help="studio name (optional while there is one studio)")
+    create_client.set_defaults(func=cmd_client_create)
+
     token = sub.add_parser("token", help="API tokens").add_subparsers(title="token commands")
     create = token.add_parser("create", help="mint a token; it is printed once, alone on the last line")
     create.add_argument("--role", required=True, type=str.upper)
@@ -86,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--studio", help="studio name (optional while there is one studio)")
     create.add_argument("--name", help="who or what holds the token")
     create.add_argument("--expires-in-days", type=int)
+    create.add_argument("--client", help="client name (required for CLIENT; the client must exist)")
+    create.add_argument("--email", help="the person's e-mail address, for notifications")
     create.set_defaults(func=cmd_token_create)
     revoke = token.add_parser("revoke", help="revoke a token by its id or its full text")
     revoke.add_argument("token", help="token id (as listed) or the token itself")
@@ -169,6 +177,27 @@ def cmd_studio_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_client_create(args: argparse.Namespace) -> int:
+    from db.models import Role as RoleEnum
+    from server.services import clients
+    from server.services.principal import Principal
+
+    settings = Settings.from_env()
+
+    async def work() -> int:
+        runtime = await _runtime(settings)
+        try:
+            studio_id = await _studio_id(runtime, args.studio)
+            cli = Principal(token_id=None, studio_id=studio_id, role=RoleEnum.ADMIN, name="cli")
+            return (await clients.open_client(runtime.uow, cli, args.name)).id
+        finally:
+            await runtime.close()
+
+    _run_domain(work())
+    print(f"created client {args.name}")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     from db.models import Role as RoleEnum
 
@@ -182,7 +211,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     async def work() -> str:
         runtime = await _runtime(settings)
         try:
-            return await _mint(runtime, args.studio, role, args.location, args.name, expires)
+            return await _mint(
+                runtime, args.studio, role, args.location, args.name, expires, client_name=args.client, email=args.email
+            )
         finally:
             await runtime.close()
 
@@ -336,8 +367,11 @@ async def _mint(
     expires: timedelta | None,
     *,
     replace_existing: bool = False,
+    client_name: str | None = None,
+    email: str | None = None,
 ) -> str:
-    from db.repositories import tenancy
+    from db.models import Role as RoleEnum
+    from db.repositories import projects, tenancy
     from db.types import utcnow
     from server.services import auth
 
@@ -351,6 +385,15 @@ async def _mint(
         location_id = location.id
     elif role in auth.DEVICE_ROLES:
         raise CommandError(f"a {role.value} token needs --location")
+    client_id = None
+    if client_name:
+        async with runtime.uow.read() as session:
+            client = await projects.client_named(session, studio_id, client_name)
+        if client is None:
+            raise CommandError(f"no client named {client_name!r} in this studio (createClient first)")
+        client_id = client.id
+    elif role == RoleEnum.CLIENT:
+        raise CommandError("a CLIENT token needs --client")
     label = name or f"{role.value.lower()} token"
 
     async def work(tx: Tx) -> str:
@@ -366,6 +409,8 @@ async def _mint(
             name=label,
             location_id=location_id,
             expires_at=utcnow() + expires if expires else None,
+            client_id=client_id,
+            email=email,
         )
         return minted.token
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_SECRET = "callsheet-development-secret-change-me"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///callsheet.db"
@@ -29,6 +30,8 @@ ENVIRONMENT_VARIABLES = (
     "CALLSHEET_LOG_FORMAT",
     "CALLSHEET_METRICS",
     "CALLSHEET_METRICS_TOKEN",
+    "CALLSHEET_SMTP_URL",
+    "CALLSHEET_SMTP_FROM",
     "PROMETHEUS_MULTIPROC_DIR",
 )
 
@@ -80,6 +83,8 @@ class Settings:
     metrics: bool = True  # record metrics and answer /metrics
     metrics_token: str | None = None  # a bearer for scrapers, besides ADMIN tokens
     metrics_dir: str | None = None  # prometheus_client's multiprocess directory (several workers)
+    smtp_url: str | None = None  # smtp://user:pass@host:port: notifications are e-mailed too
+    smtp_from: str = "callsheet@localhost"  # the From address of notification e-mail
 
     @property
     def production(self) -> bool:
@@ -125,6 +130,8 @@ class Settings:
             metrics=metrics in ("on", "1", "true"),
             metrics_token=env.get("CALLSHEET_METRICS_TOKEN") or None,
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            smtp_url=env.get("CALLSHEET_SMTP_URL") or None,
+            smtp_from=env.get("CALLSHEET_SMTP_FROM") or "callsheet@localhost",
         )
         settings.check()
         return settings
@@ -135,12 +142,41 @@ class Settings:
             raise SettingsError("CALLSHEET_SECRET must be set to a private value in production mode")
         if self.production and len(self.secret) < 32:
             raise SettingsError("CALLSHEET_SECRET must be at least 32 characters in production mode")
+        if self.smtp_url is not None:
+            parse_smtp_url(self.smtp_url)
         if self.metrics_token is not None and len(self.metrics_token) < 16:
             raise SettingsError("CALLSHEET_METRICS_TOKEN must be at least 16 characters")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields replaced (tests and the CLI use this)."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where notification e-mail goes: `smtp://user:pass@host:port` (STARTTLS when offered)."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """The parts of CALLSHEET_SMTP_URL, or SettingsError."""
+    parts = urlsplit(url)
+    if parts.scheme != "smtp" or not parts.hostname:
+        raise SettingsError("CALLSHEET_SMTP_URL must look like smtp://user:pass@host:port")
+    try:
+        port = parts.port or 25
+    except ValueError:
+        raise SettingsError("CALLSHEET_SMTP_URL has a bad port") from None
+    return SmtpServer(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

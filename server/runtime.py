@@ -15,13 +15,16 @@ from sqlalchemy import event
 
 from db.session import Database, open_database
 from server.background.sweeper import SweepJob
-from server.config import Settings, SettingsError
+from server.config import Settings, SettingsError, parse_smtp_url
 from server.events.bus import Bus, MemoryBus
 from server.services.allocation import challenges, holds, queue
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
 from server.services.money.guard import BudgetGuard
+from server.services.notifications import reminders
+from server.services.notifications.mail import MailSender, Smtp
+from server.services.notifications.outbox import NotificationOutbox
 from server.services.slots.service import SlotService
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
@@ -54,6 +57,8 @@ def sweep_jobs(allocation: AllocationService | None = None) -> list[SweepJob]:
             next_due=queue.next_hold_expiry,
         ),
         SweepJob("mark_overdue", overdue.mark_overdue, overdue.BATCH),
+        SweepJob("hold_expiring", reminders.hold_expiring, reminders.BATCH, reminders.next_hold_expiring),
+        SweepJob("gear_due", reminders.gear_due, reminders.BATCH, reminders.next_gear_due),
     ]
     if "resolve_challenges" in runs:
         jobs.insert(
@@ -66,6 +71,19 @@ def sweep_jobs(allocation: AllocationService | None = None) -> list[SweepJob]:
             ),
         )
     return jobs
+
+
+def make_mailer(settings: Settings, uow: UnitOfWork) -> MailSender | None:
+    """The notification e-mail sender when CALLSHEET_SMTP_URL is set (else notifications are in-app only)."""
+    if settings.smtp_url is None:
+        return None
+    server = parse_smtp_url(settings.smtp_url)
+    return MailSender(
+        uow,
+        Smtp(server.host, server.port, server.username, server.password),
+        settings.smtp_from,
+        retry_seconds=settings.webhook_retry_seconds,
+    )
 
 
 def watch_pools(database: Database) -> None:
@@ -84,6 +102,8 @@ class Runtime:
     bus: Bus
     uow: UnitOfWork = field(init=False)
     webhook_outbox: WebhookOutbox = field(init=False)
+    notification_outbox: NotificationOutbox = field(init=False)
+    mailer: MailSender | None = field(init=False)
     webhooks: WebhookService = field(init=False)
     budget: BudgetPolicy = field(init=False)
     allocation: AllocationService = field(init=False)
@@ -93,7 +113,10 @@ class Runtime:
     def __post_init__(self) -> None:
         # Every transaction's webhook events become delivery rows in it (the outbox).
         self.webhook_outbox = WebhookOutbox()
-        self.uow = UnitOfWork(self.database, self.bus, self.webhook_outbox)
+        # ... and the events people must act on become their notifications, in the same transaction.
+        self.notification_outbox = NotificationOutbox(email=self.settings.smtp_url is not None)
+        self.uow = UnitOfWork(self.database, self.bus, self.webhook_outbox, self.notification_outbox)
+        self.mailer = make_mailer(self.settings, self.uow)
         policy = WebhookPolicy(self.settings.secret, allow_private=self.settings.webhook_allow_private)
         self.webhooks = WebhookService(self.uow, policy, self.webhook_outbox)
         self.budget = BudgetGuard()

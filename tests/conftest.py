@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from db.migrate import upgrade
-from db.models import Role
+from db.models import Client, Role
 from server.app import create_app
 from server.config import Limits, Settings, normalise_database_url
 from server.runtime import Runtime
@@ -90,6 +90,7 @@ class StudioFixture:
     locations: dict[str, int]
     tokens: dict[Role, str] = field(default_factory=dict)
     token_ids: dict[Role, int] = field(default_factory=dict)
+    client_id: int = 0  # the client the CLIENT token belongs to ("Acme Records")
 
     async def gql(
         self,
@@ -142,16 +143,24 @@ DEVICE_LOCATION = {Role.SCANNER: "Cage", Role.DISPLAY: "Main floor"}
 async def make_studio(runtime: Runtime, http: httpx.AsyncClient, *, timezone: str = "Europe/London") -> StudioFixture:
     name = f"Test studio {uuid.uuid4().hex[:10]}"
 
-    async def work(tx: Tx) -> tuple[int, dict[str, int]]:
+    async def work(tx: Tx) -> tuple[int, dict[str, int], int]:
         studio, _ = await studios.ensure_studio(tx, name, timezone=timezone, currency="GBP")
         tx.studio_id = studio.id
         locs = {n: (await studios.ensure_location(tx, studio.id, n)).id for n in ("Main floor", "Cage", "Post")}
-        return studio.id, locs
+        client = Client(studio_id=studio.id, name="Acme Records")
+        tx.session.add(client)
+        await tx.session.flush()
+        return studio.id, locs, client.id
 
-    studio_id, locations = await runtime.uow.run(work, studio_id=None)
-    fixture = StudioFixture(id=studio_id, name=name, http=http, runtime=runtime, locations=locations)
+    studio_id, locations, client_id = await runtime.uow.run(work, studio_id=None)
+    fixture = StudioFixture(
+        id=studio_id, name=name, http=http, runtime=runtime, locations=locations, client_id=client_id
+    )
     for role in Role:
-        token, token_id = await fixture.mint(role, location=DEVICE_LOCATION.get(role), name=f"{role.value.title()} One")
+        extra = {"client_id": client_id} if role == Role.CLIENT else {}
+        token, token_id = await fixture.mint(
+            role, location=DEVICE_LOCATION.get(role), name=f"{role.value.title()} One", **extra
+        )
         fixture.tokens[role] = token
         fixture.token_ids[role] = token_id
     return fixture

@@ -16,6 +16,7 @@ from db.models.enums import (
 )
 from db.models.events import Event, IdempotencyRecord
 from db.models.money import BudgetChange, Invoice, InvoiceCounter, InvoiceLine, Rate, ScopeChange
+from db.models.notifications import Notification, Reminder
 from db.models.projects import Client, Project
 from db.models.resources import Kit, KitItem, Resource
 from db.models.scheduling import Allocation, Block, Booking, Occupancy
@@ -50,10 +51,12 @@ __all__ = [
     "Kit",
     "KitItem",
     "Location",
+    "Notification",
     "Occupancy",
     "Project",
     "Rate",
     "RateUnit",
+    "Reminder",
     "Resource",
     "ResourceKind",
     "Role",

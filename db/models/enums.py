@@ -14,6 +14,8 @@ class Role(enum.StrEnum):
     CREW = "CREW"
     SCANNER = "SCANNER"
     DISPLAY = "DISPLAY"
+    # A client portal: reads its own client's projects, asks for bookings.
+    CLIENT = "CLIENT"
 
 
 class ResourceKind(enum.StrEnum):
@@ -38,6 +40,9 @@ class BookingStatus(enum.StrEnum):
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
     EXPIRED = "EXPIRED"
+    # A client's request: occupies nothing until a coordinator approves it (or declines it).
+    REQUESTED = "REQUESTED"
+    DECLINED = "DECLINED"
 
 
 BLOCKING_STATUSES = frozenset({BookingStatus.HOLD, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS})

@@ -44,6 +44,8 @@ class Resource(Base):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     weekly_hour_cap: Mapped[int | None] = mapped_column()
     min_rest_minutes: Mapped[int | None] = mapped_column()
+    # Where their call changes are e-mailed (the linked user's address otherwise).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     # All kinds: turnaround buffers.
     setup_minutes: Mapped[int] = mapped_column(default=0)
     teardown_minutes: Mapped[int] = mapped_column(default=0)

@@ -43,6 +43,9 @@ class Booking(Base):
     queue_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
     # A challenged HOLD must be confirmed by then, or the sweeper releases it.
     challenge_respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A client's request: what they wrote with it, and why it was declined.
+    request_note: Mapped[str | None] = mapped_column(sa.String(2000))
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(2000))
 
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="window_positive"),

@@ -52,8 +52,13 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A CLIENT person belongs to exactly one client; nobody else belongs to one.
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True)
 
-    __table_args__ = (sa.UniqueConstraint("studio_id", "name"),)
+    __table_args__ = (
+        sa.UniqueConstraint("studio_id", "name"),
+        sa.CheckConstraint("(role = 'CLIENT') = (client_id IS NOT NULL)", name="client_has_client"),
+    )
 
 
 class ApiToken(Base):

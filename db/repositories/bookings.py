@@ -18,7 +18,7 @@ from db.models import (
     Resource,
     ResourceKind,
 )
-from db.repositories.scoping import RoleScope, Scope, readable, scoped
+from db.repositories.scoping import RoleScope, Scope, allocations_shown, readable, scoped
 
 
 def visible(scope: RoleScope | None) -> Select[Booking]:
@@ -30,8 +30,8 @@ async def visible_by_ids(session: AsyncSession, scope: RoleScope | None, ids: li
     return list((await session.scalars(visible(scope).where(Booking.id.in_(ids)))).all())
 
 
-async def allocations_of(session: AsyncSession, scope: Scope | None, booking_ids: list[int]) -> list[Allocation]:
-    stmt = scoped(Allocation, scope).where(Allocation.booking_id.in_(booking_ids)).order_by(Allocation.id)
+async def allocations_of(session: AsyncSession, scope: RoleScope | None, booking_ids: list[int]) -> list[Allocation]:
+    stmt = allocations_shown(scope).where(Allocation.booking_id.in_(booking_ids)).order_by(Allocation.id)
     return list((await session.scalars(stmt)).all())
 
 

@@ -22,7 +22,7 @@ from db.models import (
 )
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
-GONE = (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
+GONE = (BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.DECLINED)
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class FeedOwner:
     role: Role
     user_id: int | None
     location_id: int | None = None
+    client_id: int | None = None
 
 
 @dataclass(frozen=True)

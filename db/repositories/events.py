@@ -19,6 +19,22 @@ async def append(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[
     return events
 
 
+# Events an outbox adds to the transaction it runs in (the unit of work publishes them with the rest).
+_FOLLOW_UPS = "callsheet.follow_up_events"
+
+
+async def append_follow_ups(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Event]:
+    """`append`, and keep the rows on the session for `take_follow_ups`."""
+    events = await append(session, rows)
+    session.info.setdefault(_FOLLOW_UPS, []).extend(events)
+    return events
+
+
+def take_follow_ups(session: AsyncSession) -> list[Event]:
+    """The events outboxes appended in this session since the last call."""
+    return list(session.info.pop(_FOLLOW_UPS, []))
+
+
 async def latest_seq(session: AsyncSession, studio_id: int) -> int:
     """The newest event seq of a studio (0 when it has none)."""
     value = await session.scalar(select(func.max(Event.seq)).where(Event.studio_id == studio_id))

@@ -65,8 +65,14 @@ async def client_named(session: AsyncSession, studio_id: int, name: str) -> Clie
     return await session.scalar(select(Client).where(Client.studio_id == studio_id, Client.name == name))
 
 
-async def clients_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Client]:
-    return list((await session.scalars(scoped(Client, scope).where(Client.id.in_(ids)))).all())
+async def clients_by_ids(session: AsyncSession, scope: RoleScope | None, ids: list[int]) -> list[Client]:
+    """Clients the caller may read (see `scoping`)."""
+    return list((await session.scalars(readable(Client, scope).where(Client.id.in_(ids)))).all())
+
+
+async def client_in_studio(session: AsyncSession, scope: Scope | None, client_id: int) -> Client | None:
+    """A client of the caller's studio regardless of role (services then check permissions)."""
+    return await session.scalar(scoped(Client, scope).where(Client.id == client_id))
 
 
 async def in_studio_by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> list[Project]:

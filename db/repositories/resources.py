@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Kit, KitItem, Occupancy, Resource, ResourceKind
-from db.repositories.scoping import Scope, scoped
+from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,19 @@ async def by_ids(session: AsyncSession, scope: Scope | None, ids: list[int]) -> 
         return []
     params = {"studio_id": scope.studio_id, "ids": list(ids)}
     return list((await session.scalars(_BY_IDS, params)).all())
+
+
+async def readable_by_ids(session: AsyncSession, scope: RoleScope | None, ids: list[int]) -> list[Resource]:
+    """Resources by id within the caller's read scope (the client portal: rooms only)."""
+    if not ids:
+        return []
+    return list((await session.scalars(readable(Resource, scope).where(Resource.id.in_(list(ids))))).all())
+
+
+async def readable_kits_by_ids(session: AsyncSession, scope: RoleScope | None, ids: list[int]) -> list[Kit]:
+    if not ids:
+        return []
+    return list((await session.scalars(readable(Kit, scope).where(Kit.id.in_(list(ids))))).all())
 
 
 # Built once (every booking change resolves its resources); the studio filter is `scoped`'s.

@@ -13,6 +13,10 @@ Two levels, both failing closed (no scope, no rows):
   with gear at its cage and the audits of its cage. Money rows only to the roles that read money.
   Calendar feeds: staff every feed of the studio (to revoke a leaver's), a person their own,
   devices none.
+  A client (the portal's CLIENT role) reads its own client, that client's projects and their
+  bookings, of those bookings only the room allocations, and of the catalogue only rooms: never
+  crew, gear, money or another client's name. A client is read by whoever reads one of its projects.
+  Notifications: only their own recipient's.
   A model with no rule here is studio-wide.
 
 The roles of each rule are spelled out below; `tests/unit/test_read_scopes.py` checks them against
@@ -33,8 +37,10 @@ from db.models import (
     Booking,
     BookingSeries,
     CalendarFeed,
+    Client,
     Invoice,
     Kit,
+    Notification,
     Project,
     Rate,
     Resource,
@@ -67,6 +73,9 @@ class RoleScope(Scope, Protocol):
     @property
     def location_id(self) -> int | None: ...
 
+    @property
+    def client_id(self) -> int | None: ...
+
 
 STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
 # Who may read each kind of row at all (the rest of the studio's rows are open to every role).
@@ -78,7 +87,9 @@ WEBHOOK_READERS = frozenset({Role.ADMIN})
 # People (not devices) own calendar feeds.
 FEED_OWNERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW})
 # Templates are the studio's packages: the people who plan sessions read them.
-TEMPLATE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
+TEMPLATE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CLIENT})
+# Rooms (and their availability) are read by the catalogue's readers and by the client portal.
+ROOM_READERS = CATALOGUE_READERS | {Role.CLIENT}
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -99,6 +110,20 @@ def readable(model: type[T], scope: RoleScope | None) -> Select[T]:
     return stmt if rule is None else rule(stmt, scope)
 
 
+def narrowed_catalogue(scope: RoleScope | None) -> bool:
+    """Whether resources named by the rows a caller sees must still pass `readable` (the client
+    portal: rooms only). Other callers read any resource such a row names (a display its board's rooms)."""
+    return scope is not None and scope.role == Role.CLIENT
+
+
+def allocations_shown(scope: RoleScope | None) -> Select[Allocation]:
+    """Allocations of bookings the caller already sees: all of them, except that the client portal
+    sees only the rooms."""
+    if scope is not None and scope.role == Role.CLIENT:
+        return readable(Allocation, scope)
+    return scoped(Allocation, scope)
+
+
 def sees_every_booking(scope: RoleScope | None, location_id: int | None = None) -> bool:
     """Whether `readable(Booking)` is the whole studio for this caller (staff), or, given a
     location, every booking in its rooms (staff, and a display of that location)."""
@@ -110,6 +135,8 @@ def sees_every_booking(scope: RoleScope | None, location_id: int | None = None) 
 
 
 def _bookings(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role == Role.CLIENT:
+        return stmt.where(Booking.project_id.in_(_clients_projects(scope)))
     if scope.role == Role.PRODUCER:
         return stmt.where(Booking.project_id.in_(_produced(scope))) if scope.user_id else stmt.where(false())
     if scope.role == Role.CREW:
@@ -133,10 +160,17 @@ def _allocations(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     # An allocation is readable exactly when its booking is.
     if scope.role in STAFF:
         return stmt
-    return stmt.where(Allocation.booking_id.in_(readable(Booking, scope).with_only_columns(Booking.id)))
+    stmt = stmt.where(Allocation.booking_id.in_(readable(Booking, scope).with_only_columns(Booking.id)))
+    if scope.role == Role.CLIENT:
+        # Of its bookings a client sees the rooms, never the crew or the gear.
+        rooms = select(Resource.id).where(Resource.studio_id == scope.studio_id, Resource.kind == ResourceKind.ROOM)
+        stmt = stmt.where(Allocation.resource_id.in_(rooms))
+    return stmt
 
 
 def _projects(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role == Role.CLIENT:
+        return stmt.where(Project.id.in_(_clients_projects(scope)))
     if scope.role == Role.PRODUCER:
         return stmt.where(Project.producer_id == scope.user_id) if scope.user_id else stmt.where(false())
     if scope.role == Role.CREW:
@@ -176,11 +210,39 @@ def _series(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     return stmt.where(BookingSeries.project_id.in_(readable(Project, scope).with_only_columns(Project.id)))
 
 
+def _resources(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in CATALOGUE_READERS:
+        return stmt
+    if scope.role in ROOM_READERS:
+        return stmt.where(Resource.kind == ResourceKind.ROOM)
+    return stmt.where(false())
+
+
+def _clients(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.CLIENT:
+        return stmt.where(Client.id == scope.client_id) if scope.client_id else stmt.where(false())
+    owners = readable(Project, scope).where(Project.client_id.is_not(None)).with_only_columns(Project.client_id)
+    return stmt.where(Client.id.in_(owners))
+
+
+def _notifications(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    # A notification is its recipient's alone, whatever their role.
+    return stmt.where(Notification.user_id == scope.user_id) if scope.user_id else stmt.where(false())
+
+
 def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
     def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
         return stmt if scope.role in roles else stmt.where(false())
 
     return rule
+
+
+def _clients_projects(scope: RoleScope) -> Select[Any]:
+    if not scope.client_id:
+        return select(Project.id).where(false())
+    return select(Project.id).where(Project.studio_id == scope.studio_id, Project.client_id == scope.client_id)
 
 
 def _produced(scope: RoleScope) -> Select[Any]:
@@ -203,7 +265,9 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     Audit: _audits,
     CalendarFeed: _calendar_feeds,
     Rate: _only(RATE_READERS),
-    Resource: _only(CATALOGUE_READERS),
+    Resource: _resources,
+    Client: _clients,
+    Notification: _notifications,
     Kit: _only(CATALOGUE_READERS),
     Webhook: _only(WEBHOOK_READERS),
     WebhookDelivery: _only(WEBHOOK_READERS),

@@ -52,16 +52,16 @@ async def token_by_hash(session: AsyncSession, token_hash: str) -> ApiToken | No
     return await session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
 
-async def token_and_user_name(session: AsyncSession, token_hash: str) -> tuple[ApiToken, str | None] | None:
-    """`token_by_hash` with the name of the token's user in its own studio, in one round trip
-    (every request authenticates this way)."""
+async def token_and_user_name(session: AsyncSession, token_hash: str) -> tuple[ApiToken, str | None, int | None] | None:
+    """`token_by_hash` with the name and client of the token's user in its own studio, in one round
+    trip (every request authenticates this way)."""
     row = (await session.execute(_TOKEN_AND_USER_NAME, {"token_hash": token_hash})).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 # Built once: constructing a statement and its cache key costs more than executing it from the cache.
 _TOKEN_AND_USER_NAME = (
-    select(ApiToken, User.name)
+    select(ApiToken, User.name, User.client_id)
     .outerjoin(User, and_(User.id == ApiToken.user_id, User.studio_id == ApiToken.studio_id))
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )

@@ -46,17 +46,18 @@ BATCH_REPEAT = 20
 POLL = 0.5
 
 Job = Callable[[Tx, datetime], Awaitable[list[Any]]]
-NextDue = Callable[["AsyncSession"], Awaitable[datetime | None]]
+NextDue = Callable[["AsyncSession", datetime], Awaitable[datetime | None]]
 
 
 @dataclass(frozen=True)
 class SweepJob:
-    """One transition that time alone causes: its name, its function and the batch it works in."""
+    """One transition that time alone causes: its name, its function and the batch it works in, and,
+    if it knows, when it next has work (`next_due(session, now)`: a moment, possibly already past, or
+    None for nothing pending)."""
 
     name: str
     run: Job
     batch: int
-    # When this job next has something to do, still ahead (None: nothing known); given a read session.
     next_due: NextDue | None = None
 
 
@@ -198,9 +199,10 @@ class Sweeper:
                 self.leader = leader
             if leader:
                 due = loop.time()
+                started = utcnow()
                 await self.tick()
                 metrics.SWEEPER_LAST_RUN.set_to_current_time()
-                await self._sleep_until_due()
+                await self._sleep_until_due(started)
             else:
                 due = None
                 await asyncio.sleep(self.interval)
@@ -208,30 +210,33 @@ class Sweeper:
                 # How much later than planned the next sweep starts (a busy loop or a slow sweep).
                 metrics.SWEEPER_LAG.set(max(0.0, loop.time() - due - self.interval))
 
-    async def next_due(self) -> datetime | None:
-        """The earliest moment a job says it next has work (None: none says)."""
+    async def next_due(self, after: datetime | None = None) -> datetime | None:
+        """The earliest moment a job says it next has work (None: none says); moments not later than
+        `after` (the start of the last sweep, which did not clear them) are not counted again, so a
+        deadline a job cannot act on never makes the leader spin."""
         probes = [j.next_due for j in self.jobs if j.next_due is not None]
         if not probes:
             return None
         found: list[datetime] = []
         try:
             async with self.uow.read() as session:
+                now = utcnow()
                 for probe in probes:
-                    at = await probe(session)
-                    if at is not None:
+                    at = await probe(session, now)
+                    if at is not None and (after is None or at > after):
                         found.append(at)
         except Exception:
             log.exception("reading the sweeper's next deadline failed")
             return None
         return min(found, default=None)
 
-    async def _sleep_until_due(self) -> None:
+    async def _sleep_until_due(self, swept_at: datetime) -> None:
         """Sleep until the period is over or the earliest deadline seen meanwhile has come."""
         loop = asyncio.get_running_loop()
         until = loop.time() + self.interval
         target: datetime | None = None
         while True:
-            due = await self.next_due()
+            due = await self.next_due(after=swept_at)
             if due is not None and (target is None or due < target):
                 target = due
             left = until - loop.time()

@@ -15,7 +15,8 @@ from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource, Studio, Viewer
 from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
-from server.schema.types.projects import Project
+from server.schema.types.notifications import Notification
+from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
@@ -61,6 +62,8 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "CalendarFeed": (models.CalendarFeed, _feed),
     "SessionTemplate": (models.SessionTemplate, _plain(SessionTemplate)),
     "BookingSeries": (models.BookingSeries, _plain(BookingSeries)),
+    "Client": (models.Client, _plain(Client)),
+    "Notification": (models.Notification, _plain(Notification)),
 }
 
 

@@ -6,17 +6,20 @@ import strawberry
 
 from server.resolvers.errors import refuses_query, result_union
 from server.schema.context import Context
-from server.schema.ids import decode_id
+from server.schema.ids import decode_id, decode_optional
 from server.schema.projects.inputs import (
+    CreateClientInput,
     CreateProjectInput,
 )
 from server.schema.projects.payloads import (
+    ClientCreated,
+    CreateClientResult,
     CreateProjectResult,
     ProjectCreated,
 )
 from server.schema.types.node import PageInfo, decode_cursor, encode_cursor, page_size
-from server.schema.types.projects import Project, ProjectConnection, ProjectEdge
-from server.services import projects
+from server.schema.types.projects import Client, Project, ProjectConnection, ProjectEdge
+from server.services import clients, projects
 from server.services.errors import DomainError
 
 Info = strawberry.Info[Context, None]
@@ -48,9 +51,22 @@ async def project(info: Info, id: strawberry.ID) -> Project | None:
 async def create_project(info: Info, input: CreateProjectInput) -> CreateProjectResult:
     principal = info.context.require_principal()
     row = await projects.open_project(
-        info.context.uow, principal, input.name, input.client_name, input.approved_budget, input.currency
+        info.context.uow,
+        principal,
+        input.name,
+        input.client_name,
+        input.approved_budget,
+        input.currency,
+        decode_optional(input.client_id, "Client"),
     )
     return ProjectCreated(project=Project.from_model(row))
+
+
+@result_union
+async def create_client(info: Info, input: CreateClientInput) -> CreateClientResult:
+    principal = info.context.require_principal()
+    row = await clients.open_client(info.context.uow, principal, input.name)
+    return ClientCreated(client=Client.from_model(row))
 
 
 # The slice's fields, composed into the root types by `server.api`.
@@ -65,3 +81,6 @@ class ProjectQuery:
 @strawberry.type
 class ProjectMutation:
     create_project = strawberry.mutation(resolver=create_project, description="Open a project.")
+    create_client = strawberry.mutation(
+        resolver=create_client, description="Add a client (coordinators and administrators)."
+    )

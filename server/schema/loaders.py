@@ -9,7 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from db.models import Allocation, Audit, Booking, BookingSeries, Client, CustodyRecord, Kit, Location, Project, Resource
 from db.models.money import Invoice, InvoiceLine
-from db.repositories import bookings, cage, projects, resources, templates, tenancy
+from db.repositories import bookings, cage, projects, resources, scoping, templates, tenancy
 from db.repositories import money as money_rows
 from db.types import utcnow
 from server.services import nodes
@@ -33,8 +33,15 @@ class Loaders:
         self.locations_by_id: DataLoader[int, Location | None] = self._by_id(
             lambda s, ids: tenancy.locations_by_ids(s, p, ids)
         )
-        self.resources_by_id: DataLoader[int, Resource | None] = self._by_id(lambda s, ids: resources.by_ids(s, p, ids))
-        self.kits_by_id: DataLoader[int, Kit | None] = self._by_id(lambda s, ids: resources.kits_by_ids(s, p, ids))
+        # Whoever reads the catalogue reads any resource a visible row names; the others (the client
+        # portal) only what their read scope allows.
+        narrowed = scoping.narrowed_catalogue(p)
+        self.resources_by_id: DataLoader[int, Resource | None] = self._by_id(
+            lambda s, ids: resources.readable_by_ids(s, p, ids) if narrowed else resources.by_ids(s, p, ids)
+        )
+        self.kits_by_id: DataLoader[int, Kit | None] = self._by_id(
+            lambda s, ids: resources.readable_kits_by_ids(s, p, ids) if narrowed else resources.kits_by_ids(s, p, ids)
+        )
         self.projects_by_id: DataLoader[int, Project | None] = self._by_id(lambda s, ids: projects.by_ids(s, p, ids))
         self.projects_in_studio_by_id: DataLoader[int, Project | None] = self._by_id(
             lambda s, ids: projects.in_studio_by_ids(s, p, ids)

@@ -16,6 +16,7 @@ from server.services.errors import Invalid, NotFound
 from server.services.permissions import Action, allowed, require
 from server.services.principal import Principal
 from server.services.uow import Tx, UnitOfWork
+from server.services.validation import check_email
 
 TOKEN_PREFIX = "cs_"
 # Writing last_used_at on every request would turn reads into writes; once a minute is enough.
@@ -48,7 +49,7 @@ async def authenticate(uow: UnitOfWork, secret: str, token: str | None) -> Princ
         found = await tenancy.token_and_user_name(session, digest)
     if found is None:
         return None
-    row, user_name = found
+    row, user_name, client_id = found
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
     name = user_name if user_name is not None else row.name
@@ -66,6 +67,7 @@ async def authenticate(uow: UnitOfWork, secret: str, token: str | None) -> Princ
         name=name,
         user_id=row.user_id,
         location_id=row.location_id,
+        client_id=client_id,
     )
 
 
@@ -92,8 +94,16 @@ async def create_token(
     location_id: int | None = None,
     user_id: int | None = None,
     expires_at: datetime | None = None,
+    client_id: int | None = None,
+    email: str | None = None,
 ) -> MintedToken:
-    """Mint a token; the plain text exists only in the return value."""
+    """Mint a token; the plain text exists only in the return value. A CLIENT token names its client;
+    `email` is where its person's notifications are e-mailed."""
+    if (role == Role.CLIENT) != (client_id is not None):
+        raise Invalid("A CLIENT token, and only a CLIENT token, is bound to a client.", field="client")
+    if email is not None and role in DEVICE_ROLES:
+        raise Invalid("Devices have no e-mail address.", field="email")
+    address = check_email(email) if email is not None else None
     if role in DEVICE_ROLES and location_id is None:
         raise Invalid(f"A {role.value} token must be bound to a location.", field="location")
     if role not in DEVICE_ROLES and location_id is not None:
@@ -106,11 +116,15 @@ async def create_token(
         # A user token stands for a person; create the user the first time their name is used.
         user = await tenancy.user_by_name(tx.session, studio_id, name)
         if user is None:
-            user = User(studio_id=studio_id, name=name, role=role)
+            user = User(studio_id=studio_id, name=name, role=role, client_id=client_id)
             tx.session.add(user)
             await tx.session.flush()
         elif user.role != role:
             raise Invalid(f"{name} already exists with the role {user.role.value}.", field="role")
+        elif user.client_id != client_id:
+            raise Invalid(f"{name} already belongs to another client.", field="client")
+        if address is not None:
+            user.email = address
         user_id = user.id
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(

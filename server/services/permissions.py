@@ -30,6 +30,10 @@ class Action(enum.StrEnum):
     FOLLOW_CALENDAR = "subscribe to calendar feeds"
     READ_TEMPLATES = "read session templates"
     MANAGE_TEMPLATES = "manage session templates"
+    READ_ROOMS = "read rooms and their availability"
+    MANAGE_CLIENTS = "manage clients"
+    REQUEST_BOOKINGS = "request bookings"
+    APPROVE_REQUESTS = "approve or decline booking requests"
 
 
 # A calendar feed belongs to a person and shows only what that person may read; devices have none.
@@ -38,13 +42,27 @@ _USER_READ = {Action.READ_CATALOGUE, Action.READ_PROJECTS, Action.READ_BOARD, Ac
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS, Action.MANAGE_WEBHOOKS},
-    # Producers act on their own projects' bookings and money; the services narrow to those projects.
+    # Producers act on their own projects' bookings and money; the services narrow to those projects
+    # (approving a request too: their own projects', and only to a HOLD).
     Role.PRODUCER: frozenset(
-        _USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY, Action.READ_TEMPLATES}
+        _USER_READ
+        | {
+            Action.MANAGE_PROJECTS,
+            Action.SCHEDULE,
+            Action.HOLD,
+            Action.READ_MONEY,
+            Action.READ_TEMPLATES,
+            Action.READ_ROOMS,
+            Action.REQUEST_BOOKINGS,
+            Action.APPROVE_REQUESTS,
+        }
     ),
-    Role.CREW: frozenset(_USER_READ),
-    Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
+    Role.CREW: frozenset(_USER_READ | {Action.READ_ROOMS}),
+    Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.READ_ROOMS, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
     Role.DISPLAY: frozenset({Action.READ_BOARD}),
+    # The client portal: its own client's projects and bookings, rooms and templates (no money, no
+    # crew), and requests; the read scopes narrow each to its client.
+    Role.CLIENT: frozenset({Action.READ_PROJECTS, Action.READ_ROOMS, Action.READ_TEMPLATES, Action.REQUEST_BOOKINGS}),
 }
 
 

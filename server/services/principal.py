@@ -15,6 +15,8 @@ class Principal:
     name: str
     user_id: int | None = None
     location_id: int | None = None
+    # CLIENT: the client whose projects it reads and asks bookings for.
+    client_id: int | None = None
 
     @property
     def actor(self) -> str:

@@ -23,8 +23,10 @@ async def create_project(
     client_name: str | None,
     approved_budget: Decimal | None,
     currency: str | None,
+    client_id: int | None = None,
 ) -> Project:
-    """Open a project; a producer who creates one is its producer."""
+    """Open a project (for a client, by id or by a name created on first use); a producer who creates
+    one is its producer."""
     require(principal, Action.MANAGE_PROJECTS)
     studio = await tenancy.studio(tx.session, principal)
     if studio is None:
@@ -36,9 +38,13 @@ async def create_project(
     if code != studio.currency:
         raise Invalid(f"This studio bills in {studio.currency}.", field="currency")
     budget = to_minor(approved_budget, code, "approvedBudget") if approved_budget is not None else None
-    client_id = None
     clean_client = v.text(client_name, "clientName", max_length=120, required=False)
-    if clean_client:
+    if client_id is not None:
+        if clean_client:
+            raise Invalid("Give one of clientId and clientName.", field="clientId")
+        if await repo.client_in_studio(tx.session, principal, client_id) is None:
+            raise NotFound("No such client.")
+    elif clean_client:
         client = await repo.client_named(tx.session, principal.studio_id, clean_client)
         if client is None:
             client = Client(studio_id=principal.studio_id, name=clean_client)
@@ -77,10 +83,11 @@ async def open_project(
     client_name: str | None,
     approved_budget: Decimal | None,
     currency: str | None,
+    client_id: int | None = None,
 ) -> Project:
     """createProject in its own transaction."""
     return await uow.run_as(
-        principal, lambda tx: create_project(tx, principal, name, client_name, approved_budget, currency)
+        principal, lambda tx: create_project(tx, principal, name, client_name, approved_budget, currency, client_id)
     )
 
 

@@ -40,6 +40,7 @@ class ResourceFields:
     serial_number: str | None = None
     weekly_hour_cap: int | None = None
     min_rest_minutes: int | None = None
+    email: str | None = None
 
 
 def normalise_epc(epc: str) -> str:
@@ -168,6 +169,9 @@ async def _apply(tx: Tx, principal: Principal, r: Resource, f: ResourceFields) -
     if f.min_rest_minutes is not None:
         _only(kind, ResourceKind.CREW, "minRestMinutes")
         r.min_rest_minutes = v.int_range(f.min_rest_minutes, "minRestMinutes", low=0, high=48 * 60)
+    if f.email is not None:
+        _only(kind, ResourceKind.CREW, "email")
+        r.email = v.check_email(f.email) if f.email.strip() else None
 
 
 def _only(kind: ResourceKind, wanted: ResourceKind, field: str) -> None:

@@ -106,12 +106,15 @@ class Outbox(Protocol):
 
 
 class UnitOfWork:
-    """Opens sessions on the database and publishes committed events on the bus."""
+    """Opens sessions on the database and publishes committed events on the bus. Each outbox, in
+    order, sees the transaction's event rows; events an outbox adds (`events.append_follow_ups`) are
+    published with the rest."""
 
-    def __init__(self, database: Database, bus: Bus, outbox: Outbox | None = None) -> None:
+    def __init__(self, database: Database, bus: Bus, outbox: Outbox | None = None, *more: Outbox) -> None:
         self.database = database
         self.bus = bus
         self.outbox = outbox
+        self.outboxes: tuple[Outbox, ...] = tuple(o for o in (outbox, *more) if o is not None)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -161,7 +164,7 @@ class UnitOfWork:
         role: str | None,
     ) -> T:
         action = audit.current_action()
-        enqueued = 0
+        woken: list[Outbox] = []
         async with self.database.writer() as session:
             tx = Tx(session, studio_id, actor, token_id, self.database.dialect, role, name or actor)
             async with session.begin():
@@ -193,15 +196,16 @@ class UnitOfWork:
                     ]
                     + [self._audit_row(tx, sid, entry) for sid, entry in entries],
                 )
-                if self.outbox is not None and rows:
-                    enqueued = await self.outbox.enqueue(session, rows)
+                if rows:
+                    woken = [o for o in self.outboxes if await o.enqueue(session, rows)]
+                    rows = rows + event_rows.take_follow_ups(session)
                 messages = [
                     BusMessage(r.seq, r.studio_id, r.topic, r.type, r.payload, r.at)
                     for r in rows
                     if r.topic != audit.AUDIT_TOPIC
                 ]
-        if enqueued and self.outbox is not None:
-            self.outbox.wake()
+        for outbox in woken:
+            outbox.wake()
         # Only now is the change durable; a failed publish costs live views a resync, never data.
         if messages:
             try:

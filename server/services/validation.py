@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from server.services.errors import Invalid
@@ -57,3 +58,14 @@ def unique_list(values: list[str], field: str, *, max_items: int, max_length: in
         if item.lower() not in (o.lower() for o in out):
             out.append(item)
     return out
+
+
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def check_email(value: str, field: str = "email") -> str:
+    """An e-mail address as given (trimmed), or Invalid: one @, a dotted domain, no spaces."""
+    address = value.strip()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise Invalid("Give an e-mail address like name@example.com.", field=field)
+    return address

@@ -180,18 +180,21 @@ async def test_projects_validate_money_and_currency(studio: StudioFixture) -> No
 async def test_producer_sees_only_own_projects(studio: StudioFixture) -> None:
     await studio.data(CREATE_PROJECT, {"input": {"name": "Coordinator's"}}, role=Role.COORDINATOR)
     await studio.data(CREATE_PROJECT, {"input": {"name": "Producer's"}}, role=Role.PRODUCER)
+    await studio.data(CREATE_PROJECT, {"input": {"name": "Acme's", "clientName": "Acme Records"}})
     query = "{ projects(first: 10) { edges { node { name } } } }"
 
     seen = {
         role: [e["node"]["name"] for e in (await studio.data(query, role=role))["projects"]["edges"]] for role in Role
     }
     assert seen == {
-        Role.ADMIN: ["Coordinator's", "Producer's"],
-        Role.COORDINATOR: ["Coordinator's", "Producer's"],
+        Role.ADMIN: ["Coordinator's", "Producer's", "Acme's"],
+        Role.COORDINATOR: ["Coordinator's", "Producer's", "Acme's"],
         Role.PRODUCER: ["Producer's"],
         Role.CREW: [],
         Role.SCANNER: [],
         Role.DISPLAY: [],
+        # The client portal: its own client's projects only.
+        Role.CLIENT: ["Acme's"],
     }
 
 

@@ -59,6 +59,9 @@ NOT_EDITS: dict[str, str] = {
     "challengeHold": "leaves the challenger as it is; the holds it challenges belong to other projects, whose "
     "versions the challenger cannot know: each gets a deadline and a bumped version, so its own holder's "
     "next guarded edit sees the challenge",
+    "createClient": "creates",
+    "requestBooking": "creates a REQUESTED booking",
+    "markNotificationsRead": "the caller's own inbox, not the operating record; reading is final and idempotent",
 }
 
 READ = """
@@ -185,6 +188,24 @@ async def _kit(cat: Catalogue) -> tuple[str, dict[str, Any]]:
 
 async def _hold(cat: Catalogue) -> tuple[str, dict[str, Any]]:
     gid = await booking(cat)
+    return gid, {"id": gid}
+
+
+REQUEST = """mutation($input: RequestBookingInput!) { requestBooking(input: $input) {
+  __typename ... on BookingRequested { booking { id } } } }"""
+
+
+async def _requested(cat: Catalogue) -> tuple[str, dict[str, Any]]:
+    variables = {
+        "projectId": cat.project,
+        "title": "Asked for",
+        "start": iso(at(2, 10)),
+        "end": iso(at(2, 12)),
+        "allocations": [{"resourceId": cat.gid("Studio A")}],
+    }
+    made = (await cat.studio.data(REQUEST, {"input": variables}))["requestBooking"]
+    assert made["__typename"] == "BookingRequested", made
+    gid = str(made["booking"]["id"])
     return gid, {"id": gid}
 
 
@@ -347,6 +368,14 @@ CASES: dict[str, Case] = {
     "issueInvoice": Case(op("issueInvoice", "id: $id, expectedVersion: $v", ID), _draft, "InvoiceChanged"),
     "markInvoicePaid": Case(op("markInvoicePaid", "id: $id, expectedVersion: $v", ID), _issued, "InvoiceChanged"),
     "voidInvoice": Case(op("voidInvoice", "id: $id, expectedVersion: $v", ID), _issued, "InvoiceChanged"),
+    "approveBooking": Case(
+        op("approveBooking", "input: {id: $id, expectedVersion: $v}", ID), _requested, "BookingApproved"
+    ),
+    "declineBooking": Case(
+        op("declineBooking", 'input: {id: $id, reason: "Studio closed", expectedVersion: $v}', ID),
+        _requested,
+        "BookingDeclined",
+    ),
 }
 
 

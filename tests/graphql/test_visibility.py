@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from db.models import Resource, Role
+from db.models import Project, Resource, Role
 from server.schema.ids import parse_global_id, to_global_id
 from tests.alloc_support import Catalogue, at, booking_input, build, create
 from tests.conftest import StudioFixture
@@ -52,6 +52,11 @@ class World:
     allocation_booking: dict[str, str] = field(default_factory=dict)
     feed_owner: dict[str, Role] = field(default_factory=dict)  # calendar feed -> the role of its owner
     series_project: dict[str, str] = field(default_factory=dict)
+    rooms: set[str] = field(default_factory=set)  # ROOM resources: all the client portal sees of the catalogue
+    allocation_resource: dict[str, str] = field(default_factory=dict)
+    client_projects: dict[str, set[str]] = field(default_factory=dict)
+    own_client: str = ""  # the CLIENT token's client
+    notification_owner: dict[str, Role] = field(default_factory=dict)
 
     def add(self, type_name: str, gid: str) -> None:
         self.ids.setdefault(type_name, set()).add(gid)
@@ -62,8 +67,11 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
     staff = role in STAFF
     if type_name in ("Location",):
         return True
+    if type_name == "Resource" and role == Role.CLIENT:
+        return gid in world.rooms
     if type_name in ("Resource", "Kit"):
-        return role != Role.DISPLAY
+        return role not in (Role.DISPLAY, Role.CLIENT)
+    clients_own = world.client_projects.get(world.own_client, set())
     if type_name == "Booking":
         return (
             staff
@@ -72,9 +80,13 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
                 Role.CREW: gid in world.calls_sam,
                 Role.DISPLAY: gid in world.room_on_main_floor,
                 Role.SCANNER: gid in world.gear_in_cage,
+                Role.CLIENT: world.booking_project.get(gid) in clients_own,
             }[role]
         )
     if type_name == "Allocation":
+        # The client portal sees the rooms of its bookings, never their crew or gear.
+        if role == Role.CLIENT and world.allocation_resource[gid] not in world.rooms:
+            return False
         return expected(world, role, "Booking", world.allocation_booking[gid])
     if type_name == "Project":
         crew_projects = {world.booking_project[b] for b in world.calls_sam}
@@ -85,8 +97,17 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
                 Role.CREW: gid in crew_projects,
                 Role.DISPLAY: False,
                 Role.SCANNER: False,
+                Role.CLIENT: gid in clients_own,
             }[role]
         )
+    if type_name == "Client":
+        # A client is seen by whoever sees one of its projects; the portal sees its own, whatever it has.
+        if role == Role.CLIENT:
+            return gid == world.own_client
+        return staff or any(expected(world, role, "Project", p) for p in world.client_projects.get(gid, set()))
+    if type_name == "Notification":
+        # A notification is its recipient's alone.
+        return world.notification_owner[gid] == role
     if type_name == "Invoice":
         return staff or (role == Role.PRODUCER and world.invoice_project[gid] == world.produced)
     if type_name == "Rate":
@@ -99,12 +120,36 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
         # A feed is its owner's; staff see every one of the studio (to revoke a leaver's).
         return staff or world.feed_owner[gid] == role
     if type_name == "SessionTemplate":
-        # The studio's packages: read by the people who plan sessions, never by crew or devices.
-        return staff or role == Role.PRODUCER
+        # The studio's packages: read by the people who plan or ask for sessions, never by crew or devices.
+        return staff or role in (Role.PRODUCER, Role.CLIENT)
     if type_name == "BookingSeries":
         # A series is seen by whoever sees its project; its bookings keep their own rule.
         return expected(world, role, "Project", world.series_project[gid])
     raise AssertionError(f"the visibility oracle has no rule for {type_name}")
+
+
+REQUEST = """mutation($input: RequestBookingInput!) { requestBooking(input: $input) {
+  __typename ... on BookingRequested { booking { id } } } }"""
+APPROVE = """mutation($input: ApproveBookingInput!) { approveBooking(input: $input) { __typename } }"""
+
+
+def _request(cat: Catalogue, project: str, day: int) -> dict[str, Any]:
+    return {
+        "projectId": project,
+        "title": "Album launch",
+        "start": at(day, 14).isoformat(),
+        "end": at(day, 16).isoformat(),
+        "allocations": [{"resourceId": cat.gid("Studio C")}],
+    }
+
+
+async def _for_client(studio: StudioFixture, project_id: int) -> None:
+    """The project becomes the CLIENT token's client's."""
+
+    async def work(tx: Any) -> None:
+        await tx.session.execute(update(Project).where(Project.id == project_id).values(client_id=studio.client_id))
+
+    await studio.runtime.uow.run(work, studio_id=studio.id)
 
 
 async def _located(studio: StudioFixture, cat: Catalogue, name: str, location: str) -> None:
@@ -147,6 +192,7 @@ async def build_world(studio: StudioFixture) -> World:
     await _located(studio, cat, "SM7B 1", "Cage")
     await _located(studio, cat, "Studio B", "Post")
     world.produced = cat.project
+    await _for_client(studio, cat.other_project_id)
     hook = (
         await studio.data(
             "mutation($i: CreateWebhookInput!) "
@@ -194,13 +240,36 @@ async def build_world(studio: StudioFixture) -> World:
         assert made["__typename"] == "CalendarFeedCreated", made
         world.add("CalendarFeed", made["feed"]["id"])
         world.feed_owner[made["feed"]["id"]] = role
+    # The client asks for a session; the studio approves it: notifications for staff and the client.
+    asked = (await studio.data(REQUEST, {"input": _request(cat, cat.other_project, 6)}, role=Role.CLIENT))[
+        "requestBooking"
+    ]
+    assert asked["__typename"] == "BookingRequested", asked
+    world.add("Booking", asked["booking"]["id"])
+    world.booking_project[asked["booking"]["id"]] = cat.other_project
+    approved = (await studio.data(APPROVE, {"input": {"id": asked["booking"]["id"]}}))["approveBooking"]
+    assert approved["__typename"] == "BookingApproved", approved
+    for role in Role:
+        mine = await studio.data("{ notifications(first: 50) { edges { node { id } } } }", role=role)
+        for edge in mine["notifications"]["edges"]:
+            world.add("Notification", edge["node"]["id"])
+            world.notification_owner[edge["node"]["id"]] = role
+    # Staff were asked, the client was answered, and Sam (the CREW token's person) was called.
+    assert set(world.notification_owner.values()) == {Role.ADMIN, Role.COORDINATOR, Role.CLIENT, Role.CREW}
     # Everything else the studio has, read as its administrator.
     everything = await studio.data(
         """{ locations { id } kits { id } rates { id } apiTokens { id }
-             resources(first: 200) { edges { node { id } } }
-             projects(first: 200) { edges { node { id } } }
-             bookings(first: 200) { edges { node { id allocations { id } } } } }"""
+             resources(first: 200) { edges { node { id kind } } }
+             projects(first: 200) { edges { node { id client { id } } } }
+             bookings(first: 200) { edges { node { id allocations { id resource { id } } } } } }"""
     )
+    for edge in everything["projects"]["edges"]:
+        if edge["node"]["client"] is not None:
+            world.add("Client", edge["node"]["client"]["id"])
+            world.client_projects.setdefault(edge["node"]["client"]["id"], set()).add(edge["node"]["id"])
+    world.own_client = to_global_id("Client", studio.client_id)
+    assert world.own_client in world.client_projects
+    world.rooms = {e["node"]["id"] for e in everything["resources"]["edges"] if e["node"]["kind"] == "ROOM"}
     for key, type_name in (("locations", "Location"), ("kits", "Kit"), ("rates", "Rate"), ("apiTokens", "ApiToken")):
         for row in everything[key]:
             world.add(type_name, row["id"])
@@ -217,6 +286,7 @@ async def build_world(studio: StudioFixture) -> World:
         for allocation in edge["node"]["allocations"]:
             world.add("Allocation", allocation["id"])
             world.allocation_booking[allocation["id"]] = edge["node"]["id"]
+            world.allocation_resource[allocation["id"]] = allocation["resource"]["id"]
     return world
 
 
@@ -268,6 +338,10 @@ LISTS: dict[str, tuple[str, Callable[[Any], list[str]]]] = {
     "invoices": ("{ invoices(first: 200) { edges { node { id } } } }", lambda d: [e["node"]["id"] for e in d["edges"]]),
     "webhooks": ("{ webhooks { id } }", lambda d: [r["id"] for r in d]),
     "sessionTemplates": ("{ sessionTemplates { id } }", lambda d: [r["id"] for r in d]),
+    "notifications": (
+        "{ notifications(first: 200) { edges { node { id } } } }",
+        lambda d: [e["node"]["id"] for e in d["edges"]],
+    ),
 }
 # Queries that take the object they read as a required argument: `node`'s walk covers what they return.
 BY_ARGUMENT = {"node", "project", "budget", "availability", "nextFreeWindows", "quote", "utilization", "roomBoard",
@@ -302,4 +376,6 @@ async def test_list_queries_return_nothing_outside_the_callers_scope(
                 assert gid in here.ids.get(kind, set()) and expected(here, role, kind, gid), (name, role, gid)
             if role == Role.ADMIN and seen:
                 kind = (parse_global_id(seen[0]) or ("?", 0))[0]
-                assert set(seen) == here.ids[kind], (name, "an administrator sees every row of the studio")
+                # Notifications are their recipient's alone, the administrator's too.
+                want = {g for g in here.ids[kind] if kind != "Notification" or here.notification_owner[g] == role}
+                assert set(seen) == want, (name, "an administrator sees every row of the studio")

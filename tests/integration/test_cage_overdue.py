@@ -55,6 +55,7 @@ async def test_overdue_after_due_plus_grace_once(studio: StudioFixture) -> None:
         (f"assets:{studio.locations['Cage']}", "AssetOverdue"),
         ("availability", "AssetOverdue"),
         ("audit", "assetOverdue"),  # the system transition's audit entry, in the same transaction
+        ("notifications", "NotificationsCreated"),  # GEAR_OVERDUE for the studio's staff, likewise
     ]
     assert events[0].payload == {
         "resourceId": item,

@@ -46,6 +46,42 @@ def test_token_create_prints_the_token_alone_on_the_last_line(tmp_path: Path) ->
     assert "revoked" in run(["token", "list"], tmp_path).stdout
 
 
+def test_a_client_token_names_an_existing_client_and_a_person_an_address(tmp_path: Path) -> None:
+    assert run(["studio", "create", "Riverside"], tmp_path).returncode == 0
+    early = run(["token", "create", "--role", "CLIENT", "--client", "Acme Records"], tmp_path)
+    assert (early.returncode, early.stderr.strip()) == (
+        1,
+        "callsheet: no client named 'Acme Records' in this studio (createClient first)",
+    )
+    unbound = run(["token", "create", "--role", "CLIENT"], tmp_path)
+    assert (unbound.returncode, unbound.stderr.strip()) == (1, "callsheet: a CLIENT token needs --client")
+    assert run(["client", "create", "Acme Records"], tmp_path).stdout.strip() == "created client Acme Records"
+    twice = run(["client", "create", "Acme Records"], tmp_path)
+    assert twice.returncode == 1 and "already exists" in twice.stderr
+    made = run(
+        [
+            "token",
+            "create",
+            "--role",
+            "CLIENT",
+            "--client",
+            "Acme Records",
+            "--name",
+            "Ana",
+            "--email",
+            "ana@acme.test",
+        ],
+        tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().splitlines()[-1].startswith("cs_")
+    # Only a CLIENT token belongs to a client; an address must look like one.
+    wrong = run(["token", "create", "--role", "CREW", "--client", "Acme Records"], tmp_path)
+    bad = run(["token", "create", "--role", "PRODUCER", "--email", "not an address"], tmp_path)
+    assert wrong.returncode == 1 and "bound to a client" in wrong.stderr
+    assert bad.returncode == 1 and "e-mail address" in bad.stderr
+
+
 def test_studio_must_be_named_when_there_are_several(tmp_path: Path) -> None:
     run(["studio", "create", "One"], tmp_path)
     run(["studio", "create", "Two"], tmp_path)

@@ -50,7 +50,11 @@ async def test_the_board_query_shows_each_role_what_it_may_see(studio: StudioFix
 
 @pytest.mark.parametrize(
     ("role", "location", "code"),
-    [(Role.SCANNER, "Main floor", "FORBIDDEN"), (Role.DISPLAY, "Post", "FORBIDDEN")],
+    [
+        (Role.SCANNER, "Main floor", "FORBIDDEN"),
+        (Role.DISPLAY, "Post", "FORBIDDEN"),
+        (Role.CLIENT, "Main floor", "FORBIDDEN"),
+    ],
 )
 async def test_the_board_query_refuses_scanners_and_foreign_displays(
     studio: StudioFixture, role: Role, location: str, code: str
@@ -85,7 +89,12 @@ async def test_the_board_subscription_shows_each_role_what_it_may_see(
 
 @pytest.mark.parametrize(
     ("role", "location", "code"),
-    [(Role.SCANNER, "Main floor", "FORBIDDEN"), (Role.DISPLAY, "Post", "FORBIDDEN"), (Role.ADMIN, None, "NOT_FOUND")],
+    [
+        (Role.SCANNER, "Main floor", "FORBIDDEN"),
+        (Role.DISPLAY, "Post", "FORBIDDEN"),
+        (Role.CLIENT, "Main floor", "FORBIDDEN"),
+        (Role.ADMIN, None, "NOT_FOUND"),
+    ],
 )
 async def test_a_refused_board_subscription_gets_the_protocols_error_message(
     studio: StudioFixture, live_server: str, role: Role, location: str | None, code: str
@@ -114,6 +123,7 @@ subscription($loc: ID) {
         (Role.SCANNER, "Cage", "next"),
         (Role.SCANNER, "Main floor", "FORBIDDEN"),
         (Role.DISPLAY, "Main floor", "FORBIDDEN"),
+        (Role.CLIENT, "Cage", "FORBIDDEN"),
     ],
 )
 async def test_asset_feed_access_for_every_role(

@@ -33,7 +33,7 @@ async def test_the_leader_sleeps_until_the_earliest_next_due(runtime: Runtime) -
         ran.append(now)
         return []
 
-    async def next_due(_session: AsyncSession) -> datetime | None:
+    async def next_due(_session: AsyncSession, _now: datetime) -> datetime | None:
         return due if due > utcnow() else None
 
     sweeper = Sweeper(runtime.uow, [SweepJob("probe", run, 10, next_due=next_due)], Always(), interval=PERIOD)
@@ -47,6 +47,26 @@ async def test_the_leader_sleeps_until_the_earliest_next_due(runtime: Runtime) -
         await sweeper.stop()
     assert len(ran) == 2
     assert due <= ran[1] < due + timedelta(seconds=1)
+
+
+async def test_a_deadline_no_sweep_can_clear_does_not_make_the_leader_spin(runtime: Runtime) -> None:
+    ran: list[datetime] = []
+    stuck = utcnow() - timedelta(minutes=5)
+
+    async def run(_tx: Tx, now: datetime) -> list[Any]:
+        ran.append(now)
+        return []
+
+    async def next_due(_session: AsyncSession, _now: datetime) -> datetime | None:
+        return stuck  # always "due": a job that cannot act on it must not be run again and again
+
+    sweeper = Sweeper(runtime.uow, [SweepJob("stuck", run, 10, next_due=next_due)], Always(), interval=PERIOD)
+    sweeper.start()
+    try:
+        await asyncio.sleep(1.5)
+    finally:
+        await sweeper.stop()
+    assert len(ran) == 1
 
 
 def _elections(runtime: Runtime) -> list[Election]:

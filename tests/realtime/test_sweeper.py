@@ -14,16 +14,18 @@ from server.background.sweeper import AdvisoryLock, Always, RedisLock, Sweeper, 
 from server.runtime import Runtime
 from server.services.allocation import holds
 from server.services.cage import overdue
+from server.services.notifications import reminders
 from tests.conftest import StudioFixture
 from tests.realtime.support import BOARD, WsClient, build_world, next_board, soon, states, wait_for_board
 
 
-def test_the_jobs_are_hold_expiry_challenges_and_overdue_marking(runtime: Runtime) -> None:
-    assert [job.name for job in runtime.jobs] == ["expire_holds", "resolve_challenges", "mark_overdue"]
+def test_the_jobs_are_expiry_challenges_overdue_and_reminders(runtime: Runtime) -> None:
+    names = ["expire_holds", "resolve_challenges", "mark_overdue", "hold_expiring", "gear_due"]
+    assert [job.name for job in runtime.jobs] == names
     # Hold expiry and challenges run bound to the allocation service (they promote queued holds).
-    assert runtime.jobs[2].run is overdue.mark_overdue
     assert runtime.jobs[0].run is not holds.expire_holds
-    assert [job.next_due is not None for job in runtime.jobs] == [True, True, False]
+    assert [job.run for job in runtime.jobs[2:]] == [overdue.mark_overdue, reminders.hold_expiring, reminders.gear_due]
+    assert [job.next_due is not None for job in runtime.jobs] == [True, True, False, True, True]
 
 
 def test_the_election_fits_the_deployment(runtime: Runtime) -> None:

@@ -65,5 +65,6 @@ def test_state_machine_table() -> None:
     assert can(S.HOLD, S.CONFIRMED) and can(S.CONFIRMED, S.IN_PROGRESS) and can(S.IN_PROGRESS, S.COMPLETED)
     assert all(can(s, S.CANCELLED) for s in (S.HOLD, S.CONFIRMED, S.IN_PROGRESS))
     assert can(S.HOLD, S.EXPIRED) and not can(S.CONFIRMED, S.EXPIRED)
-    assert not any(ALLOWED[s] for s in (S.COMPLETED, S.CANCELLED, S.EXPIRED))
+    assert not any(ALLOWED[s] for s in (S.COMPLETED, S.CANCELLED, S.EXPIRED, S.DECLINED))
+    assert can(S.REQUESTED, S.DECLINED) and not can(S.REQUESTED, S.CONFIRMED) and not can(S.REQUESTED, S.HOLD)
     assert not can(S.HOLD, S.IN_PROGRESS)

@@ -41,6 +41,22 @@ def test_compose_server_environment_is_what_the_settings_read() -> None:
     assert settings.database_url.endswith("@postgres:5432/callsheet")
     assert settings.redis_url == "redis://redis:6379/0"
     assert settings.production
+    # No SMTP server unless one is given: notifications stay in-app.
+    assert settings.smtp_url is None and settings.smtp_from == "callsheet@localhost"
+
+
+def test_the_smtp_url_is_parsed_and_checked() -> None:
+    from server.config import SettingsError, parse_smtp_url
+
+    server = parse_smtp_url("smtp://mail%40studio:p%3Ass@mail.example:2525")
+    assert (server.host, server.port, server.username, server.password) == ("mail.example", 2525, "mail@studio", "p:ss")
+    assert parse_smtp_url("smtp://relay").port == 25
+    for bad in ("http://relay:25", "smtp://", "smtp://relay:notaport"):
+        try:
+            Settings.from_env({"CALLSHEET_SMTP_URL": bad})
+        except SettingsError:
+            continue
+        raise AssertionError(f"{bad} was accepted")
 
 
 def test_compose_scanner_maps_a_serial_device_and_keeps_its_outbox() -> None:

@@ -28,6 +28,7 @@ class CreateResourceInput:
     serial_number: str | None = strawberry.field(default=None, description="Serial number (EQUIPMENT).")
     weekly_hour_cap: int | None = strawberry.field(default=None, description="Most hours a week (CREW).")
     min_rest_minutes: int | None = strawberry.field(default=None, description="Least rest between calls (CREW).")
+    email: str | None = strawberry.field(default=None, description="CREW: where their call changes are e-mailed.")
 
     def to_fields(self) -> ResourceFields:
         return _resource_fields(self)
@@ -51,6 +52,7 @@ class UpdateResourceInput:
     serial_number: str | None = strawberry.field(default=None, description="Serial number (EQUIPMENT).")
     weekly_hour_cap: int | None = strawberry.field(default=None, description="Most hours a week (CREW).")
     min_rest_minutes: int | None = strawberry.field(default=None, description="Least rest between calls (CREW).")
+    email: str | None = strawberry.field(default=None, description="CREW: where their call changes are e-mailed.")
     expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
     def resource_pk(self) -> int:
@@ -103,4 +105,5 @@ def _resource_fields(src: CreateResourceInput | UpdateResourceInput) -> Resource
         serial_number=src.serial_number,
         weekly_hour_cap=src.weekly_hour_cap,
         min_rest_minutes=src.min_rest_minutes,
+        email=src.email,
     )

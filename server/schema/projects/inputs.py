@@ -13,3 +13,11 @@ class CreateProjectInput:
     client_name: str | None = strawberry.field(default=None, description="The client (created if new).")
     approved_budget: Decimal | None = strawberry.field(default=None, description="Approved budget, if any.")
     currency: str | None = strawberry.field(default=None, description="Defaults to the studio's currency.")
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The client the project is for (one of clientId and clientName)."
+    )
+
+
+@strawberry.input(description="A new client.")
+class CreateClientInput:
+    name: str = strawberry.field(description="Display name, unique in the studio.")

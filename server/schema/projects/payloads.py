@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from server.schema.errors import ForbiddenError, NotFoundError, ValidationError
-from server.schema.types.projects import Project
+from server.schema.types.projects import Client, Project
 
 
 @strawberry.type(description="The project was created.")
@@ -18,3 +18,11 @@ class ProjectCreated:
 CreateProjectResult = Annotated[
     ProjectCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateProjectResult")
 ]
+
+
+@strawberry.type(description="The client was created.")
+class ClientCreated:
+    client: Client = strawberry.field(description="The new client.")
+
+
+CreateClientResult = Annotated[ClientCreated | ValidationError | ForbiddenError, strawberry.union("CreateClientResult")]

@@ -9,6 +9,7 @@ import strawberry
 from db import models
 from server.schema.ids import to_global_id
 from server.schema.types.node import Node, PageInfo
+from server.services.permissions import Action, allowed
 
 if TYPE_CHECKING:
     from server.schema.context import Context
@@ -69,6 +70,11 @@ class Resource(Node):
     )
     location_id: strawberry.Private[int | None]
     pk: strawberry.Private[int]
+    email_address: strawberry.Private[str | None] = None
+
+    @strawberry.field(description="CREW: where their call changes are e-mailed; shown to those who manage resources.")
+    def email(self, info: strawberry.Info[Context, None]) -> str | None:
+        return self.email_address if allowed(info.context.principal, Action.MANAGE_RESOURCES) else None
 
     @strawberry.field(description="Where it lives.")
     async def location(self, info: strawberry.Info[Context, None]) -> Location | None:
@@ -109,6 +115,7 @@ class Resource(Node):
             retired=row.retired_at is not None,
             version=row.version,
             location_id=row.location_id,
+            email_address=row.email,
         )
 
 

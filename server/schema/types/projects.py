@@ -10,6 +10,15 @@ from server.schema.types.money import Budget
 from server.schema.types.node import Node, PageInfo
 
 
+@strawberry.type(description="Whom projects are for; the client portal's CLIENT tokens belong to one.")
+class Client(Node):
+    name: str = strawberry.field(description="Display name.")
+
+    @classmethod
+    def from_model(cls, row: models.Client) -> Client:
+        return cls(id=strawberry.ID(to_global_id("Client", row.id)), name=row.name)
+
+
 @strawberry.type(description="A job for a client: its bookings and its budget.")
 class Project(Node):
     name: str = strawberry.field(description="Display name.")
@@ -26,6 +35,13 @@ class Project(Node):
             return None
         row = await info.context.loaders.clients_by_id.load(self.client_id)
         return None if row is None else row.name
+
+    @strawberry.field(description="The client the project is for.")
+    async def client(self, info: strawberry.Info) -> Client | None:
+        if self.client_id is None:
+            return None
+        row = await info.context.loaders.clients_by_id.load(self.client_id)
+        return None if row is None else Client.from_model(row)
 
     @strawberry.field(
         description="Approved budget, estimate, actual and remaining; null where the caller may not see money."

@@ -57,7 +57,8 @@ class Allocation(Node):
 class Booking(Node):
     title: str = strawberry.field(description="What the session is.")
     status: BookingStatus = strawberry.field(
-        description="HOLD, CONFIRMED, IN_PROGRESS, COMPLETED, CANCELLED or EXPIRED."
+        description="HOLD, CONFIRMED, IN_PROGRESS, COMPLETED, CANCELLED or EXPIRED; a client's request is "
+        "REQUESTED until approved, or DECLINED."
     )
     start: datetime = strawberry.field(description="Start of the session.")
     end: datetime = strawberry.field(description="End of the session.")
@@ -70,6 +71,10 @@ class Booking(Node):
     )
     challenge_respond_by: datetime | None = strawberry.field(
         default=None, description="A challenged HOLD must be confirmed by then, or it is released."
+    )
+    request_note: str | None = strawberry.field(default=None, description="What the client wrote with a request.")
+    decline_reason: str | None = strawberry.field(
+        default=None, description="Why a request was declined (the client reads it)."
     )
     pk: strawberry.Private[int]
     project_id: strawberry.Private[int]
@@ -130,6 +135,8 @@ class Booking(Node):
             series_id=row.series_id,
             queue_seq=row.queue_seq,
             challenge_respond_by=row.challenge_respond_by,
+            request_note=row.request_note,
+            decline_reason=row.decline_reason,
         )
 
 

@@ -10,7 +10,7 @@ checked out and not due back before the window starts is not offered either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,9 +45,15 @@ class AvailabilityQuery:
 async def available(
     session: AsyncSession, principal: Principal | None, q: AvailabilityQuery, now: datetime, *, postgres: bool
 ) -> list[tuple[Resource, int]]:
-    """Resources free for the whole window, each with the quantity free (1 for unit resources)."""
-    if principal is None or not allowed(principal, Action.READ_CATALOGUE):
+    """Resources free for the whole window, each with the quantity free (1 for unit resources); the
+    client portal is shown rooms only (its read scope)."""
+    if principal is None or not allowed(principal, Action.READ_ROOMS):
         return []
+    if not allowed(principal, Action.READ_CATALOGUE):
+        # Rooms only: never crew, gear or stock.
+        if q.kind not in (None, ResourceKind.ROOM):
+            return []
+        q = replace(q, kind=ResourceKind.ROOM)
     studio = await tenancy.studio(session, principal)
     assert studio is not None
     window = check_window(q.start, q.end, max_hours=studio.max_booking_hours)

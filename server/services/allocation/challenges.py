@@ -13,7 +13,6 @@ from db.models import Booking, BookingStatus
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy, versions
 from db.repositories import queue as queue_rows
-from db.types import utcnow
 from server.services.allocation import access, events, queue
 from server.services.allocation.budget import BudgetPolicy
 from server.services.errors import Invalid, InvalidTransition
@@ -110,6 +109,6 @@ def resolve_job(budget: BudgetPolicy) -> SweepRun:
     return run
 
 
-async def next_deadline(session: AsyncSession) -> datetime | None:
+async def next_deadline(session: AsyncSession, now: datetime) -> datetime | None:
     """When the next open challenge falls due (the sweeper wakes then)."""
-    return await queue_rows.next_challenge(session, utcnow())
+    return await queue_rows.next_challenge(session, now)

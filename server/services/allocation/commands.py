@@ -128,3 +128,44 @@ class Outcome:
     def to_result(self) -> dict[str, Any]:
         """The JSON form stored for idempotent replay."""
         return {"bookingId": self.booking.id, "allocationIds": self.allocation_ids, "warnings": self.warnings}
+
+
+@dataclass(frozen=True)
+class RequestBooking:
+    """A client's request: a window, optionally the rooms it wants, and a note; it occupies nothing."""
+
+    project_id: int
+    title: str
+    start: datetime
+    end: datetime
+    template_id: int | None = None
+    allocations: tuple[AllocationRequest, ...] = ()
+    note: str | None = None
+    idempotency_key: str | None = None
+
+    def canonical(self) -> dict[str, Any]:
+        return {
+            "project": self.project_id,
+            "title": self.title,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "template": self.template_id,
+            "allocations": [a.canonical() for a in self.allocations],
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ApproveBooking:
+    booking_id: int
+    status: BookingStatus = BookingStatus.HOLD
+    allow_over_budget: bool = False
+    expected_version: int | None = None
+    queue_if_taken: bool = False
+
+
+@dataclass(frozen=True)
+class DeclineBooking:
+    booking_id: int
+    reason: str
+    expected_version: int | None = None

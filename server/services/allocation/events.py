@@ -36,6 +36,8 @@ def emit(tx: Tx, booking: Booking, type_: str, resources: Iterable[tuple[int, Re
             {
                 **base,
                 "resourceIds": [r[0] for r in resources],
+                # Who is called: their notifications need no extra read (server.services.notifications).
+                "crewIds": [r[0] for r in resources if r[1] == ResourceKind.CREW],
                 "start": booking.start_at.isoformat(),
                 "end": booking.end_at.isoformat(),
             },

@@ -22,7 +22,6 @@ from db.repositories import occupancy, tenancy
 from db.repositories import queue as queue_rows
 from db.repositories import resources as resource_rows
 from db.repositories.queue import Span
-from db.types import utcnow
 from server.events.types import BOOKINGS, DomainEvent
 from server.services.allocation import conflicts, events, holds
 from server.services.allocation.budget import BudgetPolicy
@@ -279,6 +278,6 @@ async def promote_by_studio(
     return promoted
 
 
-async def next_hold_expiry(session: AsyncSession) -> datetime | None:
+async def next_hold_expiry(session: AsyncSession, now: datetime) -> datetime | None:
     """When the next hold lapses (the sweeper wakes then)."""
-    return await queue_rows.next_hold_expiry(session, utcnow())
+    return await queue_rows.next_hold_expiry(session, now)

@@ -15,15 +15,18 @@ from db.models import Block, Booking, Resource
 from db.repositories import bookings as booking_rows
 from db.types import utcnow
 from server.services import idempotency
-from server.services.allocation import availability, blocks, bookings, challenges, queue, transitions
+from server.services.allocation import availability, blocks, bookings, challenges, queue, requests, transitions
 from server.services.allocation.bookings import MoveImpact
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.commands import (
     AddAllocations,
+    ApproveBooking,
     BlockResource,
     CreateBooking,
+    DeclineBooking,
     MoveBooking,
     Outcome,
+    RequestBooking,
     UpdateBooking,
 )
 from server.services.allocation.windows import Window
@@ -187,6 +190,27 @@ class AllocationService:
             "expire_holds": queue.expire_holds_job(self.budget),
             "resolve_challenges": challenges.resolve_job(self.budget),
         }
+
+    async def request_booking(self, principal: Principal, cmd: RequestBooking) -> Outcome:
+        """A client's REQUESTED booking; it occupies nothing (`requests`)."""
+        now = utcnow()
+        return await self._keyed(
+            principal,
+            cmd.idempotency_key,
+            "requestBooking",
+            cmd.canonical(),
+            lambda tx: requests.request_booking(tx, principal, cmd, now),
+        )
+
+    async def approve_booking(self, principal: Principal, cmd: ApproveBooking) -> Outcome:
+        """REQUESTED -> HOLD or CONFIRMED through the checks of createBooking, or nothing."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: requests.approve_booking(tx, principal, cmd, now, self.budget))
+
+    async def decline_booking(self, principal: Principal, cmd: DeclineBooking) -> Outcome:
+        """REQUESTED -> DECLINED with the reason the client reads."""
+        now = utcnow()
+        return await self._run(principal, lambda tx: requests.decline_booking(tx, principal, cmd, now))
 
     # Reads
 

@@ -1,7 +1,8 @@
 """The booking state machine of DESIGN §3.
 
 HOLD -> CONFIRMED -> IN_PROGRESS -> COMPLETED; HOLD, CONFIRMED, IN_PROGRESS -> CANCELLED;
-HOLD past its expiry -> EXPIRED. Anything else is an InvalidTransition.
+HOLD past its expiry -> EXPIRED. A client's REQUESTED booking -> HOLD or CONFIRMED (approved, see
+`requests`), DECLINED, or CANCELLED (withdrawn). Anything else is an InvalidTransition.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
+    # Approval is not a plain move: it claims the resources (`requests.approve_booking`).
+    S.REQUESTED: frozenset({S.DECLINED, S.CANCELLED}),
+    S.DECLINED: frozenset(),
 }
 
 

@@ -172,6 +172,8 @@ _STATUS = {
     BookingStatus.HOLD: "TENTATIVE",
     BookingStatus.CANCELLED: "CANCELLED",
     BookingStatus.EXPIRED: "CANCELLED",
+    BookingStatus.REQUESTED: "TENTATIVE",
+    BookingStatus.DECLINED: "CANCELLED",
 }
 
 

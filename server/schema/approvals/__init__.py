@@ -1,0 +1,1 @@
+"""Shapes of client requests and their approval."""

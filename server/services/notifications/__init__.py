@@ -1,0 +1,1 @@
+"""Notifications: what a person must act on, in-app and by e-mail (DESIGN §10)."""
