@@ -9,13 +9,17 @@ from db.models.enums import (
     Condition,
     CustodyState,
     InvoiceStatus,
+    MediaStatus,
+    MilestoneStatus,
     RateUnit,
     ResourceKind,
     Role,
     TaskKind,
+    TaskStatus,
 )
 from db.models.events import Event, IdempotencyRecord
 from db.models.money import BudgetChange, Invoice, InvoiceCounter, InvoiceLine, Rate, ScopeChange
+from db.models.plan import MediaAsset, Milestone, ReviewLink, Task, TaskDependency
 from db.models.projects import Client, Project
 from db.models.resources import Kit, KitItem, Resource
 from db.models.scheduling import Allocation, Block, Booking, Occupancy
@@ -50,18 +54,26 @@ __all__ = [
     "Kit",
     "KitItem",
     "Location",
+    "MediaAsset",
+    "MediaStatus",
+    "Milestone",
+    "MilestoneStatus",
     "Occupancy",
     "Project",
     "Rate",
     "RateUnit",
     "Resource",
     "ResourceKind",
+    "ReviewLink",
     "Role",
     "ScanRecord",
     "ScopeChange",
     "SessionTemplate",
     "Studio",
+    "Task",
+    "TaskDependency",
     "TaskKind",
+    "TaskStatus",
     "User",
     "Webhook",
     "WebhookDelivery",
