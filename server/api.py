@@ -27,6 +27,7 @@ from server.resolvers.cage import CageMutation, CageQuery
 from server.resolvers.calendar import CalendarMutation
 from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
 from server.resolvers.money import MoneyMutation, MoneyQuery
+from server.resolvers.plan import PlanMutation
 from server.resolvers.projects import ProjectMutation, ProjectQuery
 from server.resolvers.realtime import RealtimeQuery, Subscription
 from server.resolvers.scheduling import SchedulingMutation, SchedulingQuery
@@ -50,6 +51,7 @@ from server.schema.types.cage import Audit
 from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
+from server.schema.types.plan import Milestone, Task
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
@@ -83,6 +85,7 @@ class Mutation(
     WebhookMutation,
     CalendarMutation,
     SlotsMutation,
+    PlanMutation,
 ):
     pass
 
@@ -113,6 +116,8 @@ EXTRA_TYPES = [
     WebhookDelivery,
     SessionTemplate,
     BookingSeries,
+    Task,
+    Milestone,
 ]
 
 

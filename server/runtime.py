@@ -22,6 +22,7 @@ from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
 from server.services.money.guard import BudgetGuard
+from server.services.plan.service import PlanService
 from server.services.slots.service import SlotService
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
@@ -70,6 +71,7 @@ class Runtime:
     budget: BudgetPolicy = field(init=False)
     allocation: AllocationService = field(init=False)
     slots: SlotService = field(init=False)
+    plan: PlanService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +83,7 @@ class Runtime:
         self.budget = BudgetGuard()
         self.allocation = AllocationService(self.uow, budget=self.budget)
         self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
+        self.plan = PlanService(self.uow, secret=self.settings.secret)
         self.jobs = sweep_jobs()
 
     @classmethod

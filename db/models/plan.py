@@ -38,9 +38,7 @@ class Task(Base):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     # A booking's tasks go with it: cancelling the booking deletes those not done (see the service).
     booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
-    milestone_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("milestones.id", ondelete="SET NULL"), index=True
-    )
+    milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestones.id", ondelete="SET NULL"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("resources.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[TaskKind] = mapped_column(enum_type(TaskKind, "task_kind"))

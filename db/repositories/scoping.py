@@ -35,12 +35,15 @@ from db.models import (
     CalendarFeed,
     Invoice,
     Kit,
+    MediaAsset,
+    Milestone,
     Project,
     Rate,
     Resource,
     ResourceKind,
     Role,
     SessionTemplate,
+    Task,
     Webhook,
     WebhookDelivery,
 )
@@ -79,6 +82,10 @@ WEBHOOK_READERS = frozenset({Role.ADMIN})
 FEED_OWNERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW})
 # Templates are the studio's packages: the people who plan sessions read them.
 TEMPLATE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
+# The production plan: producers their projects' tasks, milestones and media; crew the tasks assigned
+# to them and those tasks' milestones; media only to the people who plan.
+PLAN_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW})
+PLAN_MANAGERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -176,6 +183,41 @@ def _series(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     return stmt.where(BookingSeries.project_id.in_(readable(Project, scope).with_only_columns(Project.id)))
 
 
+def _tasks(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.PRODUCER and scope.user_id:
+        return stmt.where(Task.project_id.in_(_produced(scope)))
+    if scope.role == Role.CREW and scope.user_id:
+        return stmt.where(Task.assignee_id.in_(_me_as_crew(scope)))
+    return stmt.where(false())
+
+
+def _milestones(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.PRODUCER and scope.user_id:
+        return stmt.where(Milestone.project_id.in_(_produced(scope)))
+    if scope.role == Role.CREW and scope.user_id:
+        mine = select(Task.milestone_id).where(
+            Task.studio_id == scope.studio_id, Task.assignee_id.in_(_me_as_crew(scope))
+        )
+        return stmt.where(Milestone.id.in_(mine))
+    return stmt.where(false())
+
+
+def _media(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.PRODUCER and scope.user_id:
+        return stmt.where(MediaAsset.project_id.in_(_produced(scope)))
+    return stmt.where(false())
+
+
+def _me_as_crew(scope: RoleScope) -> Select[Any]:
+    return select(Resource.id).where(Resource.studio_id == scope.studio_id, Resource.user_id == scope.user_id)
+
+
 def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
     def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
         return stmt if scope.role in roles else stmt.where(false())
@@ -209,6 +251,9 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     WebhookDelivery: _only(WEBHOOK_READERS),
     SessionTemplate: _only(TEMPLATE_READERS),
     BookingSeries: _series,
+    Task: _tasks,
+    Milestone: _milestones,
+    MediaAsset: _media,
 }
 
 

@@ -15,6 +15,7 @@ from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource, Studio, Viewer
 from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
+from server.schema.types.plan import Milestone, Task
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
@@ -39,6 +40,13 @@ async def _feed(info: Info, row: Any) -> Node:
     return CalendarFeed.from_model(row, info.context.request)
 
 
+async def _milestone(info: Info, row: Any) -> Node:
+    found = await info.context.loaders.milestones_by_id.load(row.id)
+    if found is None:
+        raise LookupError("a readable milestone was not assessed")
+    return Milestone.of(*found)
+
+
 async def _rate(info: Info, row: Any) -> Node:
     return Rate.from_model(row, await money.studio_currency(info.context.uow, info.context.require_principal()))
 
@@ -61,6 +69,8 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "CalendarFeed": (models.CalendarFeed, _feed),
     "SessionTemplate": (models.SessionTemplate, _plain(SessionTemplate)),
     "BookingSeries": (models.BookingSeries, _plain(BookingSeries)),
+    "Task": (models.Task, _plain(Task)),
+    "Milestone": (models.Milestone, _milestone),
 }
 
 

@@ -30,6 +30,8 @@ class Action(enum.StrEnum):
     FOLLOW_CALENDAR = "subscribe to calendar feeds"
     READ_TEMPLATES = "read session templates"
     MANAGE_TEMPLATES = "manage session templates"
+    READ_PLAN = "read the production plan"
+    MANAGE_PLAN = "plan tasks, milestones, media and review links"
 
 
 # A calendar feed belongs to a person and shows only what that person may read; devices have none.
@@ -40,9 +42,19 @@ GRANTS: dict[Role, frozenset[Action]] = {
     Role.COORDINATOR: frozenset(Action) - {Action.MANAGE_TOKENS, Action.MANAGE_WEBHOOKS},
     # Producers act on their own projects' bookings and money; the services narrow to those projects.
     Role.PRODUCER: frozenset(
-        _USER_READ | {Action.MANAGE_PROJECTS, Action.SCHEDULE, Action.HOLD, Action.READ_MONEY, Action.READ_TEMPLATES}
+        _USER_READ
+        | {
+            Action.MANAGE_PROJECTS,
+            Action.SCHEDULE,
+            Action.HOLD,
+            Action.READ_MONEY,
+            Action.READ_TEMPLATES,
+            Action.READ_PLAN,
+            Action.MANAGE_PLAN,
+        }
     ),
-    Role.CREW: frozenset(_USER_READ),
+    # Crew read and move along the tasks assigned to them (the service narrows to those).
+    Role.CREW: frozenset(_USER_READ | {Action.READ_PLAN}),
     Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
     Role.DISPLAY: frozenset({Action.READ_BOARD}),
 }

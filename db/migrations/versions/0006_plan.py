@@ -94,7 +94,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_tasks_project_id_projects"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["studio_id"], ["studios.id"], name=op.f("fk_tasks_studio_id_studios"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["studio_id"], ["studios.id"], name=op.f("fk_tasks_studio_id_studios"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
@@ -128,9 +130,7 @@ def upgrade() -> None:
         sa.Column("size_megabytes", sa.BigInteger(), nullable=False),
         sa.Column(
             "status",
-            _enum(
-                "media_status", "INGESTED", "IN_REVIEW", "CHANGES_REQUESTED", "APPROVED", "DELIVERED", "ARCHIVED"
-            ),
+            _enum("media_status", "INGESTED", "IN_REVIEW", "CHANGES_REQUESTED", "APPROVED", "DELIVERED", "ARCHIVED"),
             nullable=False,
         ),
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),

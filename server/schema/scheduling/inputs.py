@@ -46,6 +46,9 @@ class CreateBookingInput:
     allow_over_budget: bool | None = strawberry.field(
         default=False, description="Roles that may approve overruns only."
     )
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A session template whose tasks are created with the booking."
+    )
 
     def to_command(self) -> commands.CreateBooking:
         return commands.CreateBooking(
@@ -58,6 +61,7 @@ class CreateBookingInput:
             allocations=tuple(a.to_request() for a in self.allocations),
             idempotency_key=self.idempotency_key,
             allow_over_budget=bool(self.allow_over_budget),
+            template_id=decode_optional(self.template_id, "SessionTemplate", "template"),
         )
 
 

@@ -115,6 +115,9 @@ class BookSlotInput:
     status: BookingStatus | None = strawberry.field(default=BookingStatus.HOLD, description="HOLD or CONFIRMED.")
     idempotency_key: str | None = strawberry.field(default=None, description="Replays return the first result.")
     allow_over_budget: bool | None = strawberry.field(default=False, description="Roles that may approve overruns.")
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A session template whose tasks are created with the booking."
+    )
 
     def to_command(self) -> BookSlot:
         return BookSlot(
@@ -124,6 +127,7 @@ class BookSlotInput:
             status=self.status or BookingStatus.HOLD,
             idempotency_key=self.idempotency_key,
             allow_over_budget=bool(self.allow_over_budget),
+            template_id=decode_optional(self.template_id, "SessionTemplate", "template"),
         )
 
 

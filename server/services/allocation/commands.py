@@ -50,10 +50,15 @@ class CreateBooking:
     allocations: tuple[AllocationRequest, ...] = ()
     idempotency_key: str | None = None
     allow_over_budget: bool = False
+    # The session template whose tasks are created with the booking.
+    template_id: int | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The request as hashed for idempotency (the key itself excluded)."""
+        # The template only when given, so requests without one hash as they always did.
+        template = {} if self.template_id is None else {"template": self.template_id}
         return {
+            **template,
             "project": self.project_id,
             "title": self.title,
             "start": _iso(self.start),

@@ -14,6 +14,7 @@ from db.repositories import occupancy
 from server.services.allocation import access, events, holds
 from server.services.allocation.budget import BudgetPolicy
 from server.services.errors import InvalidTransition
+from server.services.plan import bookings as plan
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -75,6 +76,7 @@ async def cancel_booking(
     await _lapsed_guard(tx, booking, now)
     await budget.begin(tx, principal, booking.project_id, "cancelBooking", booking.id)
     cancelled = await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
+    await plan.booking_cancelled(tx, cancelled)
     await budget.guard(tx, principal, cancelled, allow_over_budget=False)
     return cancelled
 

@@ -41,6 +41,7 @@ class BookSlot:
     status: BookingStatus = BookingStatus.HOLD
     idempotency_key: str | None = None
     allow_over_budget: bool = False
+    template_id: int | None = None
 
 
 class SlotService:
@@ -84,6 +85,7 @@ class SlotService:
             allocations=content.allocations,
             idempotency_key=cmd.idempotency_key,
             allow_over_budget=cmd.allow_over_budget,
+            template_id=cmd.template_id,
         )
         return await self.allocation.create_booking(principal, booking)
 

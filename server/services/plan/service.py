@@ -1,0 +1,108 @@
+"""The plan slice's entry points: each change runs in one transaction; reads batch by project,
+booking or milestone, with every milestone's status and risks computed at read time.
+
+`PlanService` is built by the composition root with the unit of work and the server secret that
+review-link tokens are hashed with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from db.models import MediaAsset, Milestone, Task
+from db.repositories import plan as rows
+from db.types import utcnow
+from server.services.plan import facts, milestones, tasks
+from server.services.plan.milestones import CreateMilestone
+from server.services.plan.risks import Assessment
+from server.services.plan.tasks import CreateTask, UpdateTask
+from server.services.principal import Principal
+from server.services.uow import UnitOfWork
+
+Assessed = tuple[Milestone, Assessment]
+
+
+class PlanService:
+    def __init__(self, uow: UnitOfWork, secret: str) -> None:
+        self.uow = uow
+        self.secret = secret
+
+    # Changes
+
+    async def create_task(self, principal: Principal, cmd: CreateTask) -> Task:
+        """A new task."""
+        now = utcnow()
+        return await self.uow.run_as(principal, lambda tx: tasks.create_task(tx, principal, cmd, now))
+
+    async def update_task(self, principal: Principal, cmd: UpdateTask) -> Task:
+        """Change a task."""
+        now = utcnow()
+        return await self.uow.run_as(principal, lambda tx: tasks.update_task(tx, principal, cmd, now))
+
+    async def create_milestone(self, principal: Principal, cmd: CreateMilestone) -> Assessed:
+        """A new milestone, with its status."""
+        now = utcnow()
+        row = await self.uow.run_as(principal, lambda tx: milestones.create_milestone(tx, principal, cmd, now))
+        return (await self.assess(principal, [row]))[0]
+
+    async def deliver_milestone(
+        self, principal: Principal, milestone_id: int, expected_version: int | None
+    ) -> Assessed:
+        """Deliver a milestone whose tasks are all DONE."""
+        now = utcnow()
+        row = await self.uow.run_as(
+            principal, lambda tx: milestones.deliver_milestone(tx, principal, milestone_id, expected_version, now)
+        )
+        return (await self.assess(principal, [row]))[0]
+
+    # Reads behind the loaders
+
+    async def tasks_by_ids(self, principal: Principal | None, ids: Sequence[int]) -> list[Task]:
+        async with self.uow.read() as session:
+            return await rows.tasks_by_ids(session, principal, ids)
+
+    async def tasks_of(
+        self,
+        principal: Principal | None,
+        *,
+        project_ids: Sequence[int] = (),
+        booking_ids: Sequence[int] = (),
+        milestone_ids: Sequence[int] = (),
+    ) -> list[Task]:
+        async with self.uow.read() as session:
+            return await rows.tasks_where(
+                session, principal, project_ids=project_ids, booking_ids=booking_ids, milestone_ids=milestone_ids
+            )
+
+    async def dependencies(self, principal: Principal | None, task_ids: Sequence[int]) -> list[tuple[int, Task]]:
+        """(task, a task it depends on that the caller may read)."""
+        async with self.uow.read() as session:
+            edges = await rows.edges_of(session, task_ids)
+            found = {t.id: t for t in await rows.tasks_by_ids(session, principal, sorted({b for _a, b in edges}))}
+        return [(a, found[b]) for a, b in edges if b in found]
+
+    async def milestones_by_ids(self, principal: Principal | None, ids: Sequence[int]) -> list[Assessed]:
+        async with self.uow.read() as session:
+            found = await rows.milestones_by_ids(session, principal, ids)
+            return await self._assessed(session, principal, found)
+
+    async def milestones_of_projects(self, principal: Principal | None, project_ids: Sequence[int]) -> list[Assessed]:
+        """The readable milestones of these projects by due time, each with its status and risks."""
+        async with self.uow.read() as session:
+            found = await rows.milestones_of_projects(session, principal, project_ids)
+            return await self._assessed(session, principal, found)
+
+    async def assess(self, principal: Principal | None, found: Sequence[Milestone]) -> list[Assessed]:
+        async with self.uow.read() as session:
+            return await self._assessed(session, principal, found)
+
+    async def _assessed(
+        self, session: object, principal: Principal | None, found: Sequence[Milestone]
+    ) -> list[Assessed]:
+        if principal is None or not found:
+            return []
+        made = await facts.assessed(session, principal, found, utcnow())  # type: ignore[arg-type]
+        return list(zip(found, made, strict=True))
+
+    async def media_by_ids(self, principal: Principal | None, ids: Sequence[int]) -> list[MediaAsset]:
+        return []
