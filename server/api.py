@@ -51,7 +51,7 @@ from server.schema.types.cage import Audit
 from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
-from server.schema.types.plan import Milestone, Task
+from server.schema.types.plan import MediaAsset, Milestone, Task
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
@@ -118,6 +118,7 @@ EXTRA_TYPES = [
     BookingSeries,
     Task,
     Milestone,
+    MediaAsset,
 ]
 
 

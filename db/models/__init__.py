@@ -5,6 +5,7 @@ from db.models.cage import Audit, AuditSighting, CustodyRecord, ScanRecord
 from db.models.calendar import CalendarFeed
 from db.models.enums import (
     BLOCKING_STATUSES,
+    POOL_KINDS,
     BookingStatus,
     Condition,
     CustodyState,
@@ -29,6 +30,7 @@ from db.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "BLOCKING_STATUSES",
+    "POOL_KINDS",
     "Allocation",
     "ApiToken",
     "Audit",

@@ -91,6 +91,8 @@ class ReviewLink(Base):
     studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True)
     media_asset_id: Mapped[int] = mapped_column(sa.ForeignKey("media_assets.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The token's first characters, to show a link after creation without being able to open it.
+    prefix: Mapped[str] = mapped_column(sa.String(16))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decision: Mapped[str | None] = mapped_column(sa.String(24))
     comment: Mapped[str | None] = mapped_column(sa.String(4000))

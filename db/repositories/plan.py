@@ -13,9 +13,11 @@ from db.models import (
     BLOCKING_STATUSES,
     Allocation,
     Booking,
+    MediaAsset,
     Milestone,
     Resource,
     ResourceKind,
+    ReviewLink,
     Task,
     TaskDependency,
     TaskStatus,
@@ -254,3 +256,75 @@ async def bump_tasks(session: AsyncSession, ids: Sequence[int], **values: object
             update(Task).where(Task.id.in_(ids)).values(version=Task.version + 1, **values),
             execution_options={"synchronize_session": "fetch"},
         )
+
+
+# Media on storage volumes, and review links
+
+
+async def media_by_ids(session: AsyncSession, scope: RoleScope | None, ids: Sequence[int]) -> list[MediaAsset]:
+    if not ids:
+        return []
+    return list((await session.scalars(readable(MediaAsset, scope).where(MediaAsset.id.in_(ids)))).all())
+
+
+async def media_of_projects(
+    session: AsyncSession, scope: RoleScope | None, project_ids: Sequence[int]
+) -> list[MediaAsset]:
+    if not project_ids:
+        return []
+    stmt = readable(MediaAsset, scope).where(MediaAsset.project_id.in_(project_ids)).order_by(MediaAsset.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def media_in_studio(session: AsyncSession, scope: Scope | None, media_id: int) -> MediaAsset | None:
+    return await session.scalar(scoped(MediaAsset, scope).where(MediaAsset.id == media_id))
+
+
+async def used_megabytes(session: AsyncSession, storage_id: int, project_id: int | None = None) -> int:
+    """Megabytes registered on a volume (by one project, if given)."""
+    stmt = select(func.coalesce(func.sum(MediaAsset.size_megabytes), 0)).where(MediaAsset.storage_id == storage_id)
+    if project_id is not None:
+        stmt = stmt.where(MediaAsset.project_id == project_id)
+    return int(await session.scalar(stmt) or 0)
+
+
+async def allocated_gigabytes(session: AsyncSession, storage_id: int, project_id: int, at: datetime) -> int:
+    """Gigabytes of a volume the project's live bookings hold at a moment."""
+    stmt = (
+        select(func.coalesce(func.sum(Allocation.quantity), 0))
+        .join(Booking, Booking.id == Allocation.booking_id)
+        .where(
+            Allocation.resource_id == storage_id,
+            Booking.project_id == project_id,
+            Booking.status.in_(BLOCKING_STATUSES),
+            Allocation.start_at <= at,
+            Allocation.end_at > at,
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def add_media(session: AsyncSession, row: MediaAsset) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def links_of_media(session: AsyncSession, media_ids: Sequence[int]) -> list[ReviewLink]:
+    if not media_ids:
+        return []
+    stmt = select(ReviewLink).where(ReviewLink.media_asset_id.in_(media_ids)).order_by(ReviewLink.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def add_link(session: AsyncSession, row: ReviewLink) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def link_by_hash(session: AsyncSession, token_hash: str, *, lock: bool = False) -> ReviewLink | None:
+    stmt = select(ReviewLink).where(ReviewLink.token_hash == token_hash)
+    return await session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+async def media_for_update(session: AsyncSession, media_id: int) -> MediaAsset | None:
+    return await session.scalar(select(MediaAsset).where(MediaAsset.id == media_id).with_for_update())

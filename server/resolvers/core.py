@@ -15,7 +15,7 @@ from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource, Studio, Viewer
 from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
-from server.schema.types.plan import Milestone, Task
+from server.schema.types.plan import MediaAsset, Milestone, Task
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Allocation, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
@@ -71,6 +71,7 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "BookingSeries": (models.BookingSeries, _plain(BookingSeries)),
     "Task": (models.Task, _plain(Task)),
     "Milestone": (models.Milestone, _milestone),
+    "MediaAsset": (models.MediaAsset, _plain(MediaAsset)),
 }
 
 

@@ -8,18 +8,28 @@ import strawberry
 from server.resolvers.errors import result_union
 from server.schema.context import Context
 from server.schema.ids import decode_id
-from server.schema.plan.inputs import CreateMilestoneInput, CreateTaskInput, UpdateTaskInput
+from server.schema.plan.inputs import (
+    CreateMilestoneInput,
+    CreateReviewLinkInput,
+    CreateTaskInput,
+    RegisterMediaAssetInput,
+    UpdateTaskInput,
+)
 from server.schema.plan.payloads import (
     CreateMilestoneResult,
+    CreateReviewLinkResult,
     CreateTaskResult,
     DeliverMilestoneResult,
+    MediaAssetRegistered,
     MilestoneCreated,
     MilestoneDelivered,
+    RegisterMediaAssetResult,
+    ReviewLinkCreated,
     TaskCreated,
     TaskUpdated,
     UpdateTaskResult,
 )
-from server.schema.types.plan import Milestone, Task
+from server.schema.types.plan import MediaAsset, Milestone, ReviewLink, Task
 from server.schema.versions import ExpectedVersion
 
 Info = strawberry.Info[Context, None]
@@ -57,6 +67,25 @@ async def deliver_milestone(
     return MilestoneDelivered(milestone=Milestone.of(row, verdict))
 
 
+@result_union
+async def register_media_asset(info: Info, input: RegisterMediaAssetInput) -> RegisterMediaAssetResult:
+    principal = info.context.require_principal()
+    row, warnings = await info.context.runtime.plan.register_media(principal, input.to_command())
+    return MediaAssetRegistered(media_asset=MediaAsset.from_model(row), warnings=warnings)
+
+
+@result_union
+async def create_review_link(info: Info, input: CreateReviewLinkInput) -> CreateReviewLinkResult:
+    principal = info.context.require_principal()
+    made = await info.context.runtime.plan.create_review_link(
+        principal, decode_id(input.media_asset_id, "MediaAsset", "media asset"), input.expires_at
+    )
+    return ReviewLinkCreated(
+        link=ReviewLink.from_model(made.link, info.context.request, made.token),
+        media_asset=MediaAsset.from_model(made.asset),
+    )
+
+
 # The slice's fields, composed into the root types by `server.api`.
 
 
@@ -69,4 +98,11 @@ class PlanMutation:
     create_milestone = strawberry.mutation(resolver=create_milestone, description="A new delivery milestone.")
     deliver_milestone = strawberry.mutation(
         resolver=deliver_milestone, description="Deliver a milestone whose tasks are all DONE."
+    )
+    register_media_asset = strawberry.mutation(
+        resolver=register_media_asset,
+        description="Record footage or a cut on a storage volume, never past its capacity.",
+    )
+    create_review_link = strawberry.mutation(
+        resolver=create_review_link, description="A one-time client review link for a media asset."
     )

@@ -16,9 +16,11 @@ from db.models import (
     CustodyRecord,
     Kit,
     Location,
+    MediaAsset,
     Milestone,
     Project,
     Resource,
+    ReviewLink,
     Task,
 )
 from db.models.money import Invoice, InvoiceLine
@@ -84,6 +86,8 @@ class Loaders:
         self.milestones_by_project: DataLoader[int, list[tuple[Milestone, Assessment]]] = DataLoader(
             self._project_milestones
         )
+        self.media_by_project: DataLoader[int, list[MediaAsset]] = DataLoader(self._project_media)
+        self.review_links_by_media: DataLoader[int, list[ReviewLink]] = DataLoader(self._review_links)
         self._readable: dict[type[Any], DataLoader[int, Any]] = {}
 
     def readable_by_id(self, model: type[Any]) -> DataLoader[int, Any]:
@@ -199,3 +203,20 @@ class Loaders:
             return []
         verdicts = await plan_facts.assessed(session, self._principal, rows, utcnow())
         return list(zip(rows, verdicts, strict=True))
+
+    async def _project_media(self, keys: list[int]) -> list[list[MediaAsset]]:
+        async with self._uow.read() as session:
+            rows = await plan.media_of_projects(session, self._principal, sorted(set(keys)))
+        out: dict[int, list[MediaAsset]] = {k: [] for k in keys}
+        for row in rows:
+            out[row.project_id].append(row)
+        return [out[k] for k in keys]
+
+    async def _review_links(self, keys: list[int]) -> list[list[ReviewLink]]:
+        async with self._uow.read() as session:
+            visible = [m.id for m in await plan.media_by_ids(session, self._principal, sorted(set(keys)))]
+            rows = await plan.links_of_media(session, visible)
+        out: dict[int, list[ReviewLink]] = {k: [] for k in keys}
+        for row in rows:
+            out[row.media_asset_id].append(row)
+        return [out[k] for k in keys]

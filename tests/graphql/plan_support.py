@@ -130,3 +130,57 @@ async def node(studio: StudioFixture, gid: str, role: Role = Role.ADMIN) -> Any:
 
 async def plan(cat: Catalogue, role: Role = Role.ADMIN) -> Any:
     return (await cat.studio.data(PLAN, {"id": cat.project}, role=role))["node"]
+
+
+CREATE_STORAGE = """
+mutation($input: CreateResourceInput!) {
+  createResource(input: $input) { __typename ... on ResourceCreated { resource { id kind quantity } } }
+}"""
+
+MEDIA_FIELDS = (
+    "id name sizeMegabytes status version storage { name } booking { id } reviewLinks { url decision comment }"
+)
+
+REGISTER = f"""
+mutation($input: RegisterMediaAssetInput!) {{
+  registerMediaAsset(input: $input) {{
+    __typename
+    ... on MediaAssetRegistered {{ warnings mediaAsset {{ {MEDIA_FIELDS} }} }}
+    ... on UserError {{ code message }}
+    ... on ValidationError {{ field }}
+  }}
+}}
+"""
+
+REVIEW_LINK = f"""
+mutation($input: CreateReviewLinkInput!) {{
+  createReviewLink(input: $input) {{
+    __typename
+    ... on ReviewLinkCreated {{ link {{ url expiresAt decision }} mediaAsset {{ {MEDIA_FIELDS} }} }}
+    ... on UserError {{ code message }}
+    ... on ValidationError {{ field }}
+  }}
+}}
+"""
+
+MEDIA = f"query($id: ID!) {{ node(id: $id) {{ ... on Project {{ mediaAssets {{ {MEDIA_FIELDS} }} }} }} }}"
+
+
+async def storage(studio: StudioFixture, name: str, gigabytes: int) -> str:
+    made = await studio.data(CREATE_STORAGE, {"input": {"kind": "STORAGE", "name": name, "quantity": gigabytes}})
+    assert made["createResource"]["__typename"] == "ResourceCreated", made
+    assert made["createResource"]["resource"]["kind"] == "STORAGE"
+    return str(made["createResource"]["resource"]["id"])
+
+
+async def register(cat: Catalogue, volume: str, size: int, role: Role = Role.COORDINATOR, **extra: Any) -> Any:
+    variables = {
+        "input": {"projectId": cat.project, "storageId": volume, "name": "Footage", "sizeMegabytes": size, **extra}
+    }
+    body = await cat.studio.gql(REGISTER, variables, role=role)
+    assert "errors" not in body, body
+    return body["data"]["registerMediaAsset"]
+
+
+async def media(cat: Catalogue) -> list[dict[str, Any]]:
+    return (await cat.studio.data(MEDIA, {"id": cat.project}))["node"]["mediaAssets"]  # type: ignore[no-any-return]

@@ -58,6 +58,8 @@ NOT_EDITS: dict[str, str] = {
     "redeliverWebhook": "queues a delivery again; the delivery log is the system's record, not an edit",
     "createTask": "creates",
     "createMilestone": "creates",
+    "registerMediaAsset": "creates",
+    "createReviewLink": "creates a link; the asset's status follows it and its decision, not an edit of the client's",
 }
 
 READ = """

@@ -167,13 +167,20 @@ async def _book(world: World, cat: Catalogue, project: str, day: int, names: lis
 
 CREATE_PLAN_TASK = """mutation($i: CreateTaskInput!) { createTask(input: $i) {
   __typename ... on TaskCreated { task { id } } } }"""
+REGISTER_MEDIA = """mutation($i: RegisterMediaAssetInput!) { registerMediaAsset(input: $i) {
+  __typename ... on MediaAssetRegistered { mediaAsset { id } } } }"""
 CREATE_PLAN_MILESTONE = """mutation($i: CreateMilestoneInput!) { createMilestone(input: $i) {
   __typename ... on MilestoneCreated { milestone { id } } } }"""
 
 
 async def _plan(world: World, cat: Catalogue) -> None:
     """A milestone per project with tasks for Sam (the CREW token's person), Theo and nobody, plus a
-    milestone with no task of Sam's."""
+    milestone with no task of Sam's; a media asset per project on a NAS volume."""
+    created = await cat.studio.data(
+        'mutation { createResource(input: {kind: STORAGE, name: "NAS", quantity: 100}) '
+        "{ ... on ResourceCreated { resource { id } } } }"
+    )
+    volume = created["createResource"]["resource"]["id"]
     for project in (cat.project, cat.other_project):
         ms = []
         for name in ("Episode live", "Trailer"):
@@ -197,6 +204,15 @@ async def _plan(world: World, cat: Catalogue) -> None:
             if who == "Sam Okafor":
                 world.sams_tasks.add(gid)
                 world.sams_milestones.add(milestone)
+        made = (
+            await cat.studio.data(
+                REGISTER_MEDIA,
+                {"i": {"projectId": project, "storageId": volume, "name": "Footage", "sizeMegabytes": 100}},
+            )
+        )["registerMediaAsset"]
+        assert made["__typename"] == "MediaAssetRegistered", made
+        world.add("MediaAsset", made["mediaAsset"]["id"])
+        world.plan_project[made["mediaAsset"]["id"]] = project
 
 
 async def build_world(studio: StudioFixture) -> World:

@@ -160,6 +160,7 @@ def upgrade() -> None:
         sa.Column("studio_id", sa.Integer(), nullable=False),
         sa.Column("media_asset_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("decision", sa.String(length=24), nullable=True),
         sa.Column("comment", sa.String(length=4000), nullable=True),

@@ -10,6 +10,7 @@ from server.schema.ids import decode_id, decode_optional
 from server.schema.types.plan import TaskStatus
 from server.schema.types.slots import TaskKind
 from server.schema.versions import EXPECTED_VERSION
+from server.services.plan.media import RegisterMedia
 from server.services.plan.milestones import CreateMilestone
 from server.services.plan.tasks import CreateTask, UpdateTask
 
@@ -74,3 +75,27 @@ class CreateMilestoneInput:
 
     def to_command(self) -> CreateMilestone:
         return CreateMilestone(project_id=decode_id(self.project_id, "Project"), name=self.name, due_at=self.due_at)
+
+
+@strawberry.input(description="Footage or a cut stored on a STORAGE volume.")
+class RegisterMediaAssetInput:
+    project_id: strawberry.ID = strawberry.field(description="The project.")
+    storage_id: strawberry.ID = strawberry.field(description="The STORAGE volume it is on.")
+    name: str = strawberry.field(description="What it is.")
+    size_megabytes: int = strawberry.field(description="Its size in MB: 1 to 1,000,000,000.")
+    booking_id: strawberry.ID | None = strawberry.field(default=None, description="The session it came from.")
+
+    def to_command(self) -> RegisterMedia:
+        return RegisterMedia(
+            project_id=decode_id(self.project_id, "Project"),
+            storage_id=decode_id(self.storage_id, "Resource", "storage"),
+            name=self.name,
+            size_megabytes=self.size_megabytes,
+            booking_id=decode_optional(self.booking_id, "Booking"),
+        )
+
+
+@strawberry.input(description="A client review link for a media asset.")
+class CreateReviewLinkInput:
+    media_asset_id: strawberry.ID = strawberry.field(description="The asset to review.")
+    expires_at: datetime = strawberry.field(description="When the link stops working: at most 90 days ahead.")

@@ -13,7 +13,7 @@ from server.schema.errors import (
     StaleVersionError,
     ValidationError,
 )
-from server.schema.types.plan import Milestone, Task
+from server.schema.types.plan import MediaAsset, Milestone, ReviewLink, Task
 
 
 @strawberry.type(description="The task was created.")
@@ -36,6 +36,18 @@ class MilestoneDelivered:
     milestone: Milestone = strawberry.field(description="The delivered milestone.")
 
 
+@strawberry.type(description="The media asset was registered.")
+class MediaAssetRegistered:
+    media_asset: MediaAsset = strawberry.field(description="The new asset.")
+    warnings: list[str] = strawberry.field(description="E.g. the project is past its allocation on the volume.")
+
+
+@strawberry.type(description="The review link was created; its URL is shown whole only here.")
+class ReviewLinkCreated:
+    link: ReviewLink = strawberry.field(description="The new link.")
+    media_asset: MediaAsset = strawberry.field(description="The asset, now IN_REVIEW.")
+
+
 CreateTaskResult = Annotated[
     TaskCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateTaskResult")
 ]
@@ -49,4 +61,11 @@ CreateMilestoneResult = Annotated[
 DeliverMilestoneResult = Annotated[
     MilestoneDelivered | InvalidTransitionError | NotFoundError | ForbiddenError | StaleVersionError,
     strawberry.union("DeliverMilestoneResult"),
+]
+RegisterMediaAssetResult = Annotated[
+    MediaAssetRegistered | ValidationError | NotFoundError | ForbiddenError,
+    strawberry.union("RegisterMediaAssetResult"),
+]
+CreateReviewLinkResult = Annotated[
+    ReviewLinkCreated | ValidationError | NotFoundError | ForbiddenError, strawberry.union("CreateReviewLinkResult")
 ]

@@ -4,6 +4,7 @@ time), media assets and review links."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -14,6 +15,7 @@ from server.schema.types.node import Node
 from server.schema.types.projects import Project
 from server.schema.types.scheduling import Booking
 from server.schema.types.slots import TaskKind
+from server.services.plan import review
 from server.services.plan.risks import Assessment
 
 strawberry.enum(models.TaskStatus, description="Where a task is: TODO, IN_PROGRESS, BLOCKED or DONE.")
@@ -118,4 +120,80 @@ class Milestone(Node):
             risks=list(assessment.risks),
             version=row.version,
             project_id=row.project_id,
+        )
+
+
+def _absolute(request: Any, path: str) -> str:
+    """A path on this server as an absolute URL, from the request's own base (a websocket's as http)."""
+    base = str(getattr(request, "base_url", "") or "/").rstrip("/")
+    if base.startswith("ws"):
+        base = "http" + base[2:]
+    return base + path
+
+
+@strawberry.type(description="A client's one-time review of a media asset, at /review/{token}.")
+class ReviewLink:
+    url: str = strawberry.field(
+        description="The page's URL: whole only in the answer that created it, then shown by its prefix."
+    )
+    expires_at: datetime = strawberry.field(description="When the link stops working.")
+    decision: str | None = strawberry.field(description="APPROVED or CHANGES_REQUESTED, once decided.")
+    comment: str | None = strawberry.field(description="The reviewer's comment.")
+    decided_at: datetime | None = strawberry.field(description="When it was decided.")
+
+    @classmethod
+    def from_model(cls, row: models.ReviewLink, request: Any = None, token: str | None = None) -> ReviewLink:
+        path = review.path_of(token) if token is not None else review.masked_path(row)
+        return cls(
+            url=_absolute(request, path),
+            expires_at=row.expires_at,
+            decision=row.decision,
+            comment=row.comment,
+            decided_at=row.decided_at,
+        )
+
+
+@strawberry.type(description="Footage or a cut on a storage volume.")
+class MediaAsset(Node):
+    name: str = strawberry.field(description="What it is, e.g. 'Interview A-cam'.")
+    size_megabytes: int = strawberry.field(description="Its size in MB (counted against the volume's capacity).")
+    status: MediaStatus = strawberry.field(description="INGESTED, IN_REVIEW, CHANGES_REQUESTED, APPROVED, ...")
+    version: int = strawberry.field(description="Grows by one with every change.")
+    pk: strawberry.Private[int]
+    storage_id: strawberry.Private[int]
+    project_id: strawberry.Private[int]
+    booking_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The STORAGE volume it is on.")
+    async def storage(self, info: strawberry.Info) -> Resource:
+        return Resource.from_model(await info.context.loaders.resources_by_id.load(self.storage_id))
+
+    @strawberry.field(description="The project it belongs to.")
+    async def project(self, info: strawberry.Info) -> Project:
+        return Project.from_model(await info.context.loaders.projects_in_studio_by_id.load(self.project_id))
+
+    @strawberry.field(description="The session it came from, if any (null where the caller may not see it).")
+    async def booking(self, info: strawberry.Info) -> Booking | None:
+        if self.booking_id is None:
+            return None
+        row = await info.context.loaders.visible_bookings_by_id.load(self.booking_id)
+        return None if row is None else Booking.from_model(row)
+
+    @strawberry.field(description="Its review links, oldest first (URLs shown by prefix).")
+    async def review_links(self, info: strawberry.Info) -> list[ReviewLink]:
+        rows = await info.context.loaders.review_links_by_media.load(self.pk)
+        return [ReviewLink.from_model(r, info.context.request) for r in rows]
+
+    @classmethod
+    def from_model(cls, row: models.MediaAsset) -> MediaAsset:
+        return cls(
+            id=strawberry.ID(to_global_id("MediaAsset", row.id)),
+            pk=row.id,
+            name=row.name,
+            size_megabytes=row.size_megabytes,
+            status=row.status,
+            version=row.version,
+            storage_id=row.storage_id,
+            project_id=row.project_id,
+            booking_id=row.booking_id,
         )

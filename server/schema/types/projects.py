@@ -12,7 +12,7 @@ from server.schema.types.money import Budget
 from server.schema.types.node import Node, PageInfo
 
 if TYPE_CHECKING:
-    from server.schema.types.plan import Milestone, Task
+    from server.schema.types.plan import MediaAsset, Milestone, Task
 
 
 @strawberry.type(description="A job for a client: its bookings and its budget.")
@@ -51,6 +51,14 @@ class Project(Node):
         from server.schema.types.plan import Milestone
 
         return [Milestone.of(m, a) for m, a in await info.context.loaders.milestones_by_project.load(self.pk)]
+
+    @strawberry.field(description="Its media assets the caller may read, oldest first.")
+    async def media_assets(
+        self, info: strawberry.Info
+    ) -> list[Annotated[MediaAsset, strawberry.lazy("server.schema.types.plan")]]:
+        from server.schema.types.plan import MediaAsset
+
+        return [MediaAsset.from_model(m) for m in await info.context.loaders.media_by_project.load(self.pk)]
 
     @classmethod
     def from_model(cls, row: models.Project) -> Project:

@@ -8,12 +8,15 @@ review-link tokens are hashed with.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from db.models import MediaAsset, Milestone, Task
+from db.models import MediaAsset, Milestone, ReviewLink, Task
 from db.repositories import plan as rows
 from db.types import utcnow
-from server.services.plan import facts, milestones, tasks
+from server.services.plan import facts, media, milestones, review, tasks
+from server.services.plan.media import RegisterMedia
 from server.services.plan.milestones import CreateMilestone
+from server.services.plan.review import CreatedLink
 from server.services.plan.risks import Assessment
 from server.services.plan.tasks import CreateTask, UpdateTask
 from server.services.principal import Principal
@@ -104,5 +107,24 @@ class PlanService:
         made = await facts.assessed(session, principal, found, utcnow())  # type: ignore[arg-type]
         return list(zip(found, made, strict=True))
 
-    async def media_by_ids(self, principal: Principal | None, ids: Sequence[int]) -> list[MediaAsset]:
-        return []
+    # Media and review links
+
+    async def register_media(self, principal: Principal, cmd: RegisterMedia) -> tuple[MediaAsset, list[str]]:
+        """Record an asset on a storage volume (never past its capacity)."""
+        now = utcnow()
+        return await self.uow.run_as(principal, lambda tx: media.register_media(tx, principal, cmd, now))
+
+    async def create_review_link(self, principal: Principal, media_id: int, expires_at: datetime) -> CreatedLink:
+        """A one-time client review link for an asset."""
+        now = utcnow()
+        return await self.uow.run_as(
+            principal, lambda tx: review.create_link(tx, principal, self.secret, media_id, expires_at, now)
+        )
+
+    async def review_page(self, token: str) -> review.ReviewView:
+        """What the review page of a token shows (NotFound, LinkGone otherwise)."""
+        return await review.view(self.uow, self.secret, token, utcnow())
+
+    async def review_decide(self, token: str, decision: str, comment: str | None, csrf: str) -> ReviewLink:
+        """The reviewer's decision, once."""
+        return await review.decide(self.uow, self.secret, token, decision, comment, csrf, utcnow())
