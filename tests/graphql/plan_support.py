@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db.models import Role
@@ -184,3 +184,19 @@ async def register(cat: Catalogue, volume: str, size: int, role: Role = Role.COO
 
 async def media(cat: Catalogue) -> list[dict[str, Any]]:
     return (await cat.studio.data(MEDIA, {"id": cat.project}))["node"]["mediaAssets"]  # type: ignore[no-any-return]
+
+
+async def reviewable(cat: Catalogue) -> tuple[str, str, str]:
+    """A booking with a REVIEW task, its cut on a volume and a week-long review link: (task, asset, url)."""
+    from tests.alloc_support import at, create
+
+    made = await create(cat, start=at(0, 10), end=at(0, 12), allocations=[{"resourceId": cat.gid("Studio A")}])
+    booking = made["booking"]["id"]
+    review_task = await new_task(cat, title="Client review", kind="REVIEW", bookingId=booking)
+    volume = await storage(cat.studio, "Review share", 2000)
+    asset = (await register(cat, volume, 2400, name="Episode 12 cut", bookingId=booking))["mediaAsset"]
+    expires = iso(datetime.now(UTC) + timedelta(days=7))
+    link = (await cat.studio.data(REVIEW_LINK, {"input": {"mediaAssetId": asset["id"], "expiresAt": expires}}))[
+        "createReviewLink"
+    ]["link"]
+    return review_task["id"], asset["id"], link["url"]
