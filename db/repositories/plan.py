@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Result, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -20,6 +21,7 @@ from db.models import (
     ReviewLink,
     Task,
     TaskDependency,
+    TaskKind,
     TaskStatus,
 )
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
@@ -34,6 +36,22 @@ async def tasks_by_ids(session: AsyncSession, scope: RoleScope | None, ids: Sequ
     return list((await session.scalars(readable(Task, scope).where(Task.id.in_(ids)))).all())
 
 
+# The columns a task is shown with: lists read them as plain rows (hundreds per request, no entities).
+TASK_COLUMNS = (
+    Task.id,
+    Task.project_id,
+    Task.booking_id,
+    Task.milestone_id,
+    Task.assignee_id,
+    Task.title,
+    Task.kind,
+    Task.status,
+    Task.due_at,
+    Task.completed_at,
+    Task.version,
+)
+
+
 async def tasks_where(
     session: AsyncSession,
     scope: RoleScope | None,
@@ -41,8 +59,9 @@ async def tasks_where(
     project_ids: Sequence[int] = (),
     booking_ids: Sequence[int] = (),
     milestone_ids: Sequence[int] = (),
-) -> list[Task]:
-    """The readable tasks of these projects, bookings or milestones, by due time (undated last), then id."""
+) -> list[Row[Any]]:
+    """The readable tasks of these projects, bookings or milestones (rows of `TASK_COLUMNS`), by due
+    time (undated last), then id."""
     stmt = readable(Task, scope)
     if project_ids:
         stmt = stmt.where(Task.project_id.in_(project_ids))
@@ -52,8 +71,9 @@ async def tasks_where(
         stmt = stmt.where(Task.milestone_id.in_(milestone_ids))
     else:
         return []
-    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.id)
-    return list((await session.scalars(stmt)).all())
+    shown = stmt.with_only_columns(*TASK_COLUMNS).order_by(Task.due_at.is_(None), Task.due_at, Task.id)
+    result: Result[Any] = await session.execute(shown)
+    return list(result.all())
 
 
 async def task_in_studio(session: AsyncSession, scope: Scope | None, task_id: int) -> Task | None:
@@ -73,6 +93,19 @@ async def project_tasks(session: AsyncSession, studio_id: int, project_ids: Sequ
         return []
     stmt = select(Task).where(Task.studio_id == studio_id, Task.project_id.in_(project_ids))
     return list((await session.scalars(stmt)).all())
+
+
+async def project_task_columns(
+    session: AsyncSession, studio_id: int, project_ids: Sequence[int]
+) -> list[tuple[int, str, TaskKind, TaskStatus, int | None, int | None, int | None, datetime | None]]:
+    """(id, title, kind, status, booking, milestone, assignee, due) of every task of these projects:
+    plain rows, no entities (risks read hundreds of tasks per request)."""
+    if not project_ids:
+        return []
+    stmt = select(
+        Task.id, Task.title, Task.kind, Task.status, Task.booking_id, Task.milestone_id, Task.assignee_id, Task.due_at
+    ).where(Task.studio_id == studio_id, Task.project_id.in_(project_ids))
+    return [tuple(row) for row in await session.execute(stmt)]  # type: ignore[misc]
 
 
 async def project_edges(session: AsyncSession, studio_id: int, project_ids: Sequence[int]) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
 from db.models import (
@@ -76,9 +77,9 @@ class Loaders:
         )
         self.bookings_by_series: DataLoader[int, list[Booking]] = DataLoader(self._series_bookings)
         self.tasks_by_id: DataLoader[int, Task | None] = self._by_id(lambda s, ids: plan.tasks_by_ids(s, p, ids))
-        self.tasks_by_project: DataLoader[int, list[Task]] = DataLoader(self._tasks_of("project_ids", "project_id"))
-        self.tasks_by_booking: DataLoader[int, list[Task]] = DataLoader(self._tasks_of("booking_ids", "booking_id"))
-        self.tasks_by_milestone: DataLoader[int, list[Task]] = DataLoader(
+        self.tasks_by_project: DataLoader[int, list[Row[Any]]] = DataLoader(self._tasks_of("project_ids", "project_id"))
+        self.tasks_by_booking: DataLoader[int, list[Row[Any]]] = DataLoader(self._tasks_of("booking_ids", "booking_id"))
+        self.tasks_by_milestone: DataLoader[int, list[Row[Any]]] = DataLoader(
             self._tasks_of("milestone_ids", "milestone_id")
         )
         self.dependencies_by_task: DataLoader[int, list[Task]] = DataLoader(self._dependencies)
@@ -161,11 +162,11 @@ class Loaders:
 
     # The production plan
 
-    def _tasks_of(self, argument: str, column: str) -> Callable[[list[int]], Awaitable[list[list[Task]]]]:
-        async def load(keys: list[int]) -> list[list[Task]]:
+    def _tasks_of(self, argument: str, column: str) -> Callable[[list[int]], Awaitable[list[list[Row[Any]]]]]:
+        async def load(keys: list[int]) -> list[list[Row[Any]]]:
             async with self._uow.read() as session:
                 rows = await plan.tasks_where(session, self._principal, **{argument: sorted(set(keys))})
-            out: dict[int, list[Task]] = {k: [] for k in keys}
+            out: dict[int, list[Row[Any]]] = {k: [] for k in keys}
             for row in rows:
                 out[getattr(row, column)].append(row)
             return [out[k] for k in keys]

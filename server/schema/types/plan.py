@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 
 from db import models
 from server.schema.ids import to_global_id
@@ -70,7 +71,8 @@ class Task(Node):
         return None if found is None else Milestone.of(*found)
 
     @classmethod
-    def from_model(cls, row: models.Task) -> Task:
+    def from_model(cls, row: models.Task | Row[Any]) -> Task:
+        """From the entity, or from a row of `db.repositories.plan.TASK_COLUMNS` (lists)."""
         return cls(
             id=strawberry.ID(to_global_id("Task", row.id)),
             pk=row.id,

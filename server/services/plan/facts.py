@@ -46,7 +46,7 @@ async def load(
     studio = await tenancy.studio(session, principal)
     tz = ZoneInfo(studio.timezone if studio is not None else "UTC")
     sid = principal.studio_id
-    tasks = await rows.project_tasks(session, sid, sorted(set(project_ids)))
+    tasks = [TaskFact(*row) for row in await rows.project_task_columns(session, sid, sorted(set(project_ids)))]
     depends: dict[int, list[int]] = {}
     for a, b in await rows.project_edges(session, sid, sorted(set(project_ids))):
         depends.setdefault(a, []).append(b)
@@ -63,7 +63,7 @@ async def load(
         calls = [
             Call(*c) for c in await booking_rows.crew_calls(session, sid, people, span[0] - widen, span[1] + widen)
         ]
-    return Facts(tz, {t.id: task_fact(t) for t in tasks}, depends, bays, assignees, calls)
+    return Facts(tz, {t.id: t for t in tasks}, depends, bays, assignees, calls)
 
 
 def shown(principal: Principal, assessment: Assessment) -> Assessment:

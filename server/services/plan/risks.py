@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from db.models import MilestoneStatus, TaskKind, TaskStatus
@@ -72,6 +73,42 @@ class Facts:
     assignees: Mapping[int, Assignee] = field(default_factory=dict)
     calls: Sequence[Call] = ()
 
+    # Indexes built once per set of facts (a request assesses every milestone of its projects).
+
+    @cached_property
+    def by_milestone(self) -> dict[int, list[TaskFact]]:
+        out: dict[int, list[TaskFact]] = {}
+        for t in sorted(self.tasks.values(), key=lambda t: t.id):
+            if t.milestone_id is not None:
+                out.setdefault(t.milestone_id, []).append(t)
+        return out
+
+    @cached_property
+    def bays_by_booking(self) -> dict[int, list[EditBay]]:
+        out: dict[int, list[EditBay]] = {}
+        for b in self.edit_bays:
+            out.setdefault(b.booking_id, []).append(b)
+        return out
+
+    @cached_property
+    def calls_by_person(self) -> dict[int, list[Call]]:
+        out: dict[int, list[Call]] = {}
+        for c in self.calls:
+            out.setdefault(c.resource_id, []).append(c)
+        return out
+
+    @cached_property
+    def _week_hours(self) -> dict[tuple[int, datetime], float]:
+        return {}
+
+    def hours_in_week(self, person: int, week: tuple[datetime, datetime]) -> float:
+        """A crew member's booked hours in one local week (memoised)."""
+        key = (person, week[0])
+        if key not in self._week_hours:
+            calls = self.calls_by_person.get(person, ())
+            self._week_hours[key] = sum(_hours_within(c.start, c.end, week) for c in calls)
+        return self._week_hours[key]
+
     def moved(
         self,
         booking_id: int,
@@ -122,7 +159,7 @@ def assess(milestone: MilestoneFact, facts: Facts, now: datetime) -> Assessment:
 
 
 def _own(milestone: MilestoneFact, facts: Facts) -> list[TaskFact]:
-    return sorted((t for t in facts.tasks.values() if t.milestone_id == milestone.id), key=lambda t: t.id)
+    return facts.by_milestone.get(milestone.id, [])
 
 
 def _chain(milestone: MilestoneFact, facts: Facts) -> list[TaskFact]:
@@ -146,8 +183,8 @@ def _task_risks(task: TaskFact, milestone: MilestoneFact, facts: Facts) -> list[
     if task.due_at is not None and task.due_at > milestone.due_at:
         out.append(f"{_name(task)} is due {_at(task.due_at, tz)}, after {milestone.name} ({deadline}).")
     if task.kind == TaskKind.EDIT and task.booking_id is not None:
-        for bay in facts.edit_bays:
-            if bay.booking_id == task.booking_id and bay.end > milestone.due_at:
+        for bay in facts.bays_by_booking.get(task.booking_id, ()):
+            if bay.end > milestone.due_at:
                 out.append(
                     f"{_name(task)} has {bay.room} booked until {_at(bay.end, tz)}, "
                     f"after {milestone.name} ({deadline})."
@@ -155,15 +192,15 @@ def _task_risks(task: TaskFact, milestone: MilestoneFact, facts: Facts) -> list[
     person = facts.assignees.get(task.assignee_id) if task.assignee_id is not None else None
     if person is not None and task.due_at is not None:
         due = task.due_at
-        for call in facts.calls:
-            if call.resource_id == person.id and call.booking_id != task.booking_id and call.start <= due < call.end:
+        for call in facts.calls_by_person.get(person.id, ()):
+            if call.booking_id != task.booking_id and call.start <= due < call.end:
                 out.append(
                     f"{person.name}, assigned {_name(task)} due {_at(due, tz)}, is booked on another session"
                     f" from {_at(call.start, tz)} to {_at(call.end, tz)}."
                 )
         if person.weekly_hour_cap:
             week = _week_of(due, tz)
-            hours = sum(_hours_within(c.start, c.end, week) for c in facts.calls if c.resource_id == person.id)
+            hours = facts.hours_in_week(person.id, week)
             if hours > person.weekly_hour_cap + 1e-9:
                 out.append(
                     f"{person.name}, assigned {_name(task)} due {_at(due, tz)}, is booked {_fmt(hours)} h in the week"

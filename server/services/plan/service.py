@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from db.models import MediaAsset, Milestone, ReviewLink, Task
-from db.repositories import plan as rows
 from db.types import utcnow
 from server.services.plan import facts, media, milestones, review, tasks
 from server.services.plan.media import RegisterMedia
@@ -58,42 +57,7 @@ class PlanService:
         )
         return (await self.assess(principal, [row]))[0]
 
-    # Reads behind the loaders
-
-    async def tasks_by_ids(self, principal: Principal | None, ids: Sequence[int]) -> list[Task]:
-        async with self.uow.read() as session:
-            return await rows.tasks_by_ids(session, principal, ids)
-
-    async def tasks_of(
-        self,
-        principal: Principal | None,
-        *,
-        project_ids: Sequence[int] = (),
-        booking_ids: Sequence[int] = (),
-        milestone_ids: Sequence[int] = (),
-    ) -> list[Task]:
-        async with self.uow.read() as session:
-            return await rows.tasks_where(
-                session, principal, project_ids=project_ids, booking_ids=booking_ids, milestone_ids=milestone_ids
-            )
-
-    async def dependencies(self, principal: Principal | None, task_ids: Sequence[int]) -> list[tuple[int, Task]]:
-        """(task, a task it depends on that the caller may read)."""
-        async with self.uow.read() as session:
-            edges = await rows.edges_of(session, task_ids)
-            found = {t.id: t for t in await rows.tasks_by_ids(session, principal, sorted({b for _a, b in edges}))}
-        return [(a, found[b]) for a, b in edges if b in found]
-
-    async def milestones_by_ids(self, principal: Principal | None, ids: Sequence[int]) -> list[Assessed]:
-        async with self.uow.read() as session:
-            found = await rows.milestones_by_ids(session, principal, ids)
-            return await self._assessed(session, principal, found)
-
-    async def milestones_of_projects(self, principal: Principal | None, project_ids: Sequence[int]) -> list[Assessed]:
-        """The readable milestones of these projects by due time, each with its status and risks."""
-        async with self.uow.read() as session:
-            found = await rows.milestones_of_projects(session, principal, project_ids)
-            return await self._assessed(session, principal, found)
+    # Reads
 
     async def assess(self, principal: Principal | None, found: Sequence[Milestone]) -> list[Assessed]:
         async with self.uow.read() as session:
