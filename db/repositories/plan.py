@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Result, Row, delete, func, select, update
+from sqlalchemy import Result, Row, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -218,17 +218,6 @@ async def add_milestone(session: AsyncSession, row: Milestone) -> None:
     await session.flush()
 
 
-async def milestones_of_bookings(session: AsyncSession, studio_id: int, booking_ids: Sequence[int]) -> list[int]:
-    """Ids of the undelivered milestones of the projects of these bookings."""
-    if not booking_ids:
-        return []
-    projects = select(Booking.project_id).where(Booking.id.in_(booking_ids))
-    stmt = select(Milestone.id).where(
-        Milestone.studio_id == studio_id, Milestone.project_id.in_(projects), Milestone.delivered_at.is_(None)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
 async def undelivered_milestones_of_projects(
     session: AsyncSession, studio_id: int, project_ids: Sequence[int]
 ) -> list[Milestone]:
@@ -281,14 +270,6 @@ async def crew_of_bookings(
         .order_by(Allocation.id)
     )
     return [(a.booking_id, a, r) for a, r in await session.execute(stmt)]
-
-
-async def bump_tasks(session: AsyncSession, ids: Sequence[int], **values: object) -> None:
-    if ids:
-        await session.execute(
-            update(Task).where(Task.id.in_(ids)).values(version=Task.version + 1, **values),
-            execution_options={"synchronize_session": "fetch"},
-        )
 
 
 # Media on storage volumes, and review links

@@ -30,10 +30,6 @@ from server.services.plan.risks import (
 from server.services.principal import Principal
 
 
-def task_fact(t: rows.Task) -> TaskFact:
-    return TaskFact(t.id, t.title, t.kind, t.status, t.booking_id, t.milestone_id, t.assignee_id, t.due_at)
-
-
 def milestone_fact(m: Milestone) -> MilestoneFact:
     return MilestoneFact(m.id, m.name, m.due_at, m.delivered_at)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from db.models import Booking, Milestone, Project, Resource, ResourceKind, Task, TaskKind, TaskStatus
+from db.models import Booking, Milestone, Resource, ResourceKind, Task, TaskKind, TaskStatus
 from db.repositories import bookings as booking_rows
 from db.repositories import plan as rows
 from db.repositories import resources as resource_rows
@@ -71,11 +71,11 @@ async def create_task(tx: Tx, principal: Principal, cmd: CreateTask, now: dateti
     """A new task on a project the caller plans."""
     project = await access.project_to_plan(tx, principal, cmd.project_id)
     title = v.required_text(cmd.title, "title", max_length=200)
-    booking = await _booking(tx, principal, project, cmd.booking_id)
+    booking = await _booking(tx, principal, project.id, cmd.booking_id)
     assignee = await _assignee(tx, principal, cmd.assignee_id)
-    milestone = await _milestone(tx, principal, project, cmd.milestone_id)
+    milestone = await _milestone(tx, principal, project.id, cmd.milestone_id)
     due = _aware(cmd.due_at, "dueAt")
-    deps = await _dependencies(tx, principal, project, cmd.depends_on)
+    deps = await _dependencies(tx, principal, project.id, cmd.depends_on)
     _due_after(due, deps.values())
     task = Task(
         studio_id=principal.studio_id,
@@ -101,18 +101,19 @@ async def update_task(tx: Tx, principal: Principal, cmd: UpdateTask, now: dateti
     """Change a task's status (crew: of their own tasks), assignee, due time, dependencies or milestone."""
     task = await access.task_to_change(tx, principal, cmd.task_id, status_only=cmd.status_only)
     await versions.claim(tx, Task, principal.studio_id, task.id, cmd.expected_version)
-    project = Project(id=task.project_id, studio_id=task.studio_id)
     if cmd.depends_on is not None:
-        deps = await _dependencies(tx, principal, project, cmd.depends_on)
+        deps = await _dependencies(tx, principal, task.project_id, cmd.depends_on)
         await _refuse_cycle(tx, task, set(deps))
     else:
         deps = {t.id: t for t in await _current_deps(tx, principal, task.id)}
-    if cmd.assignee_id is not None:
-        task.assignee_id = (await _assignee(tx, principal, cmd.assignee_id)).id  # type: ignore[union-attr]
+    person = await _assignee(tx, principal, cmd.assignee_id)
+    if person is not None:
+        task.assignee_id = person.id
     elif cmd.clear_assignee:
         task.assignee_id = None
-    if cmd.milestone_id is not None:
-        task.milestone_id = (await _milestone(tx, principal, project, cmd.milestone_id)).id  # type: ignore[union-attr]
+    milestone = await _milestone(tx, principal, task.project_id, cmd.milestone_id)
+    if milestone is not None:
+        task.milestone_id = milestone.id
     if cmd.due_at is not None or cmd.depends_on is not None:
         due = _aware(cmd.due_at, "dueAt") if cmd.due_at is not None else task.due_at
         _due_after(due, deps.values())
@@ -178,13 +179,13 @@ async def _current_deps(tx: Tx, principal: Principal, task_id: int) -> list[Task
     return await rows.tasks_in_studio(tx.session, principal, ids)
 
 
-async def _booking(tx: Tx, principal: Principal, project: Project, booking_id: int | None) -> Booking | None:
+async def _booking(tx: Tx, principal: Principal, project_id: int, booking_id: int | None) -> Booking | None:
     if booking_id is None:
         return None
     booking = await booking_rows.in_studio(tx.session, principal, booking_id)
     if booking is None:
         raise NotFound("No such booking.")
-    if booking.project_id != project.id:
+    if booking.project_id != project_id:
         raise Invalid("The booking belongs to another project.", field="bookingId")
     return booking
 
@@ -200,23 +201,23 @@ async def _assignee(tx: Tx, principal: Principal, resource_id: int | None) -> Re
     return person
 
 
-async def _milestone(tx: Tx, principal: Principal, project: Project, milestone_id: int | None) -> Milestone | None:
+async def _milestone(tx: Tx, principal: Principal, project_id: int, milestone_id: int | None) -> Milestone | None:
     if milestone_id is None:
         return None
     milestone = await rows.milestone_in_studio(tx.session, principal, milestone_id)
     if milestone is None:
         raise NotFound("No such milestone.")
-    if milestone.project_id != project.id:
+    if milestone.project_id != project_id:
         raise Invalid("The milestone belongs to another project.", field="milestoneId")
     return milestone
 
 
-async def _dependencies(tx: Tx, principal: Principal, project: Project, ids: Sequence[int]) -> dict[int, Task]:
+async def _dependencies(tx: Tx, principal: Principal, project_id: int, ids: Sequence[int]) -> dict[int, Task]:
     found = {t.id: t for t in await rows.tasks_in_studio(tx.session, principal, sorted(set(ids)))}
     for i in ids:
         if i not in found:
             raise NotFound("No such task.")
-        if found[i].project_id != project.id:
+        if found[i].project_id != project_id:
             raise Invalid(f"\u201c{found[i].title}\u201d is a task of another project.", field="dependsOn")
     return found
 
