@@ -9,7 +9,7 @@ from db.models import Role
 from tests.alloc_support import Catalogue, at, build, create, iso
 from tests.conftest import StudioFixture
 from tests.graphql.plan_support import MOVE, milestone, node, plan, update
-from tests.graphql.slots_support import BOOK, FIND, template
+from tests.graphql.slots_support import BOOK, FIND, SERIES, template
 
 TASKS = [
     {"title": "Ingest the footage", "kind": "INGEST", "offsetMinutes": 0, "role": "technical producer"},
@@ -160,3 +160,29 @@ async def test_book_slot_with_a_template_creates_its_tasks(studio: StudioFixture
         ("Client review", None),
         ("Deliver", None),
     ]
+
+
+async def test_each_occurrence_of_a_templated_series_gets_its_tasks(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    template_id = await _template(studio)
+    first = {
+        "projectId": cat.project,
+        "title": "Weekly interview",
+        "start": iso(at(0, 10)),
+        "end": iso(at(0, 12)),
+        "templateId": template_id,
+        "allocations": [
+            {"resourceId": cat.gid("Studio A")},
+            {"resourceId": cat.gid("Jordan Blake"), "role": "technical producer"},
+        ],
+    }
+    made = (await studio.data(SERIES, {"input": {"booking": first, "rrule": "FREQ=WEEKLY;COUNT=2"}}))[
+        "createBookingSeries"
+    ]
+    assert made["__typename"] == "BookingSeriesCreated", made
+    dues = []
+    for booking in made["series"]["bookings"]:
+        tasks = (await node(studio, booking["id"]))["tasks"]
+        assert [t["title"] for t in tasks] == [t["title"] for t in TASKS]
+        dues.append(tasks[0]["dueAt"])
+    assert dues == ["2031-03-03T12:00:00Z", "2031-03-10T12:00:00Z"]
