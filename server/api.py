@@ -30,6 +30,7 @@ from server.resolvers.catalogue import CatalogueMutation, CatalogueQuery
 from server.resolvers.holds import HoldsMutation
 from server.resolvers.money import MoneyMutation, MoneyQuery
 from server.resolvers.notifications import NotificationMutation, NotificationQuery, NotificationSubscription
+from server.resolvers.plan import PlanMutation
 from server.resolvers.projects import ProjectMutation, ProjectQuery
 from server.resolvers.realtime import RealtimeQuery
 from server.resolvers.realtime import Subscription as RealtimeSubscription
@@ -55,6 +56,7 @@ from server.schema.types.calendar import CalendarFeed
 from server.schema.types.catalogue import Kit, Location, Resource
 from server.schema.types.money import Invoice, InvoiceLine, Rate
 from server.schema.types.notifications import Notification
+from server.schema.types.plan import MediaAsset, Milestone, Task
 from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
@@ -92,6 +94,7 @@ class Mutation(
     HoldsMutation,
     ApprovalMutation,
     NotificationMutation,
+    PlanMutation,
 ):
     pass
 
@@ -129,6 +132,9 @@ EXTRA_TYPES = [
     BookingSeries,
     Client,
     Notification,
+    Task,
+    Milestone,
+    MediaAsset,
 ]
 
 

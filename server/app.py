@@ -24,6 +24,7 @@ from server.display.routes import routes as display_routes
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.invoice_routes import invoice_routes
 from server.observe import Observed, metrics_routes
+from server.review_routes import review_routes
 from server.runtime import Runtime
 from server.telemetry import logs
 
@@ -99,6 +100,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *calendar_routes(ref, settings),
             *metrics_routes(ref, settings),
             *display_routes(ref),
+            *review_routes(ref),
         ],
         middleware=[
             Middleware(Observed, enabled=settings.metrics),

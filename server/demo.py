@@ -100,6 +100,16 @@ CATALOGUE: list[Spec] = [
         CAGE,
         ResourceFields(name="XLR cable 5 m", category="cable", quantity=24, unit="cable"),
     ),
+    # Storage pools in GB: the footage NAS and the share review copies are served from.
+    Spec(
+        ResourceKind.STORAGE, "NAS volume 1", POST, ResourceFields(name="NAS volume 1", category="nas", quantity=40_000)
+    ),
+    Spec(
+        ResourceKind.STORAGE,
+        "Review share",
+        POST,
+        ResourceFields(name="Review share", category="review", quantity=2_000),
+    ),
     _crew("Sam Okafor", "engineer", ["recording engineer", "mixing", "podcast"]),
     _crew("Riley Chen", "engineer", ["recording engineer", "live sound"]),
     _crew("Jordan Blake", "technical producer", ["technical producer", "streaming", "remote guests"]),

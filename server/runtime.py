@@ -25,6 +25,7 @@ from server.services.money.guard import BudgetGuard
 from server.services.notifications import reminders
 from server.services.notifications.mail import MailSender, Smtp
 from server.services.notifications.outbox import NotificationOutbox
+from server.services.plan.service import PlanService
 from server.services.slots.service import SlotService
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
@@ -108,6 +109,7 @@ class Runtime:
     budget: BudgetPolicy = field(init=False)
     allocation: AllocationService = field(init=False)
     slots: SlotService = field(init=False)
+    plan: PlanService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +124,7 @@ class Runtime:
         self.budget = BudgetGuard()
         self.allocation = AllocationService(self.uow, budget=self.budget)
         self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
+        self.plan = PlanService(self.uow, secret=self.settings.secret)
         self.jobs = sweep_jobs(self.allocation)
 
     @classmethod

@@ -5,18 +5,23 @@ from db.models.cage import Audit, AuditSighting, CustodyRecord, ScanRecord
 from db.models.calendar import CalendarFeed
 from db.models.enums import (
     BLOCKING_STATUSES,
+    POOL_KINDS,
     BookingStatus,
     Condition,
     CustodyState,
     InvoiceStatus,
+    MediaStatus,
+    MilestoneStatus,
     RateUnit,
     ResourceKind,
     Role,
     TaskKind,
+    TaskStatus,
 )
 from db.models.events import Event, IdempotencyRecord
 from db.models.money import BudgetChange, Invoice, InvoiceCounter, InvoiceLine, Rate, ScopeChange
 from db.models.notifications import Notification, Reminder
+from db.models.plan import MediaAsset, Milestone, ReviewLink, Task, TaskDependency
 from db.models.projects import Client, Project
 from db.models.resources import Kit, KitItem, Resource
 from db.models.scheduling import Allocation, Block, Booking, Occupancy
@@ -26,6 +31,7 @@ from db.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "BLOCKING_STATUSES",
+    "POOL_KINDS",
     "Allocation",
     "ApiToken",
     "Audit",
@@ -51,6 +57,10 @@ __all__ = [
     "Kit",
     "KitItem",
     "Location",
+    "MediaAsset",
+    "MediaStatus",
+    "Milestone",
+    "MilestoneStatus",
     "Notification",
     "Occupancy",
     "Project",
@@ -59,12 +69,16 @@ __all__ = [
     "Reminder",
     "Resource",
     "ResourceKind",
+    "ReviewLink",
     "Role",
     "ScanRecord",
     "ScopeChange",
     "SessionTemplate",
     "Studio",
+    "Task",
+    "TaskDependency",
     "TaskKind",
+    "TaskStatus",
     "User",
     "Webhook",
     "WebhookDelivery",

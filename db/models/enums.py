@@ -23,6 +23,12 @@ class ResourceKind(enum.StrEnum):
     EQUIPMENT = "EQUIPMENT"
     STOCK = "STOCK"
     CREW = "CREW"
+    # A capacity pool in GB (a NAS volume, a review share), allocated to projects like stock.
+    STORAGE = "STORAGE"
+
+
+# Kinds whose `quantity` is a pool of units rather than one unit (stock items, storage GB).
+POOL_KINDS = frozenset({ResourceKind.STOCK, ResourceKind.STORAGE})
 
 
 class CustodyState(enum.StrEnum):
@@ -75,7 +81,8 @@ def enum_type(cls: type[enum.StrEnum], name: str) -> sa.Enum:
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        # 16 fits every enum but the longest media status.
+        length=max(16, *(len(m.value) for m in cls)),
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
@@ -89,3 +96,28 @@ class TaskKind(enum.StrEnum):
     REVIEW = "REVIEW"
     DELIVERY = "DELIVERY"
     OTHER = "OTHER"
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "TODO"
+    IN_PROGRESS = "IN_PROGRESS"
+    BLOCKED = "BLOCKED"
+    DONE = "DONE"
+
+
+class MilestoneStatus(enum.StrEnum):
+    """Computed at read time, never stored (only `delivered_at` is)."""
+
+    PLANNED = "PLANNED"
+    AT_RISK = "AT_RISK"
+    LATE = "LATE"
+    DELIVERED = "DELIVERED"
+
+
+class MediaStatus(enum.StrEnum):
+    INGESTED = "INGESTED"
+    IN_REVIEW = "IN_REVIEW"
+    CHANGES_REQUESTED = "CHANGES_REQUESTED"
+    APPROVED = "APPROVED"
+    DELIVERED = "DELIVERED"
+    ARCHIVED = "ARCHIVED"

@@ -36,7 +36,7 @@ class Resource(Base):
     custody: Mapped[CustodyState | None] = mapped_column(enum_type(CustodyState, "custody_state"))
     replacement_value_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     accessories: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    # STOCK
+    # STOCK (units), STORAGE (capacity in GB)
     quantity: Mapped[int] = mapped_column(default=1)
     unit: Mapped[str | None] = mapped_column(sa.String(24))
     # CREW
@@ -56,7 +56,7 @@ class Resource(Base):
         sa.UniqueConstraint("studio_id", "code"),
         sa.UniqueConstraint("studio_id", "epc"),
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
-        sa.CheckConstraint("kind = 'STOCK' OR quantity = 1", name="unit_quantity_one"),
+        sa.CheckConstraint("kind IN ('STOCK', 'STORAGE') OR quantity = 1", name="unit_quantity_one"),
         sa.CheckConstraint("setup_minutes >= 0 AND teardown_minutes >= 0", name="buffers_non_negative"),
         sa.CheckConstraint("(kind = 'EQUIPMENT') = (custody IS NOT NULL)", name="custody_for_equipment"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),

@@ -40,6 +40,8 @@ from db.models import (
     Client,
     Invoice,
     Kit,
+    MediaAsset,
+    Milestone,
     Notification,
     Project,
     Rate,
@@ -47,6 +49,7 @@ from db.models import (
     ResourceKind,
     Role,
     SessionTemplate,
+    Task,
     Webhook,
     WebhookDelivery,
 )
@@ -90,6 +93,11 @@ FEED_OWNERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW}
 TEMPLATE_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CLIENT})
 # Rooms (and their availability) are read by the catalogue's readers and by the client portal.
 ROOM_READERS = CATALOGUE_READERS | {Role.CLIENT}
+# The production plan: producers their projects' tasks, milestones and media; crew the tasks assigned
+# to them and those tasks' milestones; a client its projects' milestones (never tasks or risks); media
+# only to the people who plan.
+PLAN_READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER, Role.CREW, Role.CLIENT})
+PLAN_MANAGERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PRODUCER})
 
 
 def scoped(model: type[T], scope: Scope | None) -> Select[T]:
@@ -232,6 +240,44 @@ def _notifications(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     return stmt.where(Notification.user_id == scope.user_id) if scope.user_id else stmt.where(false())
 
 
+def _tasks(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.PRODUCER and scope.user_id:
+        return stmt.where(Task.project_id.in_(_produced(scope)))
+    if scope.role == Role.CREW and scope.user_id:
+        return stmt.where(Task.assignee_id.in_(_me_as_crew(scope)))
+    return stmt.where(false())
+
+
+def _milestones(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.PRODUCER and scope.user_id:
+        return stmt.where(Milestone.project_id.in_(_produced(scope)))
+    if scope.role == Role.CREW and scope.user_id:
+        mine = select(Task.milestone_id).where(
+            Task.studio_id == scope.studio_id, Task.assignee_id.in_(_me_as_crew(scope))
+        )
+        return stmt.where(Milestone.id.in_(mine))
+    if scope.role == Role.CLIENT and scope.client_id:
+        theirs = select(Project.id).where(Project.studio_id == scope.studio_id, Project.client_id == scope.client_id)
+        return stmt.where(Milestone.project_id.in_(theirs))
+    return stmt.where(false())
+
+
+def _media(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
+    if scope.role in STAFF:
+        return stmt
+    if scope.role == Role.PRODUCER and scope.user_id:
+        return stmt.where(MediaAsset.project_id.in_(_produced(scope)))
+    return stmt.where(false())
+
+
+def _me_as_crew(scope: RoleScope) -> Select[Any]:
+    return select(Resource.id).where(Resource.studio_id == scope.studio_id, Resource.user_id == scope.user_id)
+
+
 def _only(roles: frozenset[Role]) -> Callable[[Select[Any], RoleScope], Select[Any]]:
     def rule(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
         return stmt if scope.role in roles else stmt.where(false())
@@ -273,6 +319,9 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     WebhookDelivery: _only(WEBHOOK_READERS),
     SessionTemplate: _only(TEMPLATE_READERS),
     BookingSeries: _series,
+    Task: _tasks,
+    Milestone: _milestones,
+    MediaAsset: _media,
 }
 
 

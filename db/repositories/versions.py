@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Block, Booking, Invoice, Kit, Project, Rate, Resource, Webhook
+from db.models import Block, Booking, Invoice, Kit, MediaAsset, Milestone, Project, Rate, Resource, Task, Webhook
 
-Versioned = Booking | Resource | Kit | Project | Rate | Invoice | Block | Webhook
+Versioned = Booking | Resource | Kit | Project | Rate | Invoice | Block | Webhook | Task | Milestone | MediaAsset
 
 
 async def advance(

@@ -16,6 +16,7 @@ from server.schema.types.catalogue import Kit, Location, Resource, Studio, Viewe
 from server.schema.types.money import Invoice, Rate
 from server.schema.types.node import Node
 from server.schema.types.notifications import Notification
+from server.schema.types.plan import MediaAsset, Milestone, Task
 from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
@@ -38,6 +39,13 @@ def _plain(type_: Any) -> Convert:
 
 async def _feed(info: Info, row: Any) -> Node:
     return CalendarFeed.from_model(row, info.context.request)
+
+
+async def _milestone(info: Info, row: Any) -> Node:
+    found = await info.context.loaders.milestones_by_id.load(row.id)
+    if found is None:
+        raise LookupError("a readable milestone was not assessed")
+    return Milestone.of(*found)
 
 
 async def _rate(info: Info, row: Any) -> Node:
@@ -64,6 +72,9 @@ NODE_TYPES: dict[str, tuple[type[Any], Convert]] = {
     "BookingSeries": (models.BookingSeries, _plain(BookingSeries)),
     "Client": (models.Client, _plain(Client)),
     "Notification": (models.Notification, _plain(Notification)),
+    "Task": (models.Task, _plain(Task)),
+    "Milestone": (models.Milestone, _milestone),
+    "MediaAsset": (models.MediaAsset, _plain(MediaAsset)),
 }
 
 

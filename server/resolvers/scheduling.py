@@ -51,6 +51,7 @@ from server.schema.scheduling.payloads import (
 from server.schema.types.catalogue import Resource
 from server.schema.types.money import Money
 from server.schema.types.node import PageInfo, page_size
+from server.schema.types.plan import Milestone
 from server.schema.types.scheduling import (
     Allocation,
     AvailableResource,
@@ -254,6 +255,7 @@ def _impact(impact: DomainImpact, cost: Money | None) -> MoveImpact:
         alternative_ids=impact.alternative_ids,
         warnings=impact.warnings,
         cost_change=cost,
+        milestones_at_risk=[Milestone.of(m, a) for m, a in impact.milestones_at_risk],
     )
 
 

@@ -5,17 +5,35 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 
-from db.models import Allocation, Audit, Booking, BookingSeries, Client, CustodyRecord, Kit, Location, Project, Resource
+from db.models import (
+    Allocation,
+    Audit,
+    Booking,
+    BookingSeries,
+    Client,
+    CustodyRecord,
+    Kit,
+    Location,
+    MediaAsset,
+    Milestone,
+    Project,
+    Resource,
+    ReviewLink,
+    Task,
+)
 from db.models.money import Invoice, InvoiceLine
-from db.repositories import bookings, cage, projects, resources, scoping, templates, tenancy
+from db.repositories import bookings, cage, plan, projects, resources, scoping, templates, tenancy
 from db.repositories import money as money_rows
 from db.types import utcnow
 from server.services import nodes
 from server.services.allocation import queue as hold_queue
 from server.services.money import budgets as money_budgets
 from server.services.money.estimates import ProjectMoney
+from server.services.plan import facts as plan_facts
+from server.services.plan.risks import Assessment
 from server.services.principal import Principal
 from server.services.uow import UnitOfWork
 
@@ -69,6 +87,19 @@ class Loaders:
         self.queue_positions_by_booking: DataLoader[int, tuple[int | None, list[int]]] = DataLoader(
             self._queue_positions
         )
+        self.tasks_by_id: DataLoader[int, Task | None] = self._by_id(lambda s, ids: plan.tasks_by_ids(s, p, ids))
+        self.tasks_by_project: DataLoader[int, list[Row[Any]]] = DataLoader(self._tasks_of("project_ids", "project_id"))
+        self.tasks_by_booking: DataLoader[int, list[Row[Any]]] = DataLoader(self._tasks_of("booking_ids", "booking_id"))
+        self.tasks_by_milestone: DataLoader[int, list[Row[Any]]] = DataLoader(
+            self._tasks_of("milestone_ids", "milestone_id")
+        )
+        self.dependencies_by_task: DataLoader[int, list[Task]] = DataLoader(self._dependencies)
+        self.milestones_by_id: DataLoader[int, tuple[Milestone, Assessment] | None] = DataLoader(self._milestones)
+        self.milestones_by_project: DataLoader[int, list[tuple[Milestone, Assessment]]] = DataLoader(
+            self._project_milestones
+        )
+        self.media_by_project: DataLoader[int, list[MediaAsset]] = DataLoader(self._project_media)
+        self.review_links_by_media: DataLoader[int, list[ReviewLink]] = DataLoader(self._review_links)
         self._readable: dict[type[Any], DataLoader[int, Any]] = {}
 
     def readable_by_id(self, model: type[Any]) -> DataLoader[int, Any]:
@@ -147,3 +178,65 @@ class Loaders:
         async with self._uow.read() as session:
             rows = await cage.open_custody(session, self._principal, list(set(keys)))
         return [rows.get(k) for k in keys]
+
+    # The production plan
+
+    def _tasks_of(self, argument: str, column: str) -> Callable[[list[int]], Awaitable[list[list[Row[Any]]]]]:
+        async def load(keys: list[int]) -> list[list[Row[Any]]]:
+            async with self._uow.read() as session:
+                rows = await plan.tasks_where(session, self._principal, **{argument: sorted(set(keys))})
+            out: dict[int, list[Row[Any]]] = {k: [] for k in keys}
+            for row in rows:
+                out[getattr(row, column)].append(row)
+            return [out[k] for k in keys]
+
+        return load
+
+    async def _dependencies(self, keys: list[int]) -> list[list[Task]]:
+        async with self._uow.read() as session:
+            edges = await plan.edges_of(session, sorted(set(keys)))
+            found = {t.id: t for t in await plan.tasks_by_ids(session, self._principal, sorted({b for _, b in edges}))}
+        out: dict[int, list[Task]] = {k: [] for k in keys}
+        for a, b in sorted(edges):
+            if b in found:
+                out[a].append(found[b])
+        return [out[k] for k in keys]
+
+    async def _milestones(self, keys: list[int]) -> list[tuple[Milestone, Assessment] | None]:
+        async with self._uow.read() as session:
+            rows = await plan.milestones_by_ids(session, self._principal, sorted(set(keys)))
+            made = await self._assess(session, rows)
+        found = {m.id: (m, a) for m, a in made}
+        return [found.get(k) for k in keys]
+
+    async def _project_milestones(self, keys: list[int]) -> list[list[tuple[Milestone, Assessment]]]:
+        async with self._uow.read() as session:
+            rows = await plan.milestones_of_projects(session, self._principal, sorted(set(keys)))
+            made = await self._assess(session, rows)
+        out: dict[int, list[tuple[Milestone, Assessment]]] = {k: [] for k in keys}
+        for m, a in made:
+            out[m.project_id].append((m, a))
+        return [out[k] for k in keys]
+
+    async def _assess(self, session: Any, rows: list[Milestone]) -> list[tuple[Milestone, Assessment]]:
+        if self._principal is None or not rows:
+            return []
+        verdicts = await plan_facts.assessed(session, self._principal, rows, utcnow())
+        return list(zip(rows, verdicts, strict=True))
+
+    async def _project_media(self, keys: list[int]) -> list[list[MediaAsset]]:
+        async with self._uow.read() as session:
+            rows = await plan.media_of_projects(session, self._principal, sorted(set(keys)))
+        out: dict[int, list[MediaAsset]] = {k: [] for k in keys}
+        for row in rows:
+            out[row.project_id].append(row)
+        return [out[k] for k in keys]
+
+    async def _review_links(self, keys: list[int]) -> list[list[ReviewLink]]:
+        async with self._uow.read() as session:
+            visible = [m.id for m in await plan.media_by_ids(session, self._principal, sorted(set(keys)))]
+            rows = await plan.links_of_media(session, visible)
+        out: dict[int, list[ReviewLink]] = {k: [] for k in keys}
+        for row in rows:
+            out[row.media_asset_id].append(row)
+        return [out[k] for k in keys]

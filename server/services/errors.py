@@ -35,6 +35,12 @@ class Invalid(DomainError):
     code = "VALIDATION"
 
 
+class StorageFull(Invalid):
+    """A registration that would fill a storage volume past its capacity."""
+
+    code = "STORAGE_FULL"
+
+
 class InvalidTransition(DomainError):
     code = "INVALID_TRANSITION"
 

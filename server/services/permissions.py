@@ -34,6 +34,8 @@ class Action(enum.StrEnum):
     MANAGE_CLIENTS = "manage clients"
     REQUEST_BOOKINGS = "request bookings"
     APPROVE_REQUESTS = "approve or decline booking requests"
+    READ_PLAN = "read the production plan"
+    MANAGE_PLAN = "plan tasks, milestones, media and review links"
 
 
 # A calendar feed belongs to a person and shows only what that person may read; devices have none.
@@ -55,14 +57,20 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.READ_ROOMS,
             Action.REQUEST_BOOKINGS,
             Action.APPROVE_REQUESTS,
+            Action.READ_PLAN,
+            Action.MANAGE_PLAN,
         }
     ),
-    Role.CREW: frozenset(_USER_READ | {Action.READ_ROOMS}),
+    # Crew read and move along the tasks assigned to them (the service narrows to those).
+    Role.CREW: frozenset(_USER_READ | {Action.READ_ROOMS, Action.READ_PLAN}),
     Role.SCANNER: frozenset({Action.READ_CATALOGUE, Action.READ_ROOMS, Action.OPERATE_CAGE, Action.AUDIT_CAGE}),
     Role.DISPLAY: frozenset({Action.READ_BOARD}),
     # The client portal: its own client's projects and bookings, rooms and templates (no money, no
-    # crew), and requests; the read scopes narrow each to its client.
-    Role.CLIENT: frozenset({Action.READ_PROJECTS, Action.READ_ROOMS, Action.READ_TEMPLATES, Action.REQUEST_BOOKINGS}),
+    # crew), its projects' milestones (no tasks, no risks), and requests; the read scopes narrow each
+    # to its client.
+    Role.CLIENT: frozenset(
+        {Action.READ_PROJECTS, Action.READ_ROOMS, Action.READ_TEMPLATES, Action.READ_PLAN, Action.REQUEST_BOOKINGS}
+    ),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from db.models import CustodyState, Resource, ResourceKind
+from db.models import POOL_KINDS, CustodyState, Resource, ResourceKind
 from db.repositories import resources as repo
 from db.repositories import tenancy
 from db.types import utcnow
@@ -126,8 +126,8 @@ async def _apply(tx: Tx, principal: Principal, r: Resource, f: ResourceFields) -
     if f.quantity is not None:
         if f.quantity < 1 or f.quantity > 1_000_000:
             raise Invalid("quantity must be between 1 and 1000000.", field="quantity")
-        if kind != ResourceKind.STOCK and f.quantity != 1:
-            raise Invalid("Only stock pools have a quantity other than 1.", field="quantity")
+        if kind not in POOL_KINDS and f.quantity != 1:
+            raise Invalid("Only stock and storage pools have a quantity other than 1.", field="quantity")
         r.quantity = f.quantity
     for name in ("setup_minutes", "teardown_minutes"):
         value = getattr(f, name)

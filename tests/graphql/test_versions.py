@@ -62,6 +62,10 @@ NOT_EDITS: dict[str, str] = {
     "createClient": "creates",
     "requestBooking": "creates a REQUESTED booking",
     "markNotificationsRead": "the caller's own inbox, not the operating record; reading is final and idempotent",
+    "createTask": "creates",
+    "createMilestone": "creates",
+    "registerMediaAsset": "creates",
+    "createReviewLink": "creates a link; the asset's status follows it and its decision, not an edit of the client's",
 }
 
 READ = """
@@ -75,6 +79,8 @@ query($id: ID!) { node(id: $id) { __typename
   ... on Invoice { version invoiceStatus: status number total { amount } lines { id amount { amount } } }
   ... on Block { version active start end }
   ... on Webhook { version url active }
+  ... on Task { version title taskStatus: status dueAt }
+  ... on Milestone { version name deliveredAt }
 } }
 """
 
@@ -288,7 +294,35 @@ async def _disabled_webhook(cat: Catalogue) -> tuple[str, dict[str, Any]]:
 
 
 ID = ", $id: ID!"
+
+
+async def _task(cat: Catalogue) -> tuple[str, dict[str, Any]]:
+    made = await cat.studio.data(
+        'mutation($p: ID!) { createTask(input: {projectId: $p, title: "Ingest", kind: INGEST}) '
+        "{ ... on TaskCreated { task { id } } } }",
+        {"p": cat.project},
+    )
+    gid = made["createTask"]["task"]["id"]
+    return gid, {"id": gid}
+
+
+async def _milestone(cat: Catalogue) -> tuple[str, dict[str, Any]]:
+    made = await cat.studio.data(
+        'mutation($p: ID!, $due: DateTime!) { createMilestone(input: {projectId: $p, name: "Episode 12 live", '
+        "dueAt: $due}) { ... on MilestoneCreated { milestone { id } } } }",
+        {"p": cat.project, "due": iso(at(3, 12))},
+    )
+    gid = made["createMilestone"]["milestone"]["id"]
+    return gid, {"id": gid}
+
+
 CASES: dict[str, Case] = {
+    "updateTask": Case(
+        op("updateTask", "input: {id: $id, status: BLOCKED, expectedVersion: $v}", ID), _task, "TaskUpdated"
+    ),
+    "deliverMilestone": Case(
+        op("deliverMilestone", "id: $id, expectedVersion: $v", ID), _milestone, "MilestoneDelivered"
+    ),
     "updateResource": Case(
         op("updateResource", 'input: {id: $id, name: "Studio A (east)", expectedVersion: $v}', ID),
         _resource,

@@ -57,6 +57,9 @@ class World:
     client_projects: dict[str, set[str]] = field(default_factory=dict)
     own_client: str = ""  # the CLIENT token's client
     notification_owner: dict[str, Role] = field(default_factory=dict)
+    plan_project: dict[str, str] = field(default_factory=dict)  # task / milestone / media asset -> project
+    sams_tasks: set[str] = field(default_factory=set)  # tasks assigned to the CREW token's person
+    sams_milestones: set[str] = field(default_factory=set)  # milestones with one of those tasks
 
     def add(self, type_name: str, gid: str) -> None:
         self.ids.setdefault(type_name, set()).add(gid)
@@ -125,6 +128,31 @@ def expected(world: World, role: Role, type_name: str, gid: str) -> bool:
     if type_name == "BookingSeries":
         # A series is seen by whoever sees its project; its bookings keep their own rule.
         return expected(world, role, "Project", world.series_project[gid])
+    if type_name == "Task":
+        # Producers their projects' tasks; crew the tasks assigned to them; devices none.
+        return (
+            staff
+            or {
+                Role.PRODUCER: world.plan_project.get(gid) == world.produced,
+                Role.CREW: gid in world.sams_tasks,
+                Role.DISPLAY: False,
+                Role.SCANNER: False,
+                Role.CLIENT: False,  # a client follows milestones, never tasks
+            }[role]
+        )
+    if type_name == "Milestone":
+        return (
+            staff
+            or {
+                Role.PRODUCER: world.plan_project.get(gid) == world.produced,
+                Role.CREW: gid in world.sams_milestones,
+                Role.DISPLAY: False,
+                Role.SCANNER: False,
+                Role.CLIENT: world.plan_project.get(gid) in clients_own,
+            }[role]
+        )
+    if type_name == "MediaAsset":
+        return staff or (role == Role.PRODUCER and world.plan_project.get(gid) == world.produced)
     raise AssertionError(f"the visibility oracle has no rule for {type_name}")
 
 
@@ -182,6 +210,56 @@ async def _book(world: World, cat: Catalogue, project: str, day: int, names: lis
         await cat.studio.data(START, {"id": gid, "at": at(day, 10).isoformat()})
         await cat.studio.data(END, {"id": gid, "at": at(day, 12).isoformat()})
     return gid
+
+
+CREATE_PLAN_TASK = """mutation($i: CreateTaskInput!) { createTask(input: $i) {
+  __typename ... on TaskCreated { task { id } } } }"""
+REGISTER_MEDIA = """mutation($i: RegisterMediaAssetInput!) { registerMediaAsset(input: $i) {
+  __typename ... on MediaAssetRegistered { mediaAsset { id } } } }"""
+CREATE_PLAN_MILESTONE = """mutation($i: CreateMilestoneInput!) { createMilestone(input: $i) {
+  __typename ... on MilestoneCreated { milestone { id } } } }"""
+
+
+async def _plan(world: World, cat: Catalogue) -> None:
+    """A milestone per project with tasks for Sam (the CREW token's person), Theo and nobody, plus a
+    milestone with no task of Sam's; a media asset per project on a NAS volume."""
+    created = await cat.studio.data(
+        'mutation { createResource(input: {kind: STORAGE, name: "NAS", quantity: 100}) '
+        "{ ... on ResourceCreated { resource { id } } } }"
+    )
+    volume = created["createResource"]["resource"]["id"]
+    for project in (cat.project, cat.other_project):
+        ms = []
+        for name in ("Episode live", "Trailer"):
+            made = (
+                await cat.studio.data(
+                    CREATE_PLAN_MILESTONE, {"i": {"projectId": project, "name": name, "dueAt": at(9, 12).isoformat()}}
+                )
+            )["createMilestone"]
+            ms.append(made["milestone"]["id"])
+            world.add("Milestone", ms[-1])
+            world.plan_project[ms[-1]] = project
+        for who, milestone in (("Sam Okafor", ms[0]), ("Theo Lindqvist", ms[1]), (None, ms[1])):
+            task_input = {"projectId": project, "title": f"Task of {who}", "kind": "EDIT", "milestoneId": milestone}
+            if who is not None:
+                task_input["assigneeId"] = cat.gid(who)
+            made = (await cat.studio.data(CREATE_PLAN_TASK, {"i": task_input}))["createTask"]
+            assert made["__typename"] == "TaskCreated", made
+            gid = made["task"]["id"]
+            world.add("Task", gid)
+            world.plan_project[gid] = project
+            if who == "Sam Okafor":
+                world.sams_tasks.add(gid)
+                world.sams_milestones.add(milestone)
+        made = (
+            await cat.studio.data(
+                REGISTER_MEDIA,
+                {"i": {"projectId": project, "storageId": volume, "name": "Footage", "sizeMegabytes": 100}},
+            )
+        )["registerMediaAsset"]
+        assert made["__typename"] == "MediaAssetRegistered", made
+        world.add("MediaAsset", made["mediaAsset"]["id"])
+        world.plan_project[made["mediaAsset"]["id"]] = project
 
 
 async def build_world(studio: StudioFixture) -> World:
@@ -256,6 +334,7 @@ async def build_world(studio: StudioFixture) -> World:
             world.notification_owner[edge["node"]["id"]] = role
     # Staff were asked, the client was answered, and Sam (the CREW token's person) was called.
     assert set(world.notification_owner.values()) == {Role.ADMIN, Role.COORDINATOR, Role.CLIENT, Role.CREW}
+    await _plan(world, cat)
     # Everything else the studio has, read as its administrator.
     everything = await studio.data(
         """{ locations { id } kits { id } rates { id } apiTokens { id }

@@ -20,6 +20,8 @@ def test_the_role_sets_of_the_read_scopes_are_the_permission_tables() -> None:
     assert _granted(Action.FOLLOW_CALENDAR) == scoping.FEED_OWNERS
     assert _granted(Action.READ_TEMPLATES) == scoping.TEMPLATE_READERS
     assert _granted(Action.READ_ROOMS) == scoping.ROOM_READERS
+    assert _granted(Action.READ_PLAN) == scoping.PLAN_READERS
+    assert _granted(Action.MANAGE_PLAN) == scoping.PLAN_MANAGERS
     assert frozenset({Role.ADMIN, Role.COORDINATOR}) == scoping.STAFF
 
 

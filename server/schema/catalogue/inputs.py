@@ -18,7 +18,9 @@ class CreateResourceInput:
     location_id: strawberry.ID | None = strawberry.field(default=None, description="Where it lives.")
     code: str | None = strawberry.field(default=None, description="Asset tag text (EQUIPMENT).")
     epc: str | None = strawberry.field(default=None, description="RFID EPC as hex (EQUIPMENT).")
-    quantity: int | None = strawberry.field(default=1, description="Pool size (STOCK); 1 otherwise.")
+    quantity: int | None = strawberry.field(
+        default=1, description="Pool size (STOCK), capacity in GB (STORAGE); 1 otherwise."
+    )
     skills: list[str] | None = strawberry.field(default=None, description="Skills (CREW).")
     setup_minutes: int | None = strawberry.field(default=0, description="Turnaround buffer before each use.")
     teardown_minutes: int | None = strawberry.field(default=0, description="Turnaround buffer after each use.")
@@ -42,7 +44,7 @@ class UpdateResourceInput:
     location_id: strawberry.ID | None = strawberry.field(default=None, description="Where it lives.")
     code: str | None = strawberry.field(default=None, description="Asset tag text (EQUIPMENT).")
     epc: str | None = strawberry.field(default=None, description="RFID EPC as hex (EQUIPMENT).")
-    quantity: int | None = strawberry.field(default=None, description="Pool size (STOCK).")
+    quantity: int | None = strawberry.field(default=None, description="Pool size (STOCK), capacity in GB (STORAGE).")
     skills: list[str] | None = strawberry.field(default=None, description="Skills (CREW).")
     setup_minutes: int | None = strawberry.field(default=None, description="Buffer before each use.")
     teardown_minutes: int | None = strawberry.field(default=None, description="Buffer after each use.")

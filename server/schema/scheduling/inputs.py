@@ -51,6 +51,9 @@ class CreateBookingInput:
         description="HOLD only: if only other bookings hold the slot, join their queue (HoldQueued) "
         "instead of a ConflictError.",
     )
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A session template whose tasks are created with the booking."
+    )
 
     def to_command(self) -> commands.CreateBooking:
         return commands.CreateBooking(
@@ -64,6 +67,7 @@ class CreateBookingInput:
             idempotency_key=self.idempotency_key,
             allow_over_budget=bool(self.allow_over_budget),
             queue_if_taken=bool(self.queue_if_taken),
+            template_id=decode_optional(self.template_id, "SessionTemplate", "template"),
         )
 
 

@@ -20,6 +20,7 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.types.catalogue import Resource
+from server.schema.types.plan import Milestone
 from server.schema.types.scheduling import Allocation, Block, Booking
 
 
@@ -96,6 +97,9 @@ class MoveImpact:
     alternative_ids: strawberry.Private[list[int]]
     warnings: list[str] = strawberry.field(description="Crew rules the move would bend.")
     cost_change: Money | None = strawberry.field(description="Change of the estimate, once money prices it.")
+    milestones_at_risk: list[Milestone] = strawberry.field(
+        default_factory=list, description="The project's milestones the move would leave at risk, with why."
+    )
 
     @strawberry.field(description="Free resources that could replace the clashing ones.")
     async def alternatives(self, info: strawberry.Info) -> list[Resource]:

@@ -118,6 +118,9 @@ class BookSlotInput:
     queue_if_taken: bool | None = strawberry.field(
         default=False, description="HOLD only: if other bookings took the slot meanwhile, join their queue."
     )
+    template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A session template whose tasks are created with the booking."
+    )
 
     def to_command(self) -> BookSlot:
         return BookSlot(
@@ -128,6 +131,7 @@ class BookSlotInput:
             idempotency_key=self.idempotency_key,
             allow_over_budget=bool(self.allow_over_budget),
             queue_if_taken=bool(self.queue_if_taken),
+            template_id=decode_optional(self.template_id, "SessionTemplate", "template"),
         )
 
 

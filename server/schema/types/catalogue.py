@@ -51,12 +51,14 @@ class Studio(Node):
 
 @strawberry.type(description="Anything allocatable in time: a room, an equipment item, a stock pool or a crew member.")
 class Resource(Node):
-    kind: ResourceKind = strawberry.field(description="ROOM, EQUIPMENT, STOCK or CREW.")
+    kind: ResourceKind = strawberry.field(description="ROOM, EQUIPMENT, STOCK, CREW or STORAGE.")
     name: str = strawberry.field(description="Display name.")
     category: str | None = strawberry.field(description="Room type, equipment category, stock type or crew role.")
     code: str | None = strawberry.field(description="Barcode / asset tag text (EQUIPMENT).")
     epc: str | None = strawberry.field(description="RFID EPC as hex (EQUIPMENT).")
-    quantity: int = strawberry.field(description="1 for unit resources, the pool size for STOCK.")
+    quantity: int = strawberry.field(
+        description="1 for unit resources, the pool size for STOCK, the capacity in GB for STORAGE."
+    )
     skills: list[str] = strawberry.field(description="Skills (CREW).")
     custody: CustodyState | None = strawberry.field(description="Custody state (EQUIPMENT).")
     capacity: int | None = strawberry.field(description="People the room holds (ROOM).")

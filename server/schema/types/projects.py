@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from db import models
 from server.schema.ids import to_global_id
 from server.schema.types.money import Budget
 from server.schema.types.node import Node, PageInfo
+
+if TYPE_CHECKING:
+    from server.schema.types.plan import MediaAsset, Milestone, Task
 
 
 @strawberry.type(description="Whom projects are for; the client portal's CLIENT tokens belong to one.")
@@ -48,6 +53,28 @@ class Project(Node):
     )
     async def budget(self, info: strawberry.Info) -> Budget | None:
         return await Budget.of_project(info, self.pk)
+
+    @strawberry.field(description="Its tasks the caller may read, by due time.")
+    async def tasks(self, info: strawberry.Info) -> list[Annotated[Task, strawberry.lazy("server.schema.types.plan")]]:
+        from server.schema.types.plan import Task
+
+        return [Task.from_model(t) for t in await info.context.loaders.tasks_by_project.load(self.pk)]
+
+    @strawberry.field(description="Its delivery milestones by due time, each with its status and risks as of now.")
+    async def milestones(
+        self, info: strawberry.Info
+    ) -> list[Annotated[Milestone, strawberry.lazy("server.schema.types.plan")]]:
+        from server.schema.types.plan import Milestone
+
+        return [Milestone.of(m, a) for m, a in await info.context.loaders.milestones_by_project.load(self.pk)]
+
+    @strawberry.field(description="Its media assets the caller may read, oldest first.")
+    async def media_assets(
+        self, info: strawberry.Info
+    ) -> list[Annotated[MediaAsset, strawberry.lazy("server.schema.types.plan")]]:
+        from server.schema.types.plan import MediaAsset
+
+        return [MediaAsset.from_model(m) for m in await info.context.loaders.media_by_project.load(self.pk)]
 
     @classmethod
     def from_model(cls, row: models.Project) -> Project:

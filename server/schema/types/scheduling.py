@@ -14,6 +14,7 @@ from server.schema.types.node import Node, PageInfo
 from server.schema.types.projects import Project
 
 if TYPE_CHECKING:
+    from server.schema.types.plan import Task
     from server.schema.types.slots import BookingSeries
 
 strawberry.enum(models.BookingStatus, description="Where a booking is in its life.")
@@ -117,6 +118,12 @@ class Booking(Node):
 
         row = await info.context.loaders.series_by_id.load(self.series_id)
         return None if row is None else BookingSeries.from_model(row)
+
+    @strawberry.field(description="The tasks that follow from this session (those the caller may read).")
+    async def tasks(self, info: strawberry.Info) -> list[Annotated[Task, strawberry.lazy("server.schema.types.plan")]]:
+        from server.schema.types.plan import Task
+
+        return [Task.from_model(t) for t in await info.context.loaders.tasks_by_booking.load(self.pk)]
 
     @classmethod
     def from_model(cls, row: models.Booking) -> Booking:

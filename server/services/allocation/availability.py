@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import CustodyState, Resource, ResourceKind
+from db.models import POOL_KINDS, CustodyState, Resource, ResourceKind
 from db.repositories import availability as rows
 from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
@@ -67,7 +67,7 @@ async def available(
         wanted = {s.strip().lower() for s in q.skills}
         found = [r for r in found if wanted <= {s.lower() for s in r.skills or []}]
     if q.quantity > 1:
-        found = [r for r in found if r.kind == ResourceKind.STOCK and r.quantity >= q.quantity]
+        found = [r for r in found if r.kind in POOL_KINDS and r.quantity >= q.quantity]
     free = await free_quantities(session, principal.studio_id, found, window, now, postgres=postgres)
     return [(r, free[r.id]) for r in found if free.get(r.id, 0) >= q.quantity]
 
@@ -83,8 +83,8 @@ async def free_quantities(
     exclude_booking_id: int | None = None,
 ) -> dict[int, int]:
     """How many units of each resource are free for the whole window (0 or 1 for unit resources)."""
-    units = [r for r in resources if r.kind != ResourceKind.STOCK]
-    pools = [r for r in resources if r.kind == ResourceKind.STOCK]
+    units = [r for r in resources if r.kind not in POOL_KINDS]
+    pools = [r for r in resources if r.kind in POOL_KINDS]
     out: dict[int, int] = {}
     if units:
         # Scan only as wide as the largest buffers among these resources: every buffered window
@@ -177,7 +177,7 @@ async def next_free_windows(
     if quantity < 1 or quantity > resource.quantity:
         raise Invalid(f"quantity must be between 1 and {resource.quantity}.", field="quantity")
     wide = Window(frame.start - MAX_BUFFER * 2, frame.end + MAX_BUFFER * 2)
-    if resource.kind == ResourceKind.STOCK:
+    if resource.kind in POOL_KINDS:
         uses = await occupancy.pool_uses(session, principal.studio_id, [(resource.id, wide.start, wide.end)], now)
         spans = [
             (Window(u.start, u.end).buffered(resource.setup_minutes, resource.teardown_minutes), u.quantity)

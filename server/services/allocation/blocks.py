@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from db.models import Block, ResourceKind
+from db.models import POOL_KINDS, Block, ResourceKind
 from db.repositories import bookings as booking_rows
 from db.repositories import cage as cage_rows
 from db.repositories import occupancy, tenancy
@@ -32,8 +32,8 @@ async def block_resource(tx: Tx, principal: Principal, cmd: BlockResource, now: 
         raise NotFound("No such resource.")
     if resource.retired_at is not None:
         raise Invalid(f"{resource.name} is retired.", field="resourceId")
-    if resource.kind == ResourceKind.STOCK:
-        raise Invalid("Blocks apply to rooms, equipment items and crew, not stock pools.", field="resourceId")
+    if resource.kind in POOL_KINDS:
+        raise Invalid("Blocks apply to rooms, equipment items and crew, not pools.", field="resourceId")
     window = check_window(cmd.start, cmd.end, max_hours=max(studio.max_booking_hours, 24 * 366))
     reason = v.text(cmd.reason, "reason", max_length=200, required=False) or ""
     # A block is the resource's own unavailability: its turnaround buffers do not apply to it.

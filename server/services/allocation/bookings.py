@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, ResourceKind, Studio
+from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Milestone, ResourceKind, Studio
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
@@ -30,6 +30,8 @@ from server.services.allocation.commands import (
 from server.services.allocation.transitions import _lapsed_guard
 from server.services.allocation.windows import Window, check_window
 from server.services.errors import Clash, Conflict, Invalid, InvalidTransition, NotFound
+from server.services.plan import bookings as plan
+from server.services.plan.risks import Assessment
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -135,6 +137,7 @@ async def create_booking(
         if not cmd.queue_if_taken:
             raise
         ids = await hold_queue.join_after_race(tx, principal, booking, claims, now)
+    warnings += await plan.booking_created(tx, principal, booking, cmd.template_id)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
     events.emit(tx, booking, "HoldQueued" if booking.queue_seq is not None else "BookingCreated", _resources(claims))
     return Outcome(booking, ids, warnings)
@@ -227,6 +230,8 @@ class MoveImpact:
     warnings: list[str] = field(default_factory=list)
     cost: CostChange | None = None
     applied: bool = False
+    # The project's milestones the new windows leave at risk, with why (the plan slice's answer).
+    milestones_at_risk: list[tuple[Milestone, Assessment]] = field(default_factory=list)
 
 
 def plan_windows(booking: Booking, allocations: list[Allocation], new: Window) -> dict[int, Window]:
@@ -282,6 +287,7 @@ async def move_booking(
     )
     # MONEY: the cost change of the move, priced by the money slice (None until it is installed).
     impact.cost = await budget.cost_of_move(tx, principal, booking, windows)
+    impact.milestones_at_risk = await plan.booking_moving(tx, principal, booking, window, windows, dry_run=cmd.dry_run)
     if cmd.dry_run:
         return impact
     ids = [a.id for a in allocations]

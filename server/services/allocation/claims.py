@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from db.models import Resource, ResourceKind, Studio
+from db.models import POOL_KINDS, Resource, ResourceKind, Studio
 from db.repositories import resources as resource_rows
 from server.services import validation as v
 from server.services.allocation.commands import AllocationRequest
@@ -35,7 +35,7 @@ class Claim:
 
     @property
     def is_unit(self) -> bool:
-        return self.resource.kind != ResourceKind.STOCK
+        return self.resource.kind not in POOL_KINDS
 
     @property
     def buffered(self) -> Window:
@@ -101,7 +101,7 @@ async def resolve(
             raise Invalid(f"{resource.name} is retired.", field=f"{at}.resourceId")
         _no_duplicate(seen, resource, at)
         quantity = req.quantity
-        if resource.kind == ResourceKind.STOCK:
+        if resource.kind in POOL_KINDS:
             if quantity < 1 or quantity > resource.quantity:
                 raise Invalid(
                     f"quantity must be between 1 and {resource.quantity} for {resource.name}.",

@@ -51,6 +51,8 @@ class CreateBooking:
     idempotency_key: str | None = None
     allow_over_budget: bool = False
     queue_if_taken: bool = False
+    # The session template whose tasks are created with the booking.
+    template_id: int | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The request as hashed for idempotency (the key itself excluded)."""
@@ -64,9 +66,11 @@ class CreateBooking:
             "allocations": [a.canonical() for a in self.allocations],
             "allowOverBudget": self.allow_over_budget,
         }
-        # Only when asked, so requests stored before queues existed still match.
+        # Only when asked (or given), so requests stored before queues and templates existed still match.
         if self.queue_if_taken:
             out["queueIfTaken"] = True
+        if self.template_id is not None:
+            out["template"] = self.template_id
         return out
 
 

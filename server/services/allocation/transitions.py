@@ -16,6 +16,7 @@ from server.services.allocation import access, challenges, events, holds
 from server.services.allocation import queue as hold_queue
 from server.services.allocation.budget import BudgetPolicy
 from server.services.errors import InvalidTransition
+from server.services.plan import bookings as plan
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -84,6 +85,7 @@ async def cancel_booking(
     # Only a booking that held its claims frees a slot; a queued hold just leaves the line.
     held = booking.status in BLOCKING_STATUSES and booking.queue_seq is None
     cancelled = await _move_to(tx, booking, S.CANCELLED, now, "BookingCancelled")
+    await plan.booking_cancelled(tx, cancelled)
     await budget.guard(tx, principal, cancelled, allow_over_budget=False)
     if held:
         await hold_queue.promote_released(tx, booking.studio_id, [booking.id], now, budget)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BookingStatus, Resource, ResourceKind
+from db.models import POOL_KINDS, BookingStatus, Resource, ResourceKind
 from db.repositories import money as rows
 from db.repositories import tenancy
 from server.services import validation as v
@@ -166,7 +166,7 @@ def _bookable(resource: Resource, spans: Iterable[tuple[datetime, datetime]]) ->
             end = min(end, until)
         if end > start:
             out += hours(end - start)
-    return out * (resource.quantity if resource.kind == ResourceKind.STOCK else 1)
+    return out * (resource.quantity if resource.kind in POOL_KINDS else 1)
 
 
 def _by_category(uses: list[ResourceUse]) -> list[CategoryUse]:

@@ -42,6 +42,7 @@ class BookSlot:
     idempotency_key: str | None = None
     allow_over_budget: bool = False
     queue_if_taken: bool = False
+    template_id: int | None = None
 
 
 class SlotService:
@@ -86,6 +87,7 @@ class SlotService:
             idempotency_key=cmd.idempotency_key,
             allow_over_budget=cmd.allow_over_budget,
             queue_if_taken=cmd.queue_if_taken,
+            template_id=cmd.template_id,
         )
         return await self.allocation.create_booking(principal, booking)
 
