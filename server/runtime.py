@@ -23,6 +23,7 @@ from server.services.allocation.service import AllocationService
 from server.services.cage import overdue
 from server.services.money.guard import BudgetGuard
 from server.services.slots.service import SlotService
+from server.services.token_cache import TokenCache
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
 from server.services.webhooks.outbox import WebhookOutbox
@@ -71,6 +72,7 @@ class Runtime:
     allocation: AllocationService = field(init=False)
     slots: SlotService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
+    tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:
         # Every transaction's webhook events become delivery rows in it (the outbox).
@@ -82,6 +84,7 @@ class Runtime:
         self.allocation = AllocationService(self.uow, budget=self.budget)
         self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
         self.jobs = sweep_jobs()
+        self.tokens = TokenCache(self.bus)
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -94,5 +97,6 @@ class Runtime:
         return cls(settings=settings, database=database, bus=bus)
 
     async def close(self) -> None:
+        await self.tokens.close()
         await self.bus.close()
         await self.database.dispose()
