@@ -77,18 +77,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, pids: list[int] | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`callsheet serve` (one worker) on a free loopback port; yields its base URL (and appends
-    the process id to `pids`, for CPU accounting)."""
+def server(
+    url: str,
+    pids: list[int] | None = None,
+    extra_env: dict[str, str] | None = None,
+    *,
+    module: str = "server.cli",
+    args: tuple[str, ...] = ("serve",),
+) -> Iterator[str]:
+    """`callsheet serve` (one worker unless `args` say otherwise; or another server `module`) on a
+    free loopback port; yields its base URL (and appends the process id to `pids`, for CPU accounting).
+    CALLSHEET_REDIS_URL is taken from `extra_env` only."""
     port = free_port()
     env = {**os.environ, "CALLSHEET_DATABASE_URL": url, "CALLSHEET_SECRET": SECRET, "CALLSHEET_MODE": "production"}
-    env.update(extra_env or {})
     env.pop("CALLSHEET_REDIS_URL", None)
+    env.update(extra_env or {})
     # The log goes to a file: a pipe nobody reads fills up (the access log writes a line per
     # request) and then blocks the server mid-request.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", module, *args, "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -121,6 +129,21 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """`cpu_seconds` of a process and all its descendants alive now (uvicorn's workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += cpu_seconds(p)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 async def backend_pids(dsn: str, database: str) -> list[int]:

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+# PostgreSQL pool connections older than this are replaced at checkout (instead of pinging each one).
+POOL_RECYCLE_SECONDS = 1800
+
 
 @dataclass
 class Database:
@@ -66,7 +69,12 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         write = _sqlite_engine(url, "BEGIN IMMEDIATE")
         read = _sqlite_engine(url, "BEGIN")
     else:
-        write = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip on every checkout. Connections are recycled before
+        # server-side idle timeouts usually bite, and a connection that died anyway fails its
+        # statement, which invalidates it; the next checkout gets a fresh one.
+        write = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=POOL_RECYCLE_SECONDS
+        )
         read = write
     return Database(
         url=url,

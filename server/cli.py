@@ -277,6 +277,20 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for every server process (the benchmarks serve their baselines with them too)."""
+    # Websockets: no per-message deflate (it roughly doubles memory and CPU per subscriber for
+    # small board messages) and no message larger than an HTTP request body may be.
+    return {
+        # Requests are logged once, by the app (`server.observe`), with secrets redacted.
+        "access_log": False,
+        "log_config": None,
+        "ws": "websockets-sansio",
+        "ws_per_message_deflate": False,
+        "ws_max_size": settings.limits.max_body_bytes,
+    }
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -311,16 +325,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for line in _DEMO_LINES:
             print(line)
     sys.stdout.flush()
-    # Websockets: no per-message deflate (it roughly doubles memory and CPU per subscriber for
-    # small board messages) and no message larger than an HTTP request body may be.
-    ws_options: dict[str, Any] = {
-        # Requests are logged once, by the app (`server.observe`), with secrets redacted.
-        "access_log": False,
-        "log_config": None,
-        "ws": "websockets-sansio",
-        "ws_per_message_deflate": False,
-        "ws_max_size": settings.limits.max_body_bytes,
-    }
+    ws_options = serve_options(settings)
     if args.workers > 1:
         uvicorn.run(
             "server.app:app_from_env",

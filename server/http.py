@@ -130,7 +130,7 @@ class CallsheetGraphQL(GraphQL[Context, None]):
         request = Request(scope, receive)
         if _is_operation(request):
             token = parse_bearer(request.headers.get("authorization"))
-            principal = await authenticate(self.runtime.uow, self.settings.secret, token)
+            principal = await authenticate(self.runtime.uow, self.settings.secret, token, self.runtime.tokens)
             if principal is None:
                 await unauthenticated()(scope, receive, send)
                 return
@@ -193,7 +193,7 @@ class CallsheetGraphQL(GraphQL[Context, None]):
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
         token = parse_bearer(raw) if isinstance(raw, str) else None
-        principal = await authenticate(self.runtime.uow, self.settings.secret, token)
+        principal = await authenticate(self.runtime.uow, self.settings.secret, token, self.runtime.tokens)
         if principal is None:
             raise ConnectionRejectionError()
         context.principal = principal

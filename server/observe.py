@@ -130,7 +130,7 @@ def metrics_routes(ref: RuntimeRef, settings: Settings) -> list[Route]:
         if token is None:
             return unauthenticated()
         if settings.metrics_token is None or not hmac.compare_digest(token, settings.metrics_token):
-            principal = await authenticate(ref.runtime.uow, settings.secret, token)
+            principal = await authenticate(ref.runtime.uow, settings.secret, token, ref.runtime.tokens)
             if principal is None:
                 return unauthenticated()
             request.scope["state"]["principal"] = principal

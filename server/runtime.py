@@ -27,6 +27,7 @@ from server.services.notifications.mail import MailSender, Smtp
 from server.services.notifications.outbox import NotificationOutbox
 from server.services.plan.service import PlanService
 from server.services.slots.service import SlotService
+from server.services.token_cache import TokenCache
 from server.services.uow import UnitOfWork
 from server.services.webhooks.manage import WebhookPolicy, WebhookService
 from server.services.webhooks.outbox import WebhookOutbox
@@ -111,6 +112,7 @@ class Runtime:
     slots: SlotService = field(init=False)
     plan: PlanService = field(init=False)
     jobs: list[SweepJob] = field(init=False)
+    tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:
         # Every transaction's webhook events become delivery rows in it (the outbox).
@@ -126,6 +128,7 @@ class Runtime:
         self.slots = SlotService(self.uow, self.allocation, budget=self.budget, secret=self.settings.secret)
         self.plan = PlanService(self.uow, secret=self.settings.secret)
         self.jobs = sweep_jobs(self.allocation)
+        self.tokens = TokenCache(self.bus)
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -138,5 +141,6 @@ class Runtime:
         return cls(settings=settings, database=database, bus=bus)
 
     async def close(self) -> None:
+        await self.tokens.close()
         await self.bus.close()
         await self.database.dispose()

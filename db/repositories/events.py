@@ -5,18 +5,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Event
+from db.types import utcnow
 
 
 async def append(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Event]:
-    """Insert events in the open transaction; their `seq` is known once this returns."""
-    events = [Event(**row) for row in rows]
-    session.add_all(events)
-    await session.flush()
-    return events
+    """Insert events in the open transaction; their `seq` is known once this returns.
+
+    One multi-row INSERT ... RETURNING outside the ORM's unit of work (every write appends its
+    events, so the flush machinery was a fixed cost of each); the returned `Event`s are detached."""
+    if not rows:
+        return []
+    at = utcnow()
+    params = [
+        {
+            "studio_id": row["studio_id"],
+            "topic": row["topic"],
+            "type": row["type"],
+            "payload": row.get("payload") or {},
+            "actor": row.get("actor"),
+            "token_id": row.get("token_id"),
+            "entity": row.get("entity"),
+            "at": row.get("at") or at,
+        }
+        for row in rows
+    ]
+    connection = await session.connection()
+    seqs = (await connection.execute(_APPEND, params)).scalars().all()
+    return [Event(seq=seq, **p) for seq, p in zip(seqs, params, strict=True)]
+
+
+_EVENTS = Event.__table__
+_APPEND = insert(_EVENTS).returning(_EVENTS.c.seq, sort_by_parameter_order=True)  # type: ignore[arg-type]
 
 
 # Events an outbox adds to the transaction it runs in (the unit of work publishes them with the rest).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from server.events.types import TOKENS, DomainEvent
 from server.services.errors import Invalid, NotFound
 from server.services.permissions import Action, allowed, require
 from server.services.principal import Principal
+from server.services.token_cache import Cached, TokenCache
 from server.services.uow import Tx, UnitOfWork
 from server.services.validation import check_email
 
@@ -39,36 +41,56 @@ def parse_bearer(header: str | None) -> str | None:
     return value.strip()
 
 
-async def authenticate(uow: UnitOfWork, secret: str, token: str | None) -> Principal | None:
-    """The principal of a presented token, or None if it is unknown, revoked or expired."""
+async def authenticate(
+    uow: UnitOfWork, secret: str, token: str | None, cache: TokenCache | None = None
+) -> Principal | None:
+    """The principal of a presented token, or None if it is unknown, revoked or expired (with a
+    cache, a token seen in the last seconds is not looked up again unless its studio's tokens changed)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(secret, token)
     now = utcnow()
-    async with uow.read() as session:
-        found = await tenancy.token_and_user_name(session, digest)
-    if found is None:
+    cached = cache.get(digest) if cache is not None else None
+    if cached is None:
+        read_at = time.monotonic()
+        async with uow.read() as session:
+            found = await tenancy.token_and_user_name(session, digest)
+        if found is None:
+            return None
+        row, user_name, client_id = found
+        if row.revoked_at is not None:
+            return None
+        cached = Cached(
+            Principal(
+                token_id=row.id,
+                studio_id=row.studio_id,
+                role=Role(row.role),
+                name=user_name if user_name is not None else row.name,
+                user_id=row.user_id,
+                location_id=row.location_id,
+                client_id=client_id,
+            ),
+            row.expires_at,
+            row.last_used_at,
+            read_at,
+        )
+        if cache is not None:
+            await cache.put(digest, cached)
+    if cached.expires_at is not None and cached.expires_at <= now:
         return None
-    row, user_name, client_id = found
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-        return None
-    name = user_name if user_name is not None else row.name
+    principal = cached.principal
     # Constant-time compare is implicit: the lookup is by digest, and the digest is keyed.
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
+    if cached.last_used_at is None or now - cached.last_used_at > TOUCH_INTERVAL:
+        token_id = principal.token_id
+        assert token_id is not None
 
         async def touch(tx: Tx) -> None:
-            await tenancy.touch_token(tx.session, row.id, now)
+            await tenancy.touch_token(tx.session, token_id, now)
 
-        await uow.run(touch, studio_id=row.studio_id)
-    return Principal(
-        token_id=row.id,
-        studio_id=row.studio_id,
-        role=Role(row.role),
-        name=name,
-        user_id=row.user_id,
-        location_id=row.location_id,
-        client_id=client_id,
-    )
+        await uow.run(touch, studio_id=principal.studio_id)
+        if cache is not None:
+            cache.touched(digest, now)
+    return principal
 
 
 @dataclass(frozen=True)

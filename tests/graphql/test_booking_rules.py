@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from db.models import Booking, Resource, Role
 from db.types import utcnow
@@ -68,6 +68,29 @@ async def test_conflict_alternatives_by_room_type_capacity_and_skill(studio: Stu
     # Studio A is a podcast studio holding more people; Theo is the other editor. Studio C (video) is not offered.
     assert {r["name"] for r in again["alternatives"]} == {"Studio A", "Theo Lindqvist"}
     assert "Studio B" in again["message"] and "Mina Haddad" in again["message"]
+
+
+async def test_clashes_alike_share_one_search_for_alternatives(studio: StudioFixture) -> None:
+    cat = await build(studio)
+    mics = [{"resourceId": cat.gid("SM7B 1")}, {"resourceId": cat.gid("SM7B 2")}]
+    assert (await create(cat, start=at(0, 9), end=at(0, 11), allocations=mics))["__typename"] == "BookingCreated"
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = studio.runtime.database.write_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        again = await create(cat, start=at(0, 10), end=at(0, 12), allocations=mics)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert again["__typename"] == "ConflictError"
+    assert [r["name"] for r in again["alternatives"]] == ["SM7B 3"]
+    # Both microphones clashed in one window: one candidates read and one busy scan, not two of each.
+    assert len([s for s in statements if "ORDER BY resources.kind, resources.name" in s]) == 1
+    busy = "SELECT occupancies.resource_id, occupancies.start_at, occupancies.end_at FROM occupancies"
+    assert len([s for s in statements if " ".join(s.split()).startswith(busy)]) == 1
 
 
 BAD_INPUTS: list[tuple[str, Any, str, str | None]] = [

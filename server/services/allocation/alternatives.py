@@ -9,11 +9,12 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from db.models import ResourceKind
+from db.models import Resource, ResourceKind
 from db.repositories import availability as rows
 from db.repositories import resources as resource_rows
 from server.services.allocation.availability import free_quantities
 from server.services.allocation.claims import Claim, has_skill
+from server.services.allocation.windows import Window
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -26,15 +27,12 @@ async def suggest(
 ) -> tuple[list[int], list[int]]:
     """(resource ids, kit ids) that could replace the clashed claims."""
     taken = {c.resource.id for c in requested}
-    resource_ids: list[int] = []
-    seen_resources: set[int] = set()
+    distinct: dict[int, Claim] = {}
     for claim in clashed:
-        if claim.resource.id in seen_resources:
-            continue
-        seen_resources.add(claim.resource.id)
-        for rid in await _resources_like(tx, principal, claim, taken, now):
-            if rid not in resource_ids:
-                resource_ids.append(rid)
+        distinct.setdefault(claim.resource.id, claim)  # the first claim of each resource
+    resource_ids: list[int] = []
+    for found in await _resources_like(tx, principal, list(distinct.values()), taken, now):
+        resource_ids.extend(rid for rid in found if rid not in resource_ids)
     kit_ids: list[int] = []
     for kit_id in dict.fromkeys(c.kit_id for c in clashed if c.kit_id is not None):
         claim = next(c for c in clashed if c.kit_id == kit_id)
@@ -42,21 +40,47 @@ async def suggest(
     return resource_ids, kit_ids
 
 
-async def _resources_like(tx: Tx, principal: Principal, claim: Claim, taken: set[int], now: datetime) -> list[int]:
+def _filter(claim: Claim, taken: set[int]) -> rows.CandidateFilter:
     r = claim.resource
-    flt = rows.CandidateFilter(
+    return rows.CandidateFilter(
         kind=r.kind,
         category=None if r.kind == ResourceKind.CREW and claim.role else r.category,
-        exclude_ids=tuple(taken),
+        exclude_ids=tuple(sorted(taken)),
         min_capacity=r.capacity if r.kind == ResourceKind.ROOM else None,
     )
-    found = await rows.candidates(tx.session, principal, flt, SCAN_LIMIT)
-    if r.kind == ResourceKind.CREW and claim.role:
-        found = [c for c in found if has_skill(c, claim.role)]
-    elif r.category is None:
-        found = [c for c in found if c.category is None]
-    free = await free_quantities(tx.session, principal.studio_id, found, claim.window, now, postgres=tx.is_postgres)
-    return [c.id for c in found if free.get(c.id, 0) >= claim.quantity][:PER_CLASH]
+
+
+async def _resources_like(
+    tx: Tx, principal: Principal, claims: Sequence[Claim], taken: set[int], now: datetime
+) -> list[list[int]]:
+    """For each claim, up to PER_CLASH free resources like its own: one candidates read per distinct
+    filter and one availability read per distinct window, however many claims clashed."""
+    filters = [_filter(c, taken) for c in claims]
+    found_by_filter: dict[rows.CandidateFilter, list[Resource]] = {}
+    for flt in filters:
+        if flt not in found_by_filter:
+            found_by_filter[flt] = await rows.candidates(tx.session, principal, flt, SCAN_LIMIT)
+    matches: list[list[Resource]] = []
+    for claim, flt in zip(claims, filters, strict=True):
+        found = found_by_filter[flt]
+        r = claim.resource
+        if r.kind == ResourceKind.CREW and claim.role:
+            found = [c for c in found if has_skill(c, claim.role)]
+        elif r.category is None:
+            found = [c for c in found if c.category is None]
+        matches.append(found)
+    free: dict[Window, dict[int, int]] = {}
+    for window in dict.fromkeys(c.window for c in claims):
+        wanted = {
+            r.id: r for claim, found in zip(claims, matches, strict=True) if claim.window == window for r in found
+        }
+        free[window] = await free_quantities(
+            tx.session, principal.studio_id, list(wanted.values()), window, now, postgres=tx.is_postgres
+        )
+    return [
+        [c.id for c in found if free[claim.window].get(c.id, 0) >= claim.quantity][:PER_CLASH]
+        for claim, found in zip(claims, matches, strict=True)
+    ]
 
 
 async def _kits_like(

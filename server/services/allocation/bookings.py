@@ -131,8 +131,12 @@ async def create_booking(
     )
     if queued:
         await hold_queue.join(tx, principal, booking)
+    # Kept referenced until the guard has run: it prices the new booking from these rows through the
+    # session, whose identity map holds them only weakly.
+    written: list[Allocation] = []
     try:
-        ids = [r.id for r in await _write_allocations(tx, principal, booking, claims, now)]
+        written = await _write_allocations(tx, principal, booking, claims, now)
+        ids = [r.id for r in written]
     except Conflict:
         if not cmd.queue_if_taken:
             raise

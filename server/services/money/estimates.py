@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from db.models import Allocation, Booking, BookingStatus, CustodyRecord, Project, Rate, Resource
 from db.repositories import money as rows
@@ -283,6 +284,30 @@ async def booking_estimate(session: AsyncSession, scope: Scope, booking: Booking
     if booking.status not in ESTIMATE_STATUSES or booking.queue_seq is not None:
         return 0
     book = await load_book(session, scope, [booking], with_custody=False, fresh=True)
+    return total(planned_lines(book, booking))
+
+
+async def created_booking_estimate(session: AsyncSession, scope: Scope, booking: Booking) -> int:
+    """`booking_estimate` of a booking this transaction created, priced from the rows it just wrote:
+    no other transaction can have given it allocations, so they are all in this session (falls back
+    to reading them when a resource is not); a queued hold costs nothing yet."""
+    if booking.status not in ESTIMATE_STATUSES or booking.queue_seq is not None:
+        return 0
+    identities = session.sync_session.identity_map
+    written = sorted(
+        (o for o in identities.values() if isinstance(o, Allocation) and o.booking_id == booking.id),
+        key=lambda a: (a.start_at, a.id),
+    )
+    if not written:
+        # Nothing held in the session (rows it no longer references are dropped): read them.
+        return await booking_estimate(session, scope, booking)
+    resources: dict[int, Resource] = {}
+    for a in written:
+        resource = identities.get(identity_key(Resource, a.resource_id))
+        if not isinstance(resource, Resource):
+            return await booking_estimate(session, scope, booking)
+        resources[resource.id] = resource
+    book = PriceBook(await _rates(session, scope), resources, {booking.id: written}, {booking.id: []}, timedelta(0))
     return total(planned_lines(book, booking))
 
 

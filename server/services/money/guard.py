@@ -66,8 +66,13 @@ async def check(tx: Tx, principal: Principal, booking: Booking, allow_over_budge
     """Refuse a change that takes the estimate over budget without an approved overrun; record the change."""
     await tx.session.flush()
     snapshots = _snapshots(tx)
-    snapshot = snapshots.pop(booking.id, None) or snapshots.pop(None, None)
-    now_minor = await estimates.booking_estimate(tx.session, principal, booking)
+    snapshot = snapshots.pop(booking.id, None)
+    created = snapshot is None and None in snapshots
+    if created:
+        snapshot = snapshots.pop(None)
+        now_minor = await estimates.created_booking_estimate(tx.session, principal, booking)
+    else:
+        now_minor = await estimates.booking_estimate(tx.session, principal, booking)
     operation = snapshot.operation if snapshot is not None else "booking change"
     # Without a snapshot the change is unknown: judge it by where it leaves the estimate.
     delta = now_minor - snapshot.booking_minor if snapshot is not None else None
