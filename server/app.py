@@ -16,7 +16,7 @@ from db.repositories import health
 from server.api import build_schema
 from server.background.live import LiveViews
 from server.background.sweeper import Sweeper
-from server.background.webhooks import Dispatcher
+from server.background.webhooks import Dispatching
 from server.calendar_routes import calendar_routes
 from server.config import Settings
 from server.display.routes import routes as display_routes
@@ -68,9 +68,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         if sweeper is not None:
             app.state.sweeper = sweeper
             sweeper.start()
-            # Webhooks are sent by the sweeper's leader only: one dispatcher per deployment.
-            leader = sweeper
-            dispatcher = Dispatcher(rt, is_leader=lambda: leader.leader)
+        if own and settings.webhook_dispatcher != "off":
+            # `off`: `callsheet serve` sends webhooks from a process of its own (or one runs elsewhere).
+            dispatcher = Dispatching(rt)
             dispatcher.start()
         try:
             yield

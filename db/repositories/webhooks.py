@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Webhook, WebhookDelivery
-from db.models.webhooks import PENDING
+from db.models.webhooks import DELIVERED, PENDING
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
 
@@ -121,6 +121,29 @@ async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDeliv
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def mark_delivered(
+    session: AsyncSession, delivery_ids: Sequence[int], status_code: int, response: str | None, now: datetime
+) -> list[int]:
+    """Settle these deliveries as DELIVERED with one answer; the ids of those still PENDING until now
+    (a deleted or meanwhile settled one is left alone)."""
+    stmt = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(list(delivery_ids)), WebhookDelivery.status == PENDING)
+        .values(
+            status=DELIVERED,
+            attempts=WebhookDelivery.attempts + 1,
+            last_status_code=status_code,
+            last_response=response,
+            last_error=None,
+            delivered_at=now,
+            next_attempt_at=None,
+        )
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [int(i) for i in (await session.scalars(stmt)).all()]
 
 
 async def deactivate(session: AsyncSession, webhook_id: int) -> None:
