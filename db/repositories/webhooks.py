@@ -8,9 +8,17 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Webhook, WebhookDelivery
+from db.models import Studio, Webhook, WebhookDelivery
 from db.models.webhooks import DELIVERED, PENDING
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
+
+
+async def lock_studio_webhooks(session: AsyncSession, studio_id: int) -> None:
+    """Serialise the studio's webhook creations until the transaction ends, so a count read after it
+    stays true until the insert (PostgreSQL: the studio row, locked without blocking the inserts
+    that merely reference it; SQLite: writers are serialised by `BEGIN IMMEDIATE` already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(Studio.id).where(Studio.id == studio_id).with_for_update(key_share=True))
 
 
 async def count(session: AsyncSession, scope: Scope) -> int:

@@ -251,6 +251,21 @@ async def test_bad_input_is_refused_and_nothing_is_created(studio: StudioFixture
     assert len((await studio.data("{ webhooks { id } }"))["webhooks"]) == MAX_WEBHOOKS
 
 
+async def test_the_limit_holds_when_webhooks_are_created_at_once(studio: StudioFixture) -> None:
+    for i in range(MAX_WEBHOOKS - 3):
+        await hook(studio, f"https://example.com/{i}")
+    answers = await asyncio.gather(
+        *(
+            studio.data(CREATE, {"input": {"url": f"https://example.com/at-once/{i}", "events": ["*"]}})
+            for i in range(8)
+        )
+    )
+    kinds = sorted(a["createWebhook"]["__typename"] for a in answers)
+    assert kinds == ["ValidationError"] * 5 + ["WebhookCreated"] * 3
+    assert all(a["createWebhook"]["field"] == "url" for a in answers if "field" in a["createWebhook"])
+    assert len((await studio.data("{ webhooks { id } }"))["webhooks"]) == MAX_WEBHOOKS
+
+
 @pytest.mark.parametrize(
     "url",
     [

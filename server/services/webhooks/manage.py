@@ -53,6 +53,8 @@ class WebhookService:
         await urls.check(url, allow_private=self.policy.allow_private)
 
         async def work(tx: Tx) -> Webhook:
+            # Two creations at once would both count 19 and both insert.
+            await rows.lock_studio_webhooks(tx.session, principal.studio_id)
             if await rows.count(tx.session, principal) >= MAX_WEBHOOKS:
                 raise Invalid(f"A studio may have at most {MAX_WEBHOOKS} webhooks.", field="url")
             row = Webhook(
