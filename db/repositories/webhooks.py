@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import Studio, Webhook, WebhookDelivery
 from db.models.webhooks import DELIVERED, PENDING
@@ -132,7 +132,11 @@ async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDeliv
 
 
 async def mark_delivered(
-    session: AsyncSession, delivery_ids: Sequence[int], status_code: int, response: str | None, now: datetime
+    session: AsyncSession | AsyncConnection,
+    delivery_ids: Sequence[int],
+    status_code: int,
+    response: str | None,
+    now: datetime,
 ) -> list[int]:
     """Settle these deliveries as DELIVERED with one answer; the ids of those still PENDING until now
     (a deleted or meanwhile settled one is left alone)."""
@@ -151,7 +155,7 @@ async def mark_delivered(
         .returning(WebhookDelivery.id)
         .execution_options(synchronize_session=False)
     )
-    return [int(i) for i in (await session.scalars(stmt)).all()]
+    return [int(i) for i in (await session.execute(stmt)).scalars().all()]
 
 
 async def deactivate(session: AsyncSession, webhook_id: int) -> None:

@@ -139,9 +139,7 @@ class RedisLock:
             await self.redis.aclose()
 
 
-def election_for(
-    runtime: Runtime, interval: float, key: int = LOCK_KEY, redis_key: str = REDIS_LOCK
-) -> Election:
+def election_for(runtime: Runtime, interval: float, key: int = LOCK_KEY, redis_key: str = REDIS_LOCK) -> Election:
     """The election of one role (the sweeper's by default) on this deployment's backends."""
     if runtime.database.is_postgres:
         return AdvisoryLock(runtime, key)

@@ -96,6 +96,8 @@ class Dispatcher:
         if self.settler is not None:
             await self.settler.stop()
             self.settler = None
+        if self.sender is not None:
+            await self.sender.close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
