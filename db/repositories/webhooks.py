@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.models import Studio, Webhook, WebhookDelivery
 from db.models.webhooks import DELIVERED, PENDING
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
+from db.types import UTCDateTime, utcnow
 
 
 async def lock_studio_webhooks(session: AsyncSession, studio_id: int) -> None:
@@ -41,6 +64,72 @@ async def active_for(session: AsyncSession, studio_ids: Sequence[int]) -> list[W
     """The active webhooks of these studios (the outbox's one read per transaction that has news)."""
     stmt = select(Webhook).where(Webhook.studio_id.in_(list(studio_ids)), Webhook.active.is_(True))
     return list((await session.scalars(stmt.order_by(Webhook.id))).all())
+
+
+@dataclass(frozen=True)
+class News:
+    """One webhook event of a transaction, to become a delivery for each matching webhook."""
+
+    studio_id: int
+    type: str
+    seq: int
+    at: datetime
+    data: dict[str, Any]
+    retry_until: datetime
+
+
+def _subscribed(dialect: str, event_type: str, everything: str) -> ColumnElement[bool]:
+    """The webhook's event list names this type or `everything`."""
+    names = [everything, event_type]
+    if dialect == "postgresql":
+        return cast(Webhook.events, JSONB).has_any(postgresql.array(names))
+    value = column("value")
+    listed = func.json_each(Webhook.events).table_valued("value")
+    return exists(select(literal(1)).select_from(listed).where(value.in_(names)))
+
+
+async def write_deliveries(session: AsyncSession, news: Sequence[News], everything: str) -> int:
+    """A delivery per (news, active webhook of its studio subscribed to its type), written by one
+    INSERT … SELECT; how many."""
+    if not news:
+        return 0
+    dialect = session.get_bind().dialect.name
+    now = utcnow()
+    selects = [
+        select(
+            Webhook.studio_id,
+            Webhook.id,
+            literal(n.seq, BigInteger),
+            literal(n.type, String),
+            literal(n.at, UTCDateTime),
+            literal(n.data, JSON),
+            literal(PENDING, String),
+            literal(0, Integer),
+            literal(n.retry_until, UTCDateTime),
+            literal(now, UTCDateTime),
+        ).where(
+            Webhook.studio_id == n.studio_id,
+            Webhook.active.is_(True),
+            _subscribed(dialect, n.type, everything),
+        )
+        for n in news
+    ]
+    source = selects[0] if len(selects) == 1 else union_all(*selects)
+    target = WebhookDelivery.__table__.c
+    columns = [
+        target.studio_id,
+        target.webhook_id,
+        target.event_seq,
+        target.event_type,
+        target.occurred_at,
+        target.data,
+        target.status,
+        target.attempts,
+        target.retry_until,
+        target.created_at,
+    ]
+    result = await session.execute(insert(WebhookDelivery.__table__).from_select(columns, source))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def deliveries(session: AsyncSession, scope: RoleScope, webhook_id: int, first: int) -> list[WebhookDelivery]:

@@ -290,6 +290,23 @@ async def test_private_addresses_are_refused_without_the_flag(studio: StudioFixt
     assert refused.value.field == "url"
 
 
+async def test_a_change_becomes_a_delivery_for_each_webhook_subscribed_to_its_type(studio: StudioFixture) -> None:
+    cancelled = await hook(studio, "https://example.com/cancelled", ["booking.cancelled"])
+    created = await hook(studio, "https://example.com/created", ["asset.returned", "booking.created"])
+    everything = await hook(studio, "https://example.com/all", ["*"])
+    cat = await build(studio)
+    await book(cat, 1)
+    found = {
+        name: [(d["event"], d["status"], d["attempts"]) for d in await deliveries(studio, made["webhook"]["id"])]
+        for name, made in (("cancelled", cancelled), ("created", created), ("all", everything))
+    }
+    assert found == {
+        "cancelled": [],
+        "created": [("booking.created", "PENDING", 0)],
+        "all": [("booking.created", "PENDING", 0)],
+    }
+
+
 async def test_deleting_a_webhook_stops_its_deliveries(studio: StudioFixture) -> None:
     made = await hook(studio, "https://example.com/x")
     cat = await build(studio)
