@@ -24,7 +24,7 @@ from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.invoice_routes import invoice_routes
 from server.observe import Observed, metrics_routes
 from server.runtime import Runtime
-from server.telemetry import logs
+from server.telemetry import logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await LiveViews.of(rt.uow).close()
             if own:
                 await rt.close()
+                metrics.forget_worker(settings.metrics_dir)
 
     return Starlette(
         routes=[
