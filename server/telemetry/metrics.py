@@ -58,8 +58,10 @@ SWEEPER_LAST_RUN = Gauge(
 DB_CHECKED_OUT = Gauge(
     "callsheet_db_pool_checked_out", "Database connections checked out of the pool.", multiprocess_mode="livesum"
 )
-# Set by whatever owns the backlog (the webhook dispatcher, when there is one); absent until then.
-WEBHOOK_BACKLOG = Gauge("callsheet_webhook_backlog", "Webhook deliveries waiting to be sent.", multiprocess_mode="max")
+# Set from the database at each scrape (workers: the latest scrape's answer counts).
+WEBHOOK_BACKLOG = Gauge(
+    "callsheet_webhook_backlog", "Webhook deliveries waiting to be sent.", multiprocess_mode="mostrecent"
+)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

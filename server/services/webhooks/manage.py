@@ -73,6 +73,11 @@ class WebhookService:
         row = await self.uow.run_as(principal, work)
         return row, self.secret_of(row)
 
+    async def backlog(self) -> int:
+        """Deliveries of every studio still waiting to be sent (for the metrics scrape)."""
+        async with self.uow.read() as session:
+            return await rows.backlog(session)
+
     async def listed(self, principal: Principal) -> list[Webhook]:
         require(principal, Action.MANAGE_WEBHOOKS)
         async with self.uow.read() as session:
