@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnClause,
     ColumnElement,
     Integer,
     String,
+    Table,
     and_,
     cast,
     column,
@@ -83,7 +85,7 @@ def _subscribed(dialect: str, event_type: str, everything: str) -> ColumnElement
     names = [everything, event_type]
     if dialect == "postgresql":
         return cast(Webhook.events, JSONB).has_any(postgresql.array(names))
-    value = column("value")
+    value: ColumnClause[str] = column("value")
     listed = func.json_each(Webhook.events).table_valued("value")
     return exists(select(literal(1)).select_from(listed).where(value.in_(names)))
 
@@ -115,7 +117,9 @@ async def write_deliveries(session: AsyncSession, news: Sequence[News], everythi
         for n in news
     ]
     source = selects[0] if len(selects) == 1 else union_all(*selects)
-    target = WebhookDelivery.__table__.c
+    table = WebhookDelivery.__table__
+    assert isinstance(table, Table)
+    target = table.c
     columns = [
         target.studio_id,
         target.webhook_id,
@@ -128,7 +132,7 @@ async def write_deliveries(session: AsyncSession, news: Sequence[News], everythi
         target.retry_until,
         target.created_at,
     ]
-    result = await session.execute(insert(WebhookDelivery.__table__).from_select(columns, source))
+    result = await session.execute(insert(table).from_select(columns, source))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
