@@ -89,7 +89,8 @@ async def test_the_webhook_backlog_is_the_pending_deliveries_at_the_scrape(studi
         [line] = [line for line in text.splitlines() if line.startswith("callsheet_webhook_backlog ")]
         return float(line.split(" ")[1])
 
-    assert backlog((await scrape(studio, studio.tokens[Role.ADMIN])).text) == 0
+    # Counted over every studio of the database (on PostgreSQL tests share one).
+    before = backlog((await scrape(studio, studio.tokens[Role.ADMIN])).text)
     for path in ("a", "b"):
         made = await studio.data(
             "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { __typename } }",
@@ -99,7 +100,7 @@ async def test_the_webhook_backlog_is_the_pending_deliveries_at_the_scrape(studi
     cat = await build(studio)
     made = await create(cat, start=at(1, 10), end=at(1, 12), allocations=[{"resourceId": cat.gid("Studio A")}])
     assert made["__typename"] == "BookingCreated"
-    assert backlog((await scrape(studio, studio.tokens[Role.ADMIN])).text) == 2
+    assert backlog((await scrape(studio, studio.tokens[Role.ADMIN])).text) == before + 2
 
 
 @pytest.fixture
