@@ -17,7 +17,7 @@ from server.api import build_schema
 from server.background.live import LiveViews
 from server.background.mail import Mailer
 from server.background.sweeper import Sweeper
-from server.background.webhooks import Dispatcher
+from server.background.webhooks import Dispatching
 from server.calendar_routes import calendar_routes
 from server.config import Settings
 from server.display.routes import routes as display_routes
@@ -26,7 +26,7 @@ from server.invoice_routes import invoice_routes
 from server.observe import Observed, metrics_routes
 from server.review_routes import review_routes
 from server.runtime import Runtime
-from server.telemetry import logs
+from server.telemetry import logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         if sweeper is not None:
             app.state.sweeper = sweeper
             sweeper.start()
-            # Webhooks are sent by the sweeper's leader only: one dispatcher per deployment.
+            # Notification e-mail is sent by the sweeper's leader only (when CALLSHEET_SMTP_URL is set).
             leader = sweeper
-            dispatcher = Dispatcher(rt, is_leader=lambda: leader.leader)
-            dispatcher.start()
-            # Notification e-mail likewise (only when CALLSHEET_SMTP_URL is set).
             mailer = Mailer(rt, is_leader=lambda: leader.leader)
             mailer.start()
+        if own and settings.webhook_dispatcher != "off":
+            # `off`: `callsheet serve` sends webhooks from a process of its own (or one runs elsewhere).
+            dispatcher = Dispatching(rt)
+            dispatcher.start()
         try:
             yield
         finally:
@@ -90,6 +91,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             await LiveViews.of(rt.uow).close()
             if own:
                 await rt.close()
+                metrics.forget_worker(settings.metrics_dir)
 
     return Starlette(
         routes=[

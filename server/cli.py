@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 from datetime import timedelta
@@ -58,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load the demo studio (once) and print demo tokens")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (needs Redis for more than one)")
     serve.set_defaults(func=cmd_serve)
+
+    dispatch = sub.add_parser(
+        "dispatch", help="send webhooks (`serve` starts one itself unless CALLSHEET_WEBHOOK_DISPATCHER says otherwise)"
+    )
+    dispatch.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    dispatch.set_defaults(func=cmd_dispatch)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("revision", nargs="?", default="head")
@@ -292,10 +300,6 @@ def serve_options(settings: Settings) -> dict[str, Any]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.app import create_app
-
     settings = Settings.from_env()
     if args.workers > 1 and settings.redis_url is None:
         raise CommandError("--workers above 1 needs CALLSHEET_REDIS_URL: live updates must cross processes")
@@ -317,6 +321,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _require_migrated(settings)
     if args.demo:
         asyncio.run(_demo(settings, announce=False))
+    dispatcher = None
+    if settings.webhook_dispatcher == "process":
+        # Webhooks go out from a process of their own; the server's workers send none.
+        dispatcher = _start_dispatcher()
+        settings = settings.with_overrides(webhook_dispatcher="off")
+        os.environ["CALLSHEET_WEBHOOK_DISPATCHER"] = "off"
+    try:
+        _serve(args, settings)
+    finally:
+        if dispatcher is not None:
+            _stop_dispatcher(dispatcher)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
     base = f"http://{args.host}:{args.port}"
     print(f"Callsheet GraphQL: {base}/graphql   (websockets: ws://{args.host}:{args.port}/graphql)")
     if not settings.production:
@@ -337,7 +360,71 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     else:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, **ws_options)
+
+
+def _start_dispatcher() -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "CALLSHEET_WEBHOOK_DISPATCHER"}
+    command = [sys.executable, "-m", "server.cli", "dispatch", "--parent", str(os.getpid())]
+    return subprocess.Popen(command, env=env)
+
+
+def _stop_dispatcher(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from server.telemetry import logs
+
+    if args.parent:
+        _die_with(args.parent)
+    settings = Settings.from_env()
+    logs.configure(settings.log_format)
+    _require_migrated(settings)
+    asyncio.run(_dispatch(settings, args.parent))
     return 0
+
+
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends, even by SIGKILL: a dispatcher outliving its server would
+    keep sending beside the one the next server starts."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(0)
+
+
+async def _dispatch(settings: Settings, parent: int | None) -> None:
+    import signal
+
+    from server.background.webhooks import PROCESS_POLL, Dispatching
+    from server.runtime import Runtime
+
+    runtime = await Runtime.open(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    dispatching = Dispatching(runtime, poll=PROCESS_POLL)
+    dispatching.start()
+    try:
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), 1.0)
+            if parent is not None and os.getppid() != parent:
+                break  # where the parent's death sends no signal
+    finally:
+        await dispatching.stop()
+        await runtime.close()
 
 
 # Helpers

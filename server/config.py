@@ -27,6 +27,7 @@ ENVIRONMENT_VARIABLES = (
     "CALLSHEET_WEBHOOK_RETRY_SECONDS",
     "CALLSHEET_WEBHOOK_TIMEOUT_SECONDS",
     "CALLSHEET_WEBHOOK_ALLOW_PRIVATE",
+    "CALLSHEET_WEBHOOK_DISPATCHER",
     "CALLSHEET_LOG_FORMAT",
     "CALLSHEET_METRICS",
     "CALLSHEET_METRICS_TOKEN",
@@ -79,6 +80,10 @@ class Settings:
     webhook_retry_seconds: float = 30.0
     webhook_timeout_seconds: float = 10.0
     webhook_allow_private: bool = False
+    # Where webhooks are sent from: `process` (`callsheet serve` starts a `callsheet dispatch` process
+    # beside the server; an app started any other way sends them itself), `inline` (the server's own
+    # event loop), `off` (this instance sends none; a `callsheet dispatch` runs elsewhere).
+    webhook_dispatcher: Literal["process", "inline", "off"] = "process"
     log_format: Literal["text", "json"] = "text"
     metrics: bool = True  # record metrics and answer /metrics
     metrics_token: str | None = None  # a bearer for scrapers, besides ADMIN tokens
@@ -113,6 +118,9 @@ class Settings:
         log_format = env.get("CALLSHEET_LOG_FORMAT") or ("json" if mode == "production" else "text")
         if log_format not in ("text", "json"):
             raise SettingsError("CALLSHEET_LOG_FORMAT must be 'text' or 'json'")
+        dispatcher = env.get("CALLSHEET_WEBHOOK_DISPATCHER") or "process"
+        if dispatcher not in ("process", "inline", "off"):
+            raise SettingsError("CALLSHEET_WEBHOOK_DISPATCHER must be 'process', 'inline' or 'off'")
         metrics = env.get("CALLSHEET_METRICS", "on").lower()
         if metrics not in ("on", "off", "1", "0", "true", "false"):
             raise SettingsError("CALLSHEET_METRICS must be 'on' or 'off'")
@@ -126,6 +134,7 @@ class Settings:
             webhook_retry_seconds=float(_int(env, "CALLSHEET_WEBHOOK_RETRY_SECONDS", 30)),
             webhook_timeout_seconds=float(_int(env, "CALLSHEET_WEBHOOK_TIMEOUT_SECONDS", 10)),
             webhook_allow_private=_flag(env, "CALLSHEET_WEBHOOK_ALLOW_PRIVATE"),
+            webhook_dispatcher=dispatcher,  # type: ignore[arg-type]
             log_format=log_format,  # type: ignore[arg-type]
             metrics=metrics in ("on", "1", "true"),
             metrics_token=env.get("CALLSHEET_METRICS_TOKEN") or None,

@@ -136,6 +136,8 @@ def metrics_routes(ref: RuntimeRef, settings: Settings) -> list[Route]:
             request.scope["state"]["principal"] = principal
             if principal.role != Role.ADMIN:
                 return Response("Only administrators may read metrics.\n", status_code=403, media_type="text/plain")
+        # Read at the scrape: the dispatcher may run in another process.
+        metrics.WEBHOOK_BACKLOG.set(await ref.runtime.webhooks.backlog())
         body = metrics.exposition(settings.metrics_dir)
         return Response(body, media_type=metrics.CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 

@@ -3,14 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnClause,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    and_,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from db.models import Webhook, WebhookDelivery
-from db.models.webhooks import PENDING
+from db.models import Studio, Webhook, WebhookDelivery
+from db.models.webhooks import DELIVERED, PENDING
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
+from db.types import UTCDateTime, utcnow
+
+
+async def lock_studio_webhooks(session: AsyncSession, studio_id: int) -> None:
+    """Serialise the studio's webhook creations until the transaction ends, so a count read after it
+    stays true until the insert (PostgreSQL: the studio row, locked without blocking the inserts
+    that merely reference it; SQLite: writers are serialised by `BEGIN IMMEDIATE` already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(Studio.id).where(Studio.id == studio_id).with_for_update(key_share=True))
 
 
 async def count(session: AsyncSession, scope: Scope) -> int:
@@ -33,6 +66,74 @@ async def active_for(session: AsyncSession, studio_ids: Sequence[int]) -> list[W
     """The active webhooks of these studios (the outbox's one read per transaction that has news)."""
     stmt = select(Webhook).where(Webhook.studio_id.in_(list(studio_ids)), Webhook.active.is_(True))
     return list((await session.scalars(stmt.order_by(Webhook.id))).all())
+
+
+@dataclass(frozen=True)
+class News:
+    """One webhook event of a transaction, to become a delivery for each matching webhook."""
+
+    studio_id: int
+    type: str
+    seq: int
+    at: datetime
+    data: dict[str, Any]
+    retry_until: datetime
+
+
+def _subscribed(dialect: str, event_type: str, everything: str) -> ColumnElement[bool]:
+    """The webhook's event list names this type or `everything`."""
+    names = [everything, event_type]
+    if dialect == "postgresql":
+        return cast(Webhook.events, JSONB).has_any(postgresql.array(names))
+    value: ColumnClause[str] = column("value")
+    listed = func.json_each(Webhook.events).table_valued("value")
+    return exists(select(literal(1)).select_from(listed).where(value.in_(names)))
+
+
+async def write_deliveries(session: AsyncSession, news: Sequence[News], everything: str) -> int:
+    """A delivery per (news, active webhook of its studio subscribed to its type), written by one
+    INSERT … SELECT; how many."""
+    if not news:
+        return 0
+    dialect = session.get_bind().dialect.name
+    now = utcnow()
+    selects = [
+        select(
+            Webhook.studio_id,
+            Webhook.id,
+            literal(n.seq, BigInteger),
+            literal(n.type, String),
+            literal(n.at, UTCDateTime),
+            literal(n.data, JSON),
+            literal(PENDING, String),
+            literal(0, Integer),
+            literal(n.retry_until, UTCDateTime),
+            literal(now, UTCDateTime),
+        ).where(
+            Webhook.studio_id == n.studio_id,
+            Webhook.active.is_(True),
+            _subscribed(dialect, n.type, everything),
+        )
+        for n in news
+    ]
+    source = selects[0] if len(selects) == 1 else union_all(*selects)
+    table = WebhookDelivery.__table__
+    assert isinstance(table, Table)
+    target = table.c
+    columns = [
+        target.studio_id,
+        target.webhook_id,
+        target.event_seq,
+        target.event_type,
+        target.occurred_at,
+        target.data,
+        target.status,
+        target.attempts,
+        target.retry_until,
+        target.created_at,
+    ]
+    result = await session.execute(insert(table).from_select(columns, source))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def deliveries(session: AsyncSession, scope: RoleScope, webhook_id: int, first: int) -> list[WebhookDelivery]:
@@ -121,6 +222,33 @@ async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDeliv
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def mark_delivered(
+    session: AsyncSession | AsyncConnection,
+    delivery_ids: Sequence[int],
+    status_code: int,
+    response: str | None,
+    now: datetime,
+) -> list[int]:
+    """Settle these deliveries as DELIVERED with one answer; the ids of those still PENDING until now
+    (a deleted or meanwhile settled one is left alone)."""
+    stmt = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(list(delivery_ids)), WebhookDelivery.status == PENDING)
+        .values(
+            status=DELIVERED,
+            attempts=WebhookDelivery.attempts + 1,
+            last_status_code=status_code,
+            last_response=response,
+            last_error=None,
+            delivered_at=now,
+            next_attempt_at=None,
+        )
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return [int(i) for i in (await session.execute(stmt)).scalars().all()]
 
 
 async def deactivate(session: AsyncSession, webhook_id: int) -> None:

@@ -148,11 +148,12 @@ class RedisLock:
             await self.redis.aclose()
 
 
-def election_for(runtime: Runtime, interval: float) -> Election:
+def election_for(runtime: Runtime, interval: float, key: int = LOCK_KEY, redis_key: str = REDIS_LOCK) -> Election:
+    """The election of one role (the sweeper's by default) on this deployment's backends."""
     if runtime.database.is_postgres:
-        return AdvisoryLock(runtime)
+        return AdvisoryLock(runtime, key)
     if runtime.settings.redis_url:
-        return RedisLock(runtime.settings.redis_url, ttl=interval * 3)
+        return RedisLock(runtime.settings.redis_url, ttl=interval * 3, key=redis_key)
     return Always()
 
 

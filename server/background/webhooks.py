@@ -1,11 +1,17 @@
-"""The webhook dispatcher: sends the outbox's deliveries from the sweeper's leader only.
+"""The webhook dispatcher: sends the outbox's deliveries from one elected process per deployment.
+
+`callsheet serve` runs it in a process of its own (`callsheet dispatch`, started and stopped with
+the server, and killed with it), so sending competes with requests for neither the event loop nor
+the interpreter; an app started any other way runs it on its own event loop. Either way it stands
+in an election like the sweeper's (the same backends, a lock of its own): one dispatcher sends per
+deployment, however many processes serve.
 
 It has its own loop rather than the sweeper's 5-second tick: a delivery goes out as soon as the
 transaction that wrote it commits in this process (the outbox wakes the loop), or within `poll`
 seconds when another process wrote it; and each webhook is drained by its own task, in seq order,
 so a receiver that hangs (up to the timeout) or fails delays only its own queue, never another
-webhook's or the API. Sending starts and stops with the sweeper's leadership; a leader that dies
-mid-delivery leaves the row PENDING and the next leader sends it again (at least once).
+webhook's or the API. Sending starts and stops with the leadership; a leader that dies mid-delivery
+leaves the row PENDING and the next leader sends it again (at least once).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from db.types import utcnow
-from server.services.webhooks.dispatch import Sender
+from server.background.sweeper import Election, election_for
+from server.services.webhooks.dispatch import Sender, Settler
 
 if TYPE_CHECKING:
     from server.runtime import Runtime
@@ -32,6 +39,12 @@ MAX_PARALLEL = 64
 BATCH = 50
 # Commits wake the loop; passes over the queue heads are at most this often, not one per commit.
 MIN_GAP = 0.1
+# In a process of its own no commit wakes the loop: it looks at the queues this often instead.
+PROCESS_POLL = 0.2
+# The dispatcher's election: like the sweeper's, with a lock of its own.
+ELECTION_INTERVAL = 5.0
+LOCK_KEY = 0x63616C6C686F6F6B  # "callhook"
+REDIS_LOCK = "callsheet:webhooks"
 
 
 class Dispatcher:
@@ -41,19 +54,25 @@ class Dispatcher:
         self.runtime = runtime
         self.is_leader = is_leader
         self.poll = poll
+        self.max_parallel = max_parallel
         self.slots = asyncio.Semaphore(max_parallel)
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self.sender: Sender | None = None
+        self.settler: Settler | None = None
 
     def start(self) -> None:
         if self._task is not None:
             return
         settings = self.runtime.settings
         # Redirects are not followed: the next hop would skip the address check.
+        # Connections are kept alive between deliveries (one receiver usually takes them all).
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.webhook_timeout_seconds), follow_redirects=False, trust_env=False
+            timeout=httpx.Timeout(settings.webhook_timeout_seconds),
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=self.max_parallel, max_keepalive_connections=self.max_parallel),
         )
         self.sender = Sender(
             self.runtime.webhooks,
@@ -61,6 +80,8 @@ class Dispatcher:
             retry_seconds=settings.webhook_retry_seconds,
             timeout=settings.webhook_timeout_seconds,
         )
+        self.settler = Settler(self.sender)
+        self.settler.start()
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
     async def stop(self) -> None:
@@ -72,6 +93,11 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._busy.clear()
+        if self.settler is not None:
+            await self.settler.stop()
+            self.settler = None
+        if self.sender is not None:
+            await self.sender.close()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -104,12 +130,67 @@ class Dispatcher:
         return started
 
     async def _drain(self, webhook_id: int) -> None:
-        assert self.sender is not None
+        assert self.sender is not None and self.settler is not None
+        settle = self.settler.settle
         try:
             async with self.slots:
-                while self.is_leader() and await self.sender.send_next(webhook_id, BATCH):
+                while self.is_leader() and await self.sender.send_next(webhook_id, BATCH, settle):
                     pass
         except Exception:
             log.exception("delivering to webhook %s failed", webhook_id)
         finally:
             self._busy.pop(webhook_id, None)
+
+
+class Standing:
+    """This process's candidacy for one election, renewed every `interval`; `leader` says the result."""
+
+    def __init__(self, election: Election, interval: float = ELECTION_INTERVAL) -> None:
+        self.election = election
+        self.interval = interval
+        self.leader = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="webhook-election")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.leader = False
+        with contextlib.suppress(Exception):
+            await self.election.release()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                leader = await self.election.acquire()
+            except Exception as exc:
+                log.warning("webhook dispatcher election failed (%s); trying again", exc)
+                leader = False
+            if leader != self.leader:
+                log.info("this process %s the webhook dispatcher", "is now" if leader else "is no longer")
+                self.leader = leader
+            await asyncio.sleep(self.interval)
+
+
+class Dispatching:
+    """A dispatcher that sends while this process holds the dispatcher's election."""
+
+    def __init__(self, runtime: Runtime, *, poll: float = POLL) -> None:
+        election = election_for(runtime, ELECTION_INTERVAL, key=LOCK_KEY, redis_key=REDIS_LOCK)
+        self.standing = Standing(election)
+        standing = self.standing
+        self.dispatcher = Dispatcher(runtime, is_leader=lambda: standing.leader, poll=poll)
+
+    def start(self) -> None:
+        self.standing.start()
+        self.dispatcher.start()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop()
+        await self.standing.stop()

@@ -3,7 +3,8 @@
 Several workers (`callsheet serve --workers N`) use prometheus_client's multiprocess mode: the CLI
 points `PROMETHEUS_MULTIPROC_DIR` at a fresh directory before the workers start, each worker writes
 its samples there, and `/metrics` in any worker sums them (gauges of live things: `livesum`, of
-moments: `max`). One process keeps them in memory.
+moments: `max`); the live gauges of a worker that ended are dropped (an ending worker drops its own,
+and every scrape drops those of workers no longer running). One process keeps them in memory.
 
 Labels are bounded: operations are named by their root field (a name from the schema, never the
 client's `operationName`), outcomes by error codes, routes by a fixed list of prefixes.
@@ -11,7 +12,9 @@ client's `operationName`), outcomes by error codes, routes by a fixed list of pr
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as mp
@@ -55,8 +58,10 @@ SWEEPER_LAST_RUN = Gauge(
 DB_CHECKED_OUT = Gauge(
     "callsheet_db_pool_checked_out", "Database connections checked out of the pool.", multiprocess_mode="livesum"
 )
-# Set by whatever owns the backlog (the webhook dispatcher, when there is one); absent until then.
-WEBHOOK_BACKLOG = Gauge("callsheet_webhook_backlog", "Webhook deliveries waiting to be sent.", multiprocess_mode="max")
+# Set from the database at each scrape (workers: the latest scrape's answer counts).
+WEBHOOK_BACKLOG = Gauge(
+    "callsheet_webhook_backlog", "Webhook deliveries waiting to be sent.", multiprocess_mode="mostrecent"
+)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -64,10 +69,37 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 def exposition(multiprocess_dir: str | None = None) -> bytes:
     """The text exposition of this process, or of every worker writing into `multiprocess_dir`."""
     if multiprocess_dir:
+        forget_dead_workers(multiprocess_dir)
         registry = CollectorRegistry()
         mp.MultiProcessCollector(registry, path=multiprocess_dir)
         return generate_latest(registry)
     return generate_latest()
+
+
+def forget_dead_workers(multiprocess_dir: str) -> None:
+    """Drop the live gauges (open websockets, pool connections) of workers that have ended: their
+    files stay in the directory, and a worker killed or restarted by the server would otherwise be
+    counted for ever. Counters and histograms of ended workers stay: their totals still happened."""
+    for path in Path(multiprocess_dir).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            mp.mark_process_dead(int(pid), multiprocess_dir)
+
+
+def forget_worker(multiprocess_dir: str | None) -> None:
+    """An ending worker takes its live gauges with it."""
+    if multiprocess_dir:
+        mp.mark_process_dead(os.getpid(), multiprocess_dir)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def clock() -> float:

@@ -15,7 +15,7 @@ import pytest
 from db.models import Role
 from server.app import create_app
 from server.telemetry.logs import JsonFormatter, redact
-from tests.alloc_support import build
+from tests.alloc_support import at, build, create
 from tests.conftest import StudioFixture
 
 METRICS_TOKEN = "scrape-" + "m" * 24
@@ -82,6 +82,25 @@ async def test_operations_are_counted_by_root_field_and_outcome(studio: StudioFi
     assert "FreeTextName42" not in after
     for name in ("callsheet_websockets_open", "callsheet_db_pool_checked_out", "callsheet_bus_published_messages"):
         assert name in after, name
+
+
+async def test_the_webhook_backlog_is_the_pending_deliveries_at_the_scrape(studio: StudioFixture) -> None:
+    def backlog(text: str) -> float:
+        [line] = [line for line in text.splitlines() if line.startswith("callsheet_webhook_backlog ")]
+        return float(line.split(" ")[1])
+
+    # Counted over every studio of the database (on PostgreSQL tests share one).
+    before = backlog((await scrape(studio, studio.tokens[Role.ADMIN])).text)
+    for path in ("a", "b"):
+        made = await studio.data(
+            "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { __typename } }",
+            {"i": {"url": f"https://example.com/{path}", "events": ["booking.created"]}},
+        )
+        assert made["createWebhook"]["__typename"] == "WebhookCreated"
+    cat = await build(studio)
+    made = await create(cat, start=at(1, 10), end=at(1, 12), allocations=[{"resourceId": cat.gid("Studio A")}])
+    assert made["__typename"] == "BookingCreated"
+    assert backlog((await scrape(studio, studio.tokens[Role.ADMIN])).text) == before + 2
 
 
 @pytest.fixture

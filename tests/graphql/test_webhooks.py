@@ -251,6 +251,21 @@ async def test_bad_input_is_refused_and_nothing_is_created(studio: StudioFixture
     assert len((await studio.data("{ webhooks { id } }"))["webhooks"]) == MAX_WEBHOOKS
 
 
+async def test_the_limit_holds_when_webhooks_are_created_at_once(studio: StudioFixture) -> None:
+    for i in range(MAX_WEBHOOKS - 3):
+        await hook(studio, f"https://example.com/{i}")
+    answers = await asyncio.gather(
+        *(
+            studio.data(CREATE, {"input": {"url": f"https://example.com/at-once/{i}", "events": ["*"]}})
+            for i in range(8)
+        )
+    )
+    kinds = sorted(a["createWebhook"]["__typename"] for a in answers)
+    assert kinds == ["ValidationError"] * 5 + ["WebhookCreated"] * 3
+    assert all(a["createWebhook"]["field"] == "url" for a in answers if "field" in a["createWebhook"])
+    assert len((await studio.data("{ webhooks { id } }"))["webhooks"]) == MAX_WEBHOOKS
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -273,6 +288,23 @@ async def test_private_addresses_are_refused_without_the_flag(studio: StudioFixt
     with pytest.raises(Invalid) as refused:
         await strict.create(admin, url, ["*"])
     assert refused.value.field == "url"
+
+
+async def test_a_change_becomes_a_delivery_for_each_webhook_subscribed_to_its_type(studio: StudioFixture) -> None:
+    cancelled = await hook(studio, "https://example.com/cancelled", ["booking.cancelled"])
+    created = await hook(studio, "https://example.com/created", ["asset.returned", "booking.created"])
+    everything = await hook(studio, "https://example.com/all", ["*"])
+    cat = await build(studio)
+    await book(cat, 1)
+    found = {
+        name: [(d["event"], d["status"], d["attempts"]) for d in await deliveries(studio, made["webhook"]["id"])]
+        for name, made in (("cancelled", cancelled), ("created", created), ("all", everything))
+    }
+    assert found == {
+        "cancelled": [],
+        "created": [("booking.created", "PENDING", 0)],
+        "all": [("booking.created", "PENDING", 0)],
+    }
 
 
 async def test_deleting_a_webhook_stops_its_deliveries(studio: StudioFixture) -> None:

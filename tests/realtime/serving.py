@@ -73,3 +73,15 @@ async def start_serving(settings: Settings, extra_env: dict[str, str] | None = N
             await asyncio.sleep(0.1)
     await instance.stop()
     raise AssertionError(f"callsheet serve did not come up: {instance.output.decode(errors='replace')}")
+
+
+async def start_several(settings: Settings, count: int, extra_env: dict[str, str] | None = None) -> list[Instance]:
+    """`count` instances started at once; if one does not come up, the others are stopped (a server
+    left running would hold the sweeper's and the dispatcher's locks for the tests after it)."""
+    results = await asyncio.gather(*(start_serving(settings, extra_env) for _ in range(count)), return_exceptions=True)
+    started = [r for r in results if isinstance(r, Instance)]
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        await asyncio.gather(*(i.stop() for i in started))
+        raise failed[0]
+    return started

@@ -15,7 +15,7 @@ import pytest
 from db.models import Role
 from server.config import Settings
 from tests.conftest import StudioFixture
-from tests.realtime.serving import Instance, start_serving
+from tests.realtime.serving import Instance, start_several
 from tests.realtime.support import BOARD, CREATE_BOOKING, WsClient, build_world, current, next_board, now
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 @pytest.fixture
 async def two_instances(settings: Settings, runtime: Any) -> AsyncIterator[tuple[Instance, Instance]]:
-    a, b = await asyncio.gather(start_serving(settings), start_serving(settings))
+    a, b = await start_several(settings, 2)
     try:
         yield a, b
     finally:

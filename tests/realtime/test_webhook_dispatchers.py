@@ -23,7 +23,7 @@ from server.config import Settings
 from server.services.webhooks import signing
 from tests.alloc_support import CREATE, at, booking_input, build
 from tests.conftest import StudioFixture
-from tests.realtime.serving import Instance, start_serving
+from tests.realtime.serving import Instance, start_serving, start_several
 
 SERVE_ENV = {"CALLSHEET_WEBHOOK_ALLOW_PRIVATE": "1", "CALLSHEET_WEBHOOK_RETRY_SECONDS": "1"}
 CREATE_HOOK = """mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename
@@ -117,7 +117,7 @@ async def until(check: Callable[[], bool], within: float) -> None:
 
 @pytest.fixture
 async def two_instances(settings: Settings, runtime: Any) -> AsyncIterator[list[Instance]]:
-    a, b = await asyncio.gather(start_serving(settings, SERVE_ENV), start_serving(settings, SERVE_ENV))
+    a, b = await start_several(settings, 2, SERVE_ENV)
     try:
         yield [a, b]
     finally:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from server.events.types import AVAILABILITY, BOOKINGS
+from server.services.audit import AUDIT_TOPIC
 from server.services.ids import to_global_id
 
 ALL = "*"
@@ -27,7 +28,6 @@ _BOOKING_TYPES = {
     "BookingCreated": "booking.created",
     "HoldQueued": "booking.created",  # a new hold, waiting in line
     "BookingCancelled": "booking.cancelled",
-    "HoldPromoted": "hold.promoted",
     "InvoiceIssued": "invoice.issued",
     **dict.fromkeys(
         (
@@ -44,6 +44,9 @@ _BOOKING_TYPES = {
         "booking.changed",
     ),
 }
+# A promoted hold is announced once per booking from whichever topics record it (its room's board,
+# availability, bookings), with the data of all of them.
+_ONCE_PER_BOOKING = {"HoldPromoted": "hold.promoted"}
 # Gear events are recorded once on availability (always) and on the item's asset board (when it has
 # a home location, with the detail: condition, due time); both are merged into one delivery.
 _ASSET_TYPES = {"AssetCheckedOut": "asset.checked_out", "AssetReturned": "asset.returned"}
@@ -94,14 +97,22 @@ def announcements(rows: Iterable[Any]) -> list[Announcement]:
     """The webhook events a transaction's event rows announce, in seq order."""
     found: list[Announcement] = []
     assets: dict[tuple[int, str, Any], tuple[Any, dict[str, Any]]] = {}
+    promoted: dict[tuple[int, str, Any], tuple[Any, dict[str, Any]]] = {}
     for row in rows:
-        if row.topic == BOOKINGS and row.type in _BOOKING_TYPES:
+        if row.type in _ONCE_PER_BOOKING and row.topic != AUDIT_TOPIC:
+            key = (row.studio_id, row.type, row.payload.get("bookingId"))
+            first, merged = promoted.get(key, (row, {}))
+            merged.update(data_of(row.payload))
+            promoted[key] = (first, merged)
+        elif row.topic == BOOKINGS and row.type in _BOOKING_TYPES:
             found.append(Announcement(row.studio_id, _BOOKING_TYPES[row.type], row.seq, row.at, data_of(row.payload)))
         elif row.type in _ASSET_TYPES and (row.topic == AVAILABILITY or row.topic.startswith("assets:")):
             key = (row.studio_id, row.type, row.payload.get("resourceId"))
             first, merged = assets.get(key, (row, {}))
             merged.update(data_of(row.payload))
             assets[key] = (first, merged)
+    for (_, type_, _), (first, merged) in promoted.items():
+        found.append(Announcement(first.studio_id, _ONCE_PER_BOOKING[type_], first.seq, first.at, merged))
     for (_, type_, _), (first, merged) in assets.items():
         found.append(Announcement(first.studio_id, _ASSET_TYPES[type_], first.seq, first.at, merged))
         if type_ == "AssetReturned" and merged.get("condition") == "DAMAGED":

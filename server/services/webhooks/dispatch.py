@@ -10,14 +10,17 @@ next delivery goes. A receiver's answer is read and kept up to 1 KiB, never more
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models import Webhook, WebhookDelivery
 from db.models.webhooks import DELIVERED, FAILED, PENDING, RESPONSE_LIMIT
@@ -92,6 +95,7 @@ class Sender:
         self.client = client
         self.retry_seconds = retry_seconds
         self.timeout = timeout
+        self._settle_conn: AsyncConnection | None = None
 
     async def due_webhooks(self, now: datetime) -> list[int]:
         """The active webhooks whose next delivery is due."""
@@ -99,9 +103,11 @@ class Sender:
             heads = await rows.queue_heads(session)
         return [webhook.id for webhook, delivery in heads if rows.due(delivery, now)]
 
-    async def send_next(self, webhook_id: int, batch: int = 1) -> bool:
+    async def send_next(self, webhook_id: int, batch: int = 1, settle: Settle | None = None) -> bool:
         """Send the webhook's next deliveries (up to `batch`, read at once) in seq order while they are
-        due and delivered; True when all of them were (more may follow)."""
+        due and delivered; True when all of them were (more may follow). Each outcome is settled
+        (by `settle`, else on its own) before the next delivery goes."""
+        settle = settle or self.record
         found = await self._settled_head(webhook_id, batch)
         if found is None:
             return False
@@ -110,8 +116,8 @@ class Sender:
             if not rows.due(delivery, utcnow()):
                 return False
             outcome = await self.attempt(webhook, delivery)
-            # Recorded one by one: a process that dies sends again only the delivery in flight.
-            if not await self.record(webhook, delivery.id, outcome) or not outcome.delivered:
+            # Settled before the next goes: a process that dies sends again only the delivery in flight.
+            if not await settle(webhook, delivery.id, outcome) or not outcome.delivered:
                 return False
         return True
 
@@ -206,3 +212,94 @@ class Sender:
             return True
 
         return await self.service.uow.run(work, studio_id=webhook.studio_id, actor="webhooks")
+
+    async def record_delivered(self, settled: list[tuple[int, Outcome]]) -> set[int]:
+        """Settle several delivered attempts in one transaction; the ids that were still PENDING."""
+        groups: dict[tuple[int, str | None], list[int]] = {}
+        for delivery_id, outcome in settled:
+            assert outcome.status_code is not None
+            groups.setdefault((outcome.status_code, outcome.response), []).append(delivery_id)
+        done: set[int] = set()
+        now = utcnow()
+        database = self.service.uow.database
+        if not database.is_postgres:
+            async with database.writer() as session, session.begin():
+                for (status_code, response), ids in groups.items():
+                    done.update(await rows.mark_delivered(session, ids, status_code, response, now))
+            return done
+        # PostgreSQL: each UPDATE commits on its own (it is atomic alone) over a connection kept for
+        # it, one round trip per settle instead of a checkout, a ping, BEGIN, UPDATE and COMMIT.
+        try:
+            if self._settle_conn is None:
+                conn = await database.write_engine.connect()
+                self._settle_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for (status_code, response), ids in groups.items():
+                done.update(await rows.mark_delivered(self._settle_conn, ids, status_code, response, now))
+        except Exception:
+            await self.close()
+            raise
+        return done
+
+    async def close(self) -> None:
+        """Let go of the settling connection (a new one is opened when needed)."""
+        conn, self._settle_conn = self._settle_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+
+Settle = Callable[[Webhook, int, Outcome], Awaitable[bool]]
+
+
+class Settler:
+    """Settles delivered attempts of every webhook together: while one transaction commits, the
+    outcomes that arrive meanwhile wait and go in the next. Each webhook still waits for its own
+    outcome to be committed before it sends its next delivery, so a crash resends at most the one
+    delivery per webhook that was in flight (sent, not yet settled), as when each settled alone.
+    Anything but a 2xx (a retry to schedule, a 410 that disables the webhook) is settled on its own."""
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self._waiting: list[tuple[int, Outcome, asyncio.Future[bool]]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="webhook-settler")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for _, _, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+
+    async def settle(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> bool:
+        if not outcome.delivered or self._task is None:
+            return await self.sender.record(webhook, delivery_id, outcome)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery_id, outcome, future))
+        self._wake.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._waiting = self._waiting, []
+            if not batch:
+                continue
+            try:
+                done = await self.sender.record_delivered([(d, o) for d, o, _ in batch])
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for delivery_id, _, future in batch:
+                if not future.done():
+                    future.set_result(delivery_id in done)

@@ -53,6 +53,8 @@ class WebhookService:
         await urls.check(url, allow_private=self.policy.allow_private)
 
         async def work(tx: Tx) -> Webhook:
+            # Two creations at once would both count 19 and both insert.
+            await rows.lock_studio_webhooks(tx.session, principal.studio_id)
             if await rows.count(tx.session, principal) >= MAX_WEBHOOKS:
                 raise Invalid(f"A studio may have at most {MAX_WEBHOOKS} webhooks.", field="url")
             row = Webhook(
@@ -70,6 +72,11 @@ class WebhookService:
 
         row = await self.uow.run_as(principal, work)
         return row, self.secret_of(row)
+
+    async def backlog(self) -> int:
+        """Deliveries of every studio still waiting to be sent (for the metrics scrape)."""
+        async with self.uow.read() as session:
+            return await rows.backlog(session)
 
     async def listed(self, principal: Principal) -> list[Webhook]:
         require(principal, Action.MANAGE_WEBHOOKS)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event, WebhookDelivery
+from db.models import Event
 from db.repositories import webhooks as rows
-from server.services.webhooks.catalog import announcements, matches
+from server.services.webhooks.catalog import ALL, announcements
 
 RETRY_WINDOW = timedelta(hours=24)
 
@@ -22,32 +21,9 @@ class WebhookOutbox:
         self._wakers: list[asyncio.Event] = []
 
     async def enqueue(self, session: AsyncSession, events: list[Event]) -> int:
-        news = announcements(events)
-        if not news:
-            return 0
-        hooks = await rows.active_for(session, sorted({a.studio_id for a in news}))
-        added: list[Any] = []
-        for a in news:
-            for hook in hooks:
-                if hook.studio_id == a.studio_id and matches(hook.events, a.type):
-                    added.append(
-                        WebhookDelivery(
-                            studio_id=a.studio_id,
-                            webhook_id=hook.id,
-                            event_seq=a.seq,
-                            event_type=a.type,
-                            occurred_at=a.at,
-                            data=a.data,
-                            status="PENDING",
-                            attempts=0,
-                            next_attempt_at=None,
-                            retry_until=a.at + RETRY_WINDOW,
-                        )
-                    )
-        if added:
-            session.add_all(added)
-            await session.flush()
-        return len(added)
+        news = [rows.News(a.studio_id, a.type, a.seq, a.at, a.data, a.at + RETRY_WINDOW) for a in announcements(events)]
+        # One statement reads the studio's webhooks and writes their deliveries.
+        return await rows.write_deliveries(session, news, ALL)
 
     def subscribe(self) -> asyncio.Event:
         """An event set whenever deliveries were committed in this process."""
