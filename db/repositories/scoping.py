@@ -109,6 +109,19 @@ def sees_every_booking(scope: RoleScope | None, location_id: int | None = None) 
     return location_id is not None and scope.role == Role.DISPLAY and scope.location_id == location_id
 
 
+# Which parts of a scope the rules below read besides its studio and role: a user for these roles,
+# a location for those. Keep `read_class` in step when a rule starts reading another part.
+USER_SCOPED = frozenset({Role.PRODUCER, Role.CREW})
+LOCATION_SCOPED = frozenset({Role.DISPLAY, Role.SCANNER})
+
+
+def read_class(scope: RoleScope) -> tuple[int, str, int | None, int | None]:
+    """What `readable` depends on: two scopes with the same class read exactly the same rows."""
+    user = scope.user_id if scope.role in USER_SCOPED else None
+    location = scope.location_id if scope.role in LOCATION_SCOPED else None
+    return (scope.studio_id, scope.role.value, user, location)
+
+
 def _bookings(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     if scope.role == Role.PRODUCER:
         return stmt.where(Booking.project_id.in_(_produced(scope))) if scope.user_id else stmt.where(false())
