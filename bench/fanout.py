@@ -1,7 +1,10 @@
 """Fan-out: one change to 1,000 websocket subscribers of one server process, against a minimal raw
 Starlette websocket broadcast measured in the same run.
 
-    .venv/bin/python -m bench.fanout [--subscribers 1000] [--rounds 8]
+    .venv/bin/python -m bench.fanout [--subscribers 1000] [--rounds 8] [--server-tree PATH]
+
+`--server-tree` serves Callsheet from another checkout (an older commit unpacked beside this one),
+driven by this very load generator: before/after figures from one script.
 
 The server under test runs alone on CPU 0 (one process, uvicorn, websockets-sansio, no per-message
 deflate, SQLite and the in-process bus), this load generator on CPU 1. Each subscriber is a wall
@@ -27,6 +30,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import socket
 import statistics
@@ -41,6 +45,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 SECRET = "bench-fanout-" + "x" * 32
 BOARD = """subscription Board($loc: ID!) {
@@ -51,27 +56,10 @@ BOARD = """subscription Board($loc: ID!) {
 }"""
 CREATE = """mutation($input: CreateBookingInput!) { createBooking(input: $input) { __typename } }"""
 SERVER_CPU, CLIENT_CPU = 0, 1
+NEXT = re.compile(r'\{"id": ?"[^"]*", ?"type": ?"next"')
 
 
 # The servers (run as subprocesses of this script)
-
-
-def serve_callsheet(port: int, database_url: str) -> None:
-    import uvicorn
-
-    from server.app import create_app
-    from server.config import Settings
-
-    settings = Settings(database_url=database_url, secret=SECRET, mode="production")
-    uvicorn.run(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        log_level="warning",
-        backlog=4096,
-    )
 
 
 def serve_raw(port: int) -> None:
@@ -149,9 +137,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(kind: str, port: int, database_url: str = "") -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "bench.fanout", "--serve", kind, "--port", str(port), "--db", database_url]
-    process = subprocess.Popen(args, cwd=Path(__file__).resolve().parent.parent)
+HERE = Path(__file__).resolve().parent.parent
+# Callsheet's server as the tree at hand runs it (the same settings in every tree since the bench exists).
+SERVE_CALLSHEET = """
+import sys, uvicorn
+from server.app import create_app
+from server.config import Settings
+port, database_url, redis_url, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3] or None, sys.argv[4]
+settings = Settings(database_url=database_url, secret=secret, mode="production", redis_url=redis_url)
+uvicorn.run(create_app(settings), host="127.0.0.1", port=port, ws="websockets-sansio",
+            ws_per_message_deflate=False, log_level="warning", backlog=8192)
+"""
+
+
+def start(
+    kind: str, port: int, database_url: str = "", tree: Path = HERE, redis_url: str = ""
+) -> subprocess.Popen[bytes]:
+    if kind == "callsheet":
+        args = [sys.executable, "-c", SERVE_CALLSHEET, str(port), database_url, redis_url, SECRET]
+    else:
+        args = [sys.executable, "-m", "bench.fanout", "--serve", kind, "--port", str(port)]
+    process = subprocess.Popen(args, cwd=tree if kind == "callsheet" else HERE)
     os.sched_setaffinity(process.pid, {SERVER_CPU})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -239,19 +245,23 @@ class Subscriber:
     conn: ClientConnection
     received: list[tuple[float, str]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
 
     async def read(self, graphql: bool) -> None:
-        async for raw in self.conn:
-            at = time.perf_counter()
-            if graphql:
-                message = json.loads(raw)
-                if message.get("type") == "ping":
-                    await self.conn.send('{"type":"pong"}')
+        # The load generator must not be what is measured: a `next` message is recognised by its
+        # opening, and only other messages are decoded.
+        try:
+            async for raw in self.conn:
+                at = time.perf_counter()
+                text = raw if isinstance(raw, str) else raw.decode()
+                if graphql and not NEXT.match(text):
+                    if json.loads(text).get("type") == "ping":
+                        await self.conn.send('{"type":"pong"}')
                     continue
-                if message.get("type") != "next":
-                    continue
-            self.received.append((at, raw if isinstance(raw, str) else raw.decode()))
-            self.arrived.set()
+                self.received.append((at, text))
+                self.arrived.set()
+        except ConnectionClosed:
+            return
 
 
 async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subscriber]:
@@ -270,8 +280,7 @@ async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subs
                 assert ack["type"] == "connection_ack", ack
                 payload = {"query": BOARD, "variables": {"loc": studio.location}}
                 await conn.send(json.dumps({"id": "board", "type": "subscribe", "payload": payload}))
-            task = asyncio.create_task(sub.read(graphql=studio is not None))
-            sub.task = task  # type: ignore[attr-defined]
+            sub.task = asyncio.create_task(sub.read(graphql=studio is not None))
             if studio:
                 await asyncio.wait_for(sub.arrived.wait(), 60)
             return sub
@@ -280,7 +289,9 @@ async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subs
 
 
 async def close_subscribers(subs: list[Subscriber]) -> None:
+    """Close every connection, then wait for its reader: a clean end, no stray exceptions."""
     await asyncio.gather(*(s.conn.close() for s in subs), return_exceptions=True)
+    await asyncio.gather(*(s.task for s in subs if s.task is not None), return_exceptions=True)
 
 
 async def wait_all(subs: list[Subscriber], since: float, within: float = 30.0) -> list[float]:
@@ -330,11 +341,11 @@ def booking_input(studio: Studio, room: str, start: datetime, title: str) -> dic
     }
 
 
-async def run_callsheet(n: int, rounds: int) -> tuple[Result, int]:
+async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
     tmp = tempfile.mkdtemp(prefix="callsheet-fanout-")
     studio = await setup(f"sqlite+aiosqlite:///{tmp}/fanout.db")
     port = free_port()
-    server = start("callsheet", port, studio.database_url)
+    server = start("callsheet", port, studio.database_url, tree)
     result = Result("Callsheet roomBoard (graphql-transport-ws)")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
@@ -416,6 +427,11 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
     return result
 
 
+def raise_file_limit(n: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * n + 256)), hard))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -441,11 +457,11 @@ def report(results: list[Result], n: int, rounds: int) -> None:
     )
 
 
-async def main(n: int, rounds: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * n + 256)), hard))
+async def main(n: int, rounds: int, tree: Path) -> None:
+    raise_file_limit(n)
     os.sched_setaffinity(0, {CLIENT_CPU})
-    ours, size = await run_callsheet(n, rounds)
+    print(f"Callsheet served from {tree}")
+    ours, size = await run_callsheet(n, rounds, tree)
     raw = await run_raw(n, rounds, size)
     report([ours, raw], n, rounds)
 
@@ -454,13 +470,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--serve", choices=["callsheet", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--server-tree", type=Path, default=HERE, help="serve Callsheet from this checkout")
+    parser.add_argument("--serve", choices=["raw"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--db", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve == "callsheet":
-        serve_callsheet(args.port, args.db)
-    elif args.serve == "raw":
+    if args.serve == "raw":
         serve_raw(args.port)
     else:
-        asyncio.run(main(args.subscribers, args.rounds))
+        asyncio.run(main(args.subscribers, args.rounds, args.server_tree.resolve()))

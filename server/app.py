@@ -25,6 +25,7 @@ from server.invoice_routes import invoice_routes
 from server.observe import Observed, metrics_routes
 from server.runtime import Runtime
 from server.telemetry import logs
+from server.websocket import RawSend
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *display_routes(ref),
         ],
         middleware=[
+            Middleware(RawSend),
             Middleware(Observed, enabled=settings.metrics),
             Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes),
         ],

@@ -77,8 +77,38 @@ class BoardGone(Exception):
     """The location no longer exists."""
 
 
+Push = Callable[[str, dict[Any, Any]], bool]
+
+
+class Watcher:
+    """One subscriber of a board: the version it was sent, the group of subscribers that are sent
+    the very same message (same question, same rights), and how to write it to its socket at once."""
+
+    __slots__ = ("group", "nudged", "parked", "push", "version")
+
+    def __init__(self, group: Any, push: Push | None) -> None:
+        self.group = group
+        self.push = push
+        self.version = 0
+        # Set when this watcher must deliver the current version itself (it is new, its socket
+        # could not take a pushed message, or it just took over its group).
+        self.nudged = True
+        self.parked: asyncio.Future[None] | None = None
+
+    def wake(self) -> None:
+        if self.parked is not None and not self.parked.done():
+            self.parked.set_result(None)
+
+
 class BoardHub:
-    """The board of one location, kept current for the watchers in this process."""
+    """The board of one location, kept current for the watchers in this process.
+
+    Watchers asking the same with the same rights form a group. Only the first of each group (its
+    leader) is woken by a new version: it renders the message, sends it, and pushes it to the
+    others (`fan_out`), writing the same frame bytes to each socket in one loop; the others' tasks
+    sleep through it. A follower whose socket cannot take a message at once is woken to send it
+    itself; when a leader leaves, the next watcher of its group takes over.
+    """
 
     def __init__(self, uow: UnitOfWork, studio_id: int, location_id: int) -> None:
         self.uow = uow
@@ -89,9 +119,11 @@ class BoardHub:
         self.version = 0
         self.computations = 0
         self.watchers = 0
-        # Watchers park on futures of their own in a set (asyncio.Event removes each woken waiter
+        self.pushed = 0  # messages written by a group's fan-out rather than by their own task
+        # Leaders park on futures of their own in a set (asyncio.Event removes each woken waiter
         # from a deque, which costs O(watchers) apiece: quadratic with a thousand screens).
         self._waiting: set[asyncio.Future[None]] = set()
+        self._groups: dict[Any, dict[Watcher, None]] = {}
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -110,20 +142,67 @@ class BoardHub:
                 await task
         self._publish(None, gone=True)
 
-    async def next_after(self, version: int) -> tuple[int, BoardData]:
-        """The newest board with a version above `version` (waits for one)."""
-        while self.version <= version:
+    def join(self, group: Any = None, push: Push | None = None) -> Watcher:
+        """A new watcher; with a group key and a `push`, it may be sent what its group's leader renders."""
+        watcher = Watcher(group, push)
+        if group is not None and push is not None:
+            self._groups.setdefault(group, {})[watcher] = None
+        return watcher
+
+    def leave(self, watcher: Watcher) -> None:
+        members = self._groups.get(watcher.group) if watcher.push is not None else None
+        if members is None or watcher not in members:
+            return
+        led = next(iter(members)) is watcher
+        del members[watcher]
+        if not members:
+            del self._groups[watcher.group]
+        elif led:
+            heir = next(iter(members))
+            heir.nudged = True
+            heir.wake()
+
+    def _leads(self, watcher: Watcher) -> bool:
+        members = self._groups.get(watcher.group) if watcher.push is not None else None
+        return members is None or next(iter(members)) is watcher
+
+    async def next_for(self, watcher: Watcher) -> tuple[int, BoardData]:
+        """The newest board, once it is newer than what the watcher has and the watcher is the one
+        to send it (a leader, or a follower that must send for itself); waits until then."""
+        while True:
             if self.gone:
                 raise BoardGone
-            parked = asyncio.get_running_loop().create_future()
-            self._waiting.add(parked)
+            leads = self._leads(watcher)
+            if self.version > watcher.version and (leads or watcher.nudged):
+                watcher.nudged = False
+                watcher.version = self.version
+                if self.current is None:
+                    raise BoardGone
+                return self.version, self.current
+            parked = watcher.parked = asyncio.get_running_loop().create_future()
+            if leads:
+                self._waiting.add(parked)
             try:
                 await parked
             finally:
                 self._waiting.discard(parked)
-        if self.gone or self.current is None:
-            raise BoardGone
-        return self.version, self.current
+                watcher.parked = None
+
+    def fan_out(self, leader: Watcher, version: int, payload: str | None, memo: dict[Any, Any]) -> None:
+        """Push the message the leader sent for `version` to the rest of its group (without one,
+        each of them is woken to render and send its own)."""
+        members = self._groups.get(leader.group) if leader.push is not None else None
+        if not members:
+            return
+        for watcher in list(members):
+            if watcher is leader or watcher.version >= version or watcher.push is None:
+                continue
+            if payload is not None and watcher.push(payload, memo):
+                watcher.version = version
+                self.pushed += 1
+            else:
+                watcher.nudged = True
+                watcher.wake()
 
     def _publish(self, data: BoardData | None, *, gone: bool = False) -> None:
         if data is not None:
@@ -134,6 +213,10 @@ class BoardHub:
         for parked in waiting:
             if not parked.done():
                 parked.set_result(None)
+        if gone:
+            for members in self._groups.values():
+                for watcher in members:
+                    watcher.wake()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -84,30 +84,35 @@ async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGe
     viewer = viewer_class(principal)
     lane = FAST_LANE.get()
     # Every subscriber of a version asking the same with the same rights gets the same message:
-    # the first renders it, the others send it as it is.
+    # the first (the group's leader) renders it, the others are sent it as it is.
     key = ("message", lane.signature if lane is not None else None, viewer)
     async with LiveViews.of(uow).board(principal.studio_id, location_id) as hub:
-        version = 0
-        while True:
-            try:
-                version, data = await hub.next_after(version)
-            except BoardGone:
-                raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
-            if lane is not None:
-                rendered = data.memo.get(key)
-                if rendered is not None:
-                    await lane.send(rendered, data.memo)
-                    continue
-            board = data.memo.get(("board", viewer))
-            if board is None:
-                board = RoomBoard.from_data(data, await roomboard.visible_bookings(uow, principal, data))
-                board.shared = SharedRender(data.memo, viewer)
-                data.memo[("board", viewer)] = board
-            if lane is not None:
-                lane.capture = (data.memo, key)
-            yield board
-            if lane is not None:
-                lane.capture = None
+        watcher = hub.join(key, lane.push) if lane is not None else hub.join()
+        try:
+            while True:
+                try:
+                    version, data = await hub.next_for(watcher)
+                except BoardGone:
+                    raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
+                if lane is not None:
+                    rendered = data.memo.get(key)
+                    if rendered is not None:
+                        await lane.send(rendered, data.memo)
+                        hub.fan_out(watcher, version, rendered, data.memo)
+                        continue
+                board = data.memo.get(("board", viewer))
+                if board is None:
+                    board = RoomBoard.from_data(data, await roomboard.visible_bookings(uow, principal, data))
+                    board.shared = SharedRender(data.memo, viewer)
+                    data.memo[("board", viewer)] = board
+                if lane is not None:
+                    lane.capture = (data.memo, key)
+                yield board
+                if lane is not None:
+                    lane.capture = None
+                    hub.fan_out(watcher, version, data.memo.get(key), data.memo)
+        finally:
+            hub.leave(watcher)
 
 
 @refuses_query
