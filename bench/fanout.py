@@ -264,8 +264,11 @@ class Subscriber:
             return
 
 
-async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subscriber]:
-    """n connections; for Callsheet each is initialised and subscribed and has its first board."""
+async def open_subscribers(
+    url: str, n: int, studio: Studio | None, query: str = BOARD, first_messages: int = 1
+) -> list[Subscriber]:
+    """n connections; for Callsheet each is initialised (with the `display` token) and subscribed
+    (to `query` for the studio's location) and has its first messages."""
     semaphore = asyncio.Semaphore(50)
 
     async def one() -> Subscriber:
@@ -278,11 +281,13 @@ async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subs
                 await conn.send(json.dumps(init))
                 ack = json.loads(await conn.recv())
                 assert ack["type"] == "connection_ack", ack
-                payload = {"query": BOARD, "variables": {"loc": studio.location}}
+                payload = {"query": query, "variables": {"loc": studio.location}}
                 await conn.send(json.dumps({"id": "board", "type": "subscribe", "payload": payload}))
             sub.task = asyncio.create_task(sub.read(graphql=studio is not None))
-            if studio:
-                await asyncio.wait_for(sub.arrived.wait(), 60)
+            deadline = time.perf_counter() + 60
+            while studio and len(sub.received) < first_messages:
+                sub.arrived.clear()
+                await asyncio.wait_for(sub.arrived.wait(), max(0.0, deadline - time.perf_counter()))
             return sub
 
     return list(await asyncio.gather(*(one() for _ in range(n))))

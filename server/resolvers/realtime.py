@@ -147,9 +147,20 @@ async def _asset_events(
                         ("snapshot", viewer, tuple(locations)),
                         lambda: live.gated(lambda: _asset_snapshot(uow, principal, locations)),
                     )
+                # After a gap every follower of the same rights is sent the same snapshot: each
+                # entry rendered once, then sent as it is.
+                shared = item is not None and snapshot.seq >= seq
                 seq = max(seq, snapshot.seq)
-                for state in snapshot.items:
-                    yield _asset_event(state, seq, snapshot.at, shown, snapshot=True)
+                for index, state in enumerate(snapshot.items):
+                    memo = item.memo.setdefault(("snapshot", viewer, index), {}) if item is not None else {}
+                    if shared and await _sent_as_rendered(lane, memo, key):
+                        continue
+                    event = _asset_event(state, seq, snapshot.at, shown, snapshot=True)
+                    if shared:
+                        event.shared = SharedRender(memo, viewer)
+                    yield event
+                    if lane is not None:
+                        lane.capture = None
             else:
                 # A change is the same for every follower with the same rights: rendered once, then
                 # sent as it is (unless this follower's stream is already past its seq).
