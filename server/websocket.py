@@ -114,7 +114,7 @@ class FastLane:
     for it under a key, and sends what is stored under that key with `send` when it is there.
     """
 
-    __slots__ = ("capture", "handler", "operation", "prefix", "signature")
+    __slots__ = ("busy", "capture", "handler", "operation", "prefix", "signature")
 
     def __init__(self, handler: CallsheetTransportWS, operation: Operation[Context, None]) -> None:
         self.handler = handler
@@ -127,6 +127,8 @@ class FastLane:
             operation.operation_name,
         )
         self.capture: tuple[dict[Any, Any], Any] | None = None
+        # Messages of this operation being sent the ordinary way: a push meanwhile could overtake them.
+        self.busy = 0
 
     def _text(self, payload: str, memo: dict[Any, Any]) -> str:
         text: str | None = memo.get((self.prefix, payload))
@@ -139,7 +141,11 @@ class FastLane:
         same operation id and can then be sent the very same text."""
         if self.operation.completed:
             return
-        await self.handler.send_text(self._text(payload, memo))
+        self.busy += 1
+        try:
+            await self.handler.send_text(self._text(payload, memo))
+        finally:
+            self.busy -= 1
 
     def push(self, payload: str, memo: dict[Any, Any]) -> bool:
         """Write a rendered payload now, as frame bytes shared (in `memo`) by every socket sent the
@@ -149,6 +155,7 @@ class FastLane:
         connection = self.handler.direct
         if (
             connection is None
+            or self.busy
             or connection.close_sent
             or connection.disconnected
             or not connection.writable.is_set()
@@ -220,14 +227,21 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def send_message(self, message: Message) -> None:
         lane = self._lanes.get(message.get("id", "")) if message["type"] == "next" else None  # type: ignore[arg-type]
-        if lane is None or lane.capture is None:
+        if lane is None:
             await super().send_message(message)
             return
-        memo, key = lane.capture
-        lane.capture = None
-        payload = json.dumps(message["payload"])  # type: ignore[typeddict-item]
-        memo[key] = payload
-        await self.send_text(lane.prefix + payload + "}")
+        lane.busy += 1
+        try:
+            if lane.capture is None:
+                await super().send_message(message)
+                return
+            memo, key = lane.capture
+            lane.capture = None
+            payload = json.dumps(message["payload"])  # type: ignore[typeddict-item]
+            memo[key] = payload
+            await self.send_text(lane.prefix + payload + "}")
+        finally:
+            lane.busy -= 1
 
     async def send_text(self, text: str) -> None:
         try:

@@ -97,7 +97,8 @@ async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGe
                 if lane is not None:
                     rendered = data.memo.get(key)
                     if rendered is not None:
-                        await lane.send(rendered, data.memo)
+                        if not lane.push(rendered, data.memo):
+                            await lane.send(rendered, data.memo)
                         hub.fan_out(watcher, version, rendered, data.memo)
                         continue
                 board = data.memo.get(("board", viewer))
@@ -200,7 +201,8 @@ async def _sent_as_rendered(lane: FastLane | None, memo: dict[Any, Any], key: An
     if rendered is None:
         lane.capture = (memo, key)
         return False
-    await lane.send(rendered, memo)
+    if not lane.push(rendered, memo):
+        await lane.send(rendered, memo)
     return True
 
 
