@@ -33,6 +33,7 @@ import json
 import os
 import re
 import resource
+import signal
 import socket
 import statistics
 import subprocess
@@ -55,6 +56,18 @@ BOARD = """subscription Board($loc: ID!) {
 }"""
 CREATE = """mutation($input: CreateBookingInput!) { createBooking(input: $input) { __typename } }"""
 SERVER_CPU, CLIENT_CPU = 0, 1
+# With FANOUT_TRACE_MEMORY=path the server traces its heap (slower: figures of such a run are not
+# comparable) and the growth per idle subscriber is printed by source file; with FANOUT_PROFILE=path
+# the measured rounds run under cProfile, whose statistics the server writes there when it stops.
+TRACE = os.environ.get("FANOUT_TRACE_MEMORY", "")
+PROFILE = os.environ.get("FANOUT_PROFILE", "")
+
+
+def profiling(pid: int, on: bool) -> None:
+    if PROFILE:
+        os.kill(pid, signal.SIGUSR1 if on else signal.SIGUSR2)
+
+
 NEXT = re.compile(r'\{"id": ?"[^"]*", ?"type": ?"next"')
 
 
@@ -139,13 +152,36 @@ def free_port() -> int:
 HERE = Path(__file__).resolve().parent.parent
 # Callsheet's server as the tree at hand runs it (the same settings in every tree since the bench exists).
 SERVE_CALLSHEET = """
-import sys, uvicorn
+import os, signal, sys, tracemalloc, uvicorn
 from server.app import create_app
 from server.config import Settings
 port, database_url, redis_url, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3] or None, sys.argv[4]
+trace = os.environ.get("FANOUT_TRACE_MEMORY")
+if trace:  # SIGUSR1: remember the heap; SIGUSR2: write what grew since, by file
+    tracemalloc.start(1)
+    marks = []
+    signal.signal(signal.SIGUSR1, lambda *_: marks.append(tracemalloc.take_snapshot()))
+    def grown(*_):
+        diffs = tracemalloc.take_snapshot().compare_to(marks[-1], "filename")
+        with open(trace, "w") as out:
+            out.writelines(f"{d.size_diff} {d.traceback[0].filename}\\n" for d in diffs if d.size_diff > 0)
+    signal.signal(signal.SIGUSR2, grown)
 settings = Settings(database_url=database_url, secret=secret, mode="production", redis_url=redis_url)
-uvicorn.run(create_app(settings), host="127.0.0.1", port=port, ws="websockets-sansio",
-            ws_per_message_deflate=False, log_level="warning", backlog=8192)
+profile = os.environ.get("FANOUT_PROFILE")
+if profile:  # under cProfile between SIGUSR1 and SIGUSR2 (the measured part), written out at shutdown
+    import cProfile
+    profiler = cProfile.Profile()
+    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+    signal.signal(signal.SIGUSR2, lambda *_: profiler.disable())
+    # uvicorn re-raises the SIGTERM it handled once it has shut down: end with an exit, not a kill.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+try:
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, ws="websockets-sansio",
+                ws_per_message_deflate=False, log_level="warning", backlog=8192)
+finally:
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
 """
 
 
@@ -449,10 +485,18 @@ async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
             await book(studio.other_room, base - timedelta(days=1), "warm-up")
             await asyncio.sleep(1.0)
             rss_before = rss_bytes(server.pid)
+            if TRACE:
+                os.kill(server.pid, signal.SIGUSR1)
+                await asyncio.sleep(2.0)
             subs = await open_subscribers(f"ws://127.0.0.1:{port}/graphql", n, studio)
             await asyncio.sleep(3.0)
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
+            if TRACE:
+                os.kill(server.pid, signal.SIGUSR2)
+                await asyncio.sleep(3.0)
+                print_heap_growth(Path(TRACE), n)
+            profiling(server.pid, True)
             for r in range(rounds):
                 # Control: a write no subscriber watches.
                 await asyncio.sleep(0.5)
@@ -471,6 +515,7 @@ async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
                 change = cpu_seconds(server.pid) - cpu0
                 result.latencies.extend(t - sent for t in times)
                 result.cpu_per_message.append(max(0.0, change - control) / n)
+            profiling(server.pid, False)
             result.message_bytes = len(subs[0].received[-1][1])
             await close_subscribers(subs)
     finally:
@@ -513,6 +558,17 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
     finally:
         stop(server)
     return result
+
+
+def print_heap_growth(path: Path, n: int) -> None:
+    """Where the Python heap grew per idle subscriber (tracemalloc, by source file), largest first."""
+    rows = [line.split(" ", 1) for line in path.read_text().splitlines()]
+    total = sum(int(size) for size, _ in rows)
+    print(f"\nPython heap growth per idle subscriber: {total / n / 1024:.1f} KiB; by file:")
+    for size, name in rows[:15]:
+        parts = Path(name).parts
+        short = "/".join(parts[parts.index("site-packages") + 1 :] if "site-packages" in parts else parts[-3:])
+        print(f"  {int(size) / n / 1024:5.1f} KiB  {short}")
 
 
 def raise_file_limit(n: int) -> None:
