@@ -194,7 +194,7 @@ def start(
         args = [sys.executable, "-m", "bench.fanout", "--serve", kind, "--port", str(port)]
     process = subprocess.Popen(args, cwd=tree if kind == "callsheet" else HERE)
     os.sched_setaffinity(process.pid, {SERVER_CPU})
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (120 if TRACE else 30)  # tracing makes start-up slow
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -493,9 +493,7 @@ async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
             if TRACE:
-                os.kill(server.pid, signal.SIGUSR2)
-                await asyncio.sleep(3.0)
-                print_heap_growth(Path(TRACE), n)
+                await heap_growth(server.pid, n)
             profiling(server.pid, True)
             for r in range(rounds):
                 # Control: a write no subscriber watches.
@@ -558,6 +556,19 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
     finally:
         stop(server)
     return result
+
+
+async def heap_growth(pid: int, n: int) -> None:
+    """Have the server write its heap growth since SIGUSR1, then print it."""
+    trace = Path(TRACE)
+    trace.unlink(missing_ok=True)  # noqa: ASYNC240 (a bench's local file)
+    os.kill(pid, signal.SIGUSR2)
+    for _ in range(120):  # a snapshot of a large heap takes a while
+        await asyncio.sleep(0.5)
+        if trace.exists():  # noqa: ASYNC240
+            break
+    await asyncio.sleep(1.0)
+    print_heap_growth(trace, n)
 
 
 def print_heap_growth(path: Path, n: int) -> None:
