@@ -153,3 +153,24 @@ async def test_an_availability_change_costs_the_same_sql_for_one_subscriber_and_
             names = {tuple(sorted(r["resource"]["name"] for r in e["resources"])) for e in received[role]}
             assert names == {("Studio B",)}, names
     assert counts[0] == counts[1], counts
+
+
+async def test_a_shared_booking_feed_still_shows_each_class_only_what_it_may_see(
+    studio: StudioFixture, live_server: str
+) -> None:
+    world = await build_world(studio)
+    start = now() + timedelta(days=1)
+    await world.book("Studio B", start, start + timedelta(hours=1), title="Call", crew=True)
+    roles = [Role.COORDINATOR, Role.PRODUCER, Role.CREW]
+    async with subscribers(studio, live_server, roles, 3, BOOKINGS, {"p": world.project}) as clients:
+        await opening(clients, 1)
+        # Crew are not called to this one: everyone else sees it, crew see nothing.
+        await world.book("Studio A", day(3), day(3) + timedelta(hours=1), title="No crew")
+        await world.book("Studio A", day(4), day(4) + timedelta(hours=1), title="With crew", crew=True)
+        for role, ws, ops in clients:
+            for op in ops:
+                titles = [(await ws.next(op))["bookingChanged"]["booking"]["title"]]
+                if role != Role.CREW:
+                    titles.append((await ws.next(op))["bookingChanged"]["booking"]["title"])
+                expected = ["With crew"] if role == Role.CREW else ["No crew", "With crew"]
+                assert titles == expected, (role, titles)
