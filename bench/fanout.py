@@ -1,7 +1,10 @@
 """Fan-out: one change to 1,000 websocket subscribers of one server process, against a minimal raw
 Starlette websocket broadcast measured in the same run.
 
-    .venv/bin/python -m bench.fanout [--subscribers 1000] [--rounds 8]
+    .venv/bin/python -m bench.fanout [--subscribers 1000] [--rounds 8] [--server-tree PATH]
+
+`--server-tree` serves Callsheet from another checkout (an older commit unpacked beside this one),
+driven by this very load generator: before/after figures from one script.
 
 The server under test runs alone on CPU 0 (one process, uvicorn, websockets-sansio, no per-message
 deflate, SQLite and the in-process bus), this load generator on CPU 1. Each subscriber is a wall
@@ -25,9 +28,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
+import re
 import resource
+import signal
 import socket
 import statistics
 import subprocess
@@ -40,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from websockets.asyncio.client import ClientConnection, connect
 
 SECRET = "bench-fanout-" + "x" * 32
 BOARD = """subscription Board($loc: ID!) {
@@ -51,27 +56,22 @@ BOARD = """subscription Board($loc: ID!) {
 }"""
 CREATE = """mutation($input: CreateBookingInput!) { createBooking(input: $input) { __typename } }"""
 SERVER_CPU, CLIENT_CPU = 0, 1
+# With FANOUT_TRACE_MEMORY=path the server traces its heap (slower: figures of such a run are not
+# comparable) and the growth per idle subscriber is printed by source file; with FANOUT_PROFILE=path
+# the measured rounds run under cProfile, whose statistics the server writes there when it stops.
+TRACE = os.environ.get("FANOUT_TRACE_MEMORY", "")
+PROFILE = os.environ.get("FANOUT_PROFILE", "")
+
+
+def profiling(pid: int, on: bool) -> None:
+    if PROFILE:
+        os.kill(pid, signal.SIGUSR1 if on else signal.SIGUSR2)
+
+
+NEXT = re.compile(r'\{"id": ?"[^"]*", ?"type": ?"next"')
 
 
 # The servers (run as subprocesses of this script)
-
-
-def serve_callsheet(port: int, database_url: str) -> None:
-    import uvicorn
-
-    from server.app import create_app
-    from server.config import Settings
-
-    settings = Settings(database_url=database_url, secret=SECRET, mode="production")
-    uvicorn.run(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws="websockets-sansio",
-        ws_per_message_deflate=False,
-        log_level="warning",
-        backlog=4096,
-    )
 
 
 def serve_raw(port: int) -> None:
@@ -149,11 +149,52 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(kind: str, port: int, database_url: str = "") -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "bench.fanout", "--serve", kind, "--port", str(port), "--db", database_url]
-    process = subprocess.Popen(args, cwd=Path(__file__).resolve().parent.parent)
+HERE = Path(__file__).resolve().parent.parent
+# Callsheet's server as the tree at hand runs it (the same settings in every tree since the bench exists).
+SERVE_CALLSHEET = """
+import os, signal, sys, tracemalloc, uvicorn
+from server.app import create_app
+from server.config import Settings
+port, database_url, redis_url, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3] or None, sys.argv[4]
+trace = os.environ.get("FANOUT_TRACE_MEMORY")
+if trace:  # SIGUSR1: remember the heap; SIGUSR2: write what grew since, by file
+    tracemalloc.start(1)
+    marks = []
+    signal.signal(signal.SIGUSR1, lambda *_: marks.append(tracemalloc.take_snapshot()))
+    def grown(*_):
+        diffs = tracemalloc.take_snapshot().compare_to(marks[-1], "filename")
+        with open(trace, "w") as out:
+            out.writelines(f"{d.size_diff} {d.traceback[0].filename}\\n" for d in diffs if d.size_diff > 0)
+    signal.signal(signal.SIGUSR2, grown)
+settings = Settings(database_url=database_url, secret=secret, mode="production", redis_url=redis_url)
+profile = os.environ.get("FANOUT_PROFILE")
+if profile:  # under cProfile between SIGUSR1 and SIGUSR2 (the measured part), written out at shutdown
+    import cProfile
+    profiler = cProfile.Profile()
+    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+    signal.signal(signal.SIGUSR2, lambda *_: profiler.disable())
+    # uvicorn re-raises the SIGTERM it handled once it has shut down: end with an exit, not a kill.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+try:
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, ws="websockets-sansio",
+                ws_per_message_deflate=False, log_level="warning", backlog=8192)
+finally:
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
+"""
+
+
+def start(
+    kind: str, port: int, database_url: str = "", tree: Path = HERE, redis_url: str = ""
+) -> subprocess.Popen[bytes]:
+    if kind == "callsheet":
+        args = [sys.executable, "-c", SERVE_CALLSHEET, str(port), database_url, redis_url, SECRET]
+    else:
+        args = [sys.executable, "-m", "bench.fanout", "--serve", kind, "--port", str(port)]
+    process = subprocess.Popen(args, cwd=tree if kind == "callsheet" else HERE)
     os.sched_setaffinity(process.pid, {SERVER_CPU})
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (120 if TRACE else 30)  # tracing makes start-up slow
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -234,53 +275,147 @@ async def setup(database_url: str) -> Studio:
 # Subscribers
 
 
-@dataclass
-class Subscriber:
-    conn: ClientConnection
-    received: list[tuple[float, str]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+class Subscriber(asyncio.Protocol):
+    """One subscriber's socket: a minimal websocket client (RFC 6455 text, close, ping frames).
 
-    async def read(self, graphql: bool) -> None:
-        async for raw in self.conn:
-            at = time.perf_counter()
-            if graphql:
-                message = json.loads(raw)
-                if message.get("type") == "ping":
-                    await self.conn.send('{"type":"pong"}')
-                    continue
-                if message.get("type") != "next":
-                    continue
-            self.received.append((at, raw if isinstance(raw, str) else raw.decode()))
-            self.arrived.set()
+    A full client costs more per received message than the server spends sending it, so with
+    thousands of sockets on one core the load generator would be what is measured. This one
+    timestamps each chunk as it arrives, recognises a `next` message by its opening and decodes
+    only the others (acks, pings).
+    """
+
+    def __init__(self, graphql: bool) -> None:
+        self.graphql = graphql
+        self.received: list[tuple[float, str]] = []
+        self.arrived = asyncio.Event()
+        self.acked = asyncio.Event()
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._handshaken = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for future in (self.opened, self.closed):
+            if not future.done():
+                future.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        at = time.perf_counter()
+        buffer = self._buffer
+        buffer += data
+        if not self._handshaken:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buffer.startswith(b"HTTP/1.1 101"):
+                raise RuntimeError(bytes(buffer[:end]).decode(errors="replace"))
+            del buffer[: end + 4]
+            self._handshaken = True
+            self.opened.set_result(None)
+        while len(buffer) >= 2:
+            size, offset = buffer[1] & 0x7F, 2
+            if size == 126:
+                size, offset = int.from_bytes(buffer[2:4], "big"), 4
+            elif size == 127:
+                size, offset = int.from_bytes(buffer[2:10], "big"), 10
+            if len(buffer) < offset + size:
+                return
+            opcode = buffer[0] & 0x0F
+            payload = bytes(buffer[offset : offset + size])
+            del buffer[: offset + size]
+            if opcode == 0x1:
+                self._text(at, payload.decode())
+            elif opcode == 0x8:
+                self._frame(0x8, payload[:2])
+                if self.transport is not None:
+                    self.transport.close()
+            elif opcode == 0x9:
+                self._frame(0xA, payload)
+
+    def _text(self, at: float, text: str) -> None:
+        if self.graphql and not NEXT.match(text):
+            kind = json.loads(text).get("type")
+            if kind == "ping":
+                self.send('{"type":"pong"}')
+            elif kind == "connection_ack":
+                self.acked.set()
+            return
+        self.received.append((at, text))
+        self.arrived.set()
+
+    def _frame(self, opcode: int, data: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        mask = os.urandom(4)
+        size = len(data)
+        head = (
+            bytes((0x80 | opcode, 0x80 | size))
+            if size < 126
+            else bytes((0x80 | opcode, 0xFE)) + size.to_bytes(2, "big")
+        )
+        self.transport.write(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def send(self, text: str) -> None:
+        self._frame(0x1, text.encode())
+
+    async def close(self) -> None:
+        self._frame(0x8, (1000).to_bytes(2, "big"))
+        try:
+            await asyncio.wait_for(asyncio.shield(self.closed), 5)
+        except TimeoutError:
+            if self.transport is not None:
+                self.transport.close()
 
 
-async def open_subscribers(url: str, n: int, studio: Studio | None) -> list[Subscriber]:
-    """n connections; for Callsheet each is initialised and subscribed and has its first board."""
+async def connect_subscriber(url: str, graphql: bool) -> Subscriber:
+    host_port, _, path = url.removeprefix("ws://").partition("/")
+    host, _, port = host_port.partition(":")
+    loop = asyncio.get_running_loop()
+    _, sub = await loop.create_connection(lambda: Subscriber(graphql), host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    protocol = "Sec-WebSocket-Protocol: graphql-transport-ws\r\n" if graphql else ""
+    request = (
+        f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{protocol}\r\n"
+    )
+    assert sub.transport is not None
+    sub.transport.write(request.encode())
+    await asyncio.wait_for(sub.opened, 60)
+    return sub
+
+
+async def open_subscribers(
+    url: str, n: int, studio: Studio | None, query: str = BOARD, first_messages: int = 1
+) -> list[Subscriber]:
+    """n connections; for Callsheet each is initialised (with the `display` token) and subscribed
+    (to `query` for the studio's location) and has its first messages."""
     semaphore = asyncio.Semaphore(50)
 
     async def one() -> Subscriber:
         async with semaphore:
-            protocols = ["graphql-transport-ws"] if studio else None
-            conn = await connect(url, subprotocols=protocols, compression=None, max_queue=4, open_timeout=60)  # type: ignore[arg-type]
-            sub = Subscriber(conn)
+            sub = await connect_subscriber(url, graphql=studio is not None)
             if studio:
                 init = {"type": "connection_init", "payload": {"authorization": f"Bearer {studio.display}"}}
-                await conn.send(json.dumps(init))
-                ack = json.loads(await conn.recv())
-                assert ack["type"] == "connection_ack", ack
-                payload = {"query": BOARD, "variables": {"loc": studio.location}}
-                await conn.send(json.dumps({"id": "board", "type": "subscribe", "payload": payload}))
-            task = asyncio.create_task(sub.read(graphql=studio is not None))
-            sub.task = task  # type: ignore[attr-defined]
-            if studio:
-                await asyncio.wait_for(sub.arrived.wait(), 60)
+                sub.send(json.dumps(init))
+                await asyncio.wait_for(sub.acked.wait(), 60)
+                payload = {"query": query, "variables": {"loc": studio.location}}
+                sub.send(json.dumps({"id": "board", "type": "subscribe", "payload": payload}))
+            deadline = time.perf_counter() + 60
+            while studio and len(sub.received) < first_messages:
+                sub.arrived.clear()
+                await asyncio.wait_for(sub.arrived.wait(), max(0.0, deadline - time.perf_counter()))
             return sub
 
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
 async def close_subscribers(subs: list[Subscriber]) -> None:
-    await asyncio.gather(*(s.conn.close() for s in subs), return_exceptions=True)
+    """Close every connection with a close handshake: a clean end, no stray exceptions."""
+    await asyncio.gather(*(s.close() for s in subs), return_exceptions=True)
 
 
 async def wait_all(subs: list[Subscriber], since: float, within: float = 30.0) -> list[float]:
@@ -330,11 +465,11 @@ def booking_input(studio: Studio, room: str, start: datetime, title: str) -> dic
     }
 
 
-async def run_callsheet(n: int, rounds: int) -> tuple[Result, int]:
+async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
     tmp = tempfile.mkdtemp(prefix="callsheet-fanout-")
     studio = await setup(f"sqlite+aiosqlite:///{tmp}/fanout.db")
     port = free_port()
-    server = start("callsheet", port, studio.database_url)
+    server = start("callsheet", port, studio.database_url, tree)
     result = Result("Callsheet roomBoard (graphql-transport-ws)")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
@@ -350,10 +485,16 @@ async def run_callsheet(n: int, rounds: int) -> tuple[Result, int]:
             await book(studio.other_room, base - timedelta(days=1), "warm-up")
             await asyncio.sleep(1.0)
             rss_before = rss_bytes(server.pid)
+            if TRACE:
+                os.kill(server.pid, signal.SIGUSR1)
+                await asyncio.sleep(2.0)
             subs = await open_subscribers(f"ws://127.0.0.1:{port}/graphql", n, studio)
             await asyncio.sleep(3.0)
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
+            if TRACE:
+                await heap_growth(server.pid, n)
+            profiling(server.pid, True)
             for r in range(rounds):
                 # Control: a write no subscriber watches.
                 await asyncio.sleep(0.5)
@@ -372,6 +513,7 @@ async def run_callsheet(n: int, rounds: int) -> tuple[Result, int]:
                 change = cpu_seconds(server.pid) - cpu0
                 result.latencies.extend(t - sent for t in times)
                 result.cpu_per_message.append(max(0.0, change - control) / n)
+            profiling(server.pid, False)
             result.message_bytes = len(subs[0].received[-1][1])
             await close_subscribers(subs)
     finally:
@@ -416,6 +558,35 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
     return result
 
 
+async def heap_growth(pid: int, n: int) -> None:
+    """Have the server write its heap growth since SIGUSR1, then print it."""
+    trace = Path(TRACE)
+    trace.unlink(missing_ok=True)  # noqa: ASYNC240 (a bench's local file)
+    os.kill(pid, signal.SIGUSR2)
+    for _ in range(120):  # a snapshot of a large heap takes a while
+        await asyncio.sleep(0.5)
+        if trace.exists():  # noqa: ASYNC240
+            break
+    await asyncio.sleep(1.0)
+    print_heap_growth(trace, n)
+
+
+def print_heap_growth(path: Path, n: int) -> None:
+    """Where the Python heap grew per idle subscriber (tracemalloc, by source file), largest first."""
+    rows = [line.split(" ", 1) for line in path.read_text().splitlines()]
+    total = sum(int(size) for size, _ in rows)
+    print(f"\nPython heap growth per idle subscriber: {total / n / 1024:.1f} KiB; by file:")
+    for size, name in rows[:15]:
+        parts = Path(name).parts
+        short = "/".join(parts[parts.index("site-packages") + 1 :] if "site-packages" in parts else parts[-3:])
+        print(f"  {int(size) / n / 1024:5.1f} KiB  {short}")
+
+
+def raise_file_limit(n: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * n + 256)), hard))
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -441,11 +612,11 @@ def report(results: list[Result], n: int, rounds: int) -> None:
     )
 
 
-async def main(n: int, rounds: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * n + 256)), hard))
+async def main(n: int, rounds: int, tree: Path) -> None:
+    raise_file_limit(n)
     os.sched_setaffinity(0, {CLIENT_CPU})
-    ours, size = await run_callsheet(n, rounds)
+    print(f"Callsheet served from {tree}")
+    ours, size = await run_callsheet(n, rounds, tree)
     raw = await run_raw(n, rounds, size)
     report([ours, raw], n, rounds)
 
@@ -454,13 +625,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--serve", choices=["callsheet", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--server-tree", type=Path, default=HERE, help="serve Callsheet from this checkout")
+    parser.add_argument("--serve", choices=["raw"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--db", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve == "callsheet":
-        serve_callsheet(args.port, args.db)
-    elif args.serve == "raw":
+    if args.serve == "raw":
         serve_raw(args.port)
     else:
-        asyncio.run(main(args.subscribers, args.rounds))
+        asyncio.run(main(args.subscribers, args.rounds, args.server_tree.resolve()))

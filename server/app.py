@@ -27,6 +27,7 @@ from server.observe import Observed, metrics_routes
 from server.review_routes import review_routes
 from server.runtime import Runtime
 from server.telemetry import logs, metrics
+from server.websocket import RawSend
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             *review_routes(ref),
         ],
         middleware=[
+            Middleware(RawSend),
             Middleware(Observed, enabled=settings.metrics),
             Middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes),
         ],

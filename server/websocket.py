@@ -10,7 +10,12 @@
 - on shutdown every operation is cancelled, so subscriptions release their bus subscriptions;
 - each operation gets a `FastLane`: a subscription whose event many subscribers receive alike (a
   room board version) sends the payload rendered for the first of them as it is, instead of
-  executing and encoding it again for every socket (DESIGN §9: one update to a thousand screens).
+  executing and encoding it again for every socket (DESIGN §9: one update to a thousand screens);
+- where the server is uvicorn's websockets-sansio (as `callsheet serve` runs it), such a message can
+  also be `push`ed: written at once as frame bytes built once for every socket sent the same text
+  (same operation id), with no await and no task, by whichever task fans the message out
+  (`server.background.live.BoardHub`). A connection that cannot take it at once (its write buffer
+  is full, it is closing) is left to its operation's own task, which sends the ordinary way.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ import json
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import GraphQLSyntaxError, parse
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
@@ -38,6 +44,68 @@ MAX_OPERATION_ID = 128
 SILENCE_LIMIT = 3  # keepalive intervals without a word from the client before it is given up
 
 
+RAW_SEND = "callsheet.raw_send"
+
+
+class RawSend:
+    """ASGI middleware (outermost): keeps the server's own `send` of a websocket in its scope, so a
+    lane can tell whether it may write frames to the connection's transport itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
+
+
+class _Writable(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class _Transport(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def is_closing(self) -> bool: ...
+
+
+class _SansioConnection(Protocol):
+    """What a direct write needs of uvicorn's websockets-sansio connection (checked by duck type)."""
+
+    transport: _Transport
+    writable: _Writable
+    close_sent: bool
+    disconnected: bool
+    conn: Any
+
+
+def direct_connection(send: object) -> _SansioConnection | None:
+    """uvicorn's websockets-sansio connection behind `send`, if it is one without extensions (no
+    per-message compression): its text frames are then plain bytes anyone may build."""
+    connection = getattr(send, "__self__", None)
+    conn = getattr(connection, "conn", None)
+    needed = ("transport", "writable", "close_sent", "disconnected")
+    if conn is None or not all(hasattr(connection, name) for name in needed):
+        return None
+    if getattr(conn, "extensions", None) != [] or not hasattr(conn, "expect_continuation_frame"):
+        return None
+    return connection  # type: ignore[return-value]
+
+
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked websocket text frame (RFC 6455 §5.2), as a server sends it."""
+    data = text.encode()
+    size = len(data)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 1 << 16:
+        head = bytes((0x81, 126)) + size.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + size.to_bytes(8, "big")
+    return head + data
+
+
 class FastLane:
     """One operation's way to send a `next` payload that is already rendered.
 
@@ -46,7 +114,7 @@ class FastLane:
     for it under a key, and sends what is stored under that key with `send` when it is there.
     """
 
-    __slots__ = ("capture", "handler", "operation", "prefix", "signature")
+    __slots__ = ("busy", "capture", "handler", "operation", "prefix", "signature")
 
     def __init__(self, handler: CallsheetTransportWS, operation: Operation[Context, None]) -> None:
         self.handler = handler
@@ -59,16 +127,49 @@ class FastLane:
             operation.operation_name,
         )
         self.capture: tuple[dict[Any, Any], Any] | None = None
+        # Messages of this operation being sent the ordinary way: a push meanwhile could overtake them.
+        self.busy = 0
+
+    def _text(self, payload: str, memo: dict[Any, Any]) -> str:
+        text: str | None = memo.get((self.prefix, payload))
+        if text is None:
+            text = memo[(self.prefix, payload)] = self.prefix + payload + "}"
+        return text
 
     async def send(self, payload: str, memo: dict[Any, Any]) -> None:
         """Send a rendered payload; the whole message is kept in `memo` too, as many clients use the
         same operation id and can then be sent the very same text."""
         if self.operation.completed:
             return
-        text = memo.get((self.prefix, payload))
-        if text is None:
-            text = memo[(self.prefix, payload)] = self.prefix + payload + "}"
-        await self.handler.send_text(text)
+        self.busy += 1
+        try:
+            await self.handler.send_text(self._text(payload, memo))
+        finally:
+            self.busy -= 1
+
+    def push(self, payload: str, memo: dict[Any, Any]) -> bool:
+        """Write a rendered payload now, as frame bytes shared (in `memo`) by every socket sent the
+        same text; False if this connection cannot take it at once (send it the ordinary way)."""
+        if self.operation.completed:
+            return True
+        connection = self.handler.direct
+        if (
+            connection is None
+            or self.busy
+            or connection.close_sent
+            or connection.disconnected
+            or not connection.writable.is_set()
+            or connection.transport.is_closing()
+            or connection.conn.expect_continuation_frame
+            or getattr(connection.conn.state, "name", None) != "OPEN"
+        ):
+            return False
+        text = self._text(payload, memo)
+        frame: bytes | None = memo.get(("frame", text))
+        if frame is None:
+            frame = memo[("frame", text)] = text_frame(text)
+        connection.transport.write(frame)
+        return True
 
 
 FAST_LANE: ContextVar[FastLane | None] = ContextVar("callsheet_fast_lane", default=None)
@@ -112,6 +213,7 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self._closing: asyncio.Task[None] | None = None
         self._last_heard = asyncio.get_running_loop().time()
         self._lanes: dict[str, FastLane] = {}
+        self.direct = direct_connection(self.websocket.ws.scope.get(RAW_SEND))  # type: ignore[attr-defined]
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         lane = FastLane(self, operation)
@@ -125,14 +227,21 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def send_message(self, message: Message) -> None:
         lane = self._lanes.get(message.get("id", "")) if message["type"] == "next" else None  # type: ignore[arg-type]
-        if lane is None or lane.capture is None:
+        if lane is None:
             await super().send_message(message)
             return
-        memo, key = lane.capture
-        lane.capture = None
-        payload = json.dumps(message["payload"])  # type: ignore[typeddict-item]
-        memo[key] = payload
-        await self.send_text(lane.prefix + payload + "}")
+        lane.busy += 1
+        try:
+            if lane.capture is None:
+                await super().send_message(message)
+                return
+            memo, key = lane.capture
+            lane.capture = None
+            payload = json.dumps(message["payload"])  # type: ignore[typeddict-item]
+            memo[key] = payload
+            await self.send_text(lane.prefix + payload + "}")
+        finally:
+            lane.busy -= 1
 
     async def send_text(self, text: str) -> None:
         try:

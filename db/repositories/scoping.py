@@ -142,6 +142,22 @@ def sees_every_booking(scope: RoleScope | None, location_id: int | None = None) 
     return location_id is not None and scope.role == Role.DISPLAY and scope.location_id == location_id
 
 
+# Which parts of a scope the rules below read besides its studio and role: a user for these roles,
+# a location for those, a client for the client portal. Keep `read_class` in step when a rule starts
+# reading another part.
+USER_SCOPED = frozenset({Role.PRODUCER, Role.CREW})
+LOCATION_SCOPED = frozenset({Role.DISPLAY, Role.SCANNER})
+
+
+def read_class(scope: RoleScope) -> tuple[int, str, int | None, int | None, int | None]:
+    """What `readable` depends on: two scopes with the same class read exactly the same rows (of every
+    model but the `PERSONAL` ones, which are their recipient's alone and never shared by class)."""
+    user = scope.user_id if scope.role in USER_SCOPED else None
+    location = scope.location_id if scope.role in LOCATION_SCOPED else None
+    client = scope.client_id if scope.role == Role.CLIENT else None
+    return (scope.studio_id, scope.role.value, user, location, client)
+
+
 def _bookings(stmt: Select[Any], scope: RoleScope) -> Select[Any]:
     if scope.role == Role.CLIENT:
         return stmt.where(Booking.project_id.in_(_clients_projects(scope)))
@@ -323,6 +339,11 @@ _RULES: dict[type, Callable[[Select[Any], RoleScope], Select[Any]]] = {
     Milestone: _milestones,
     MediaAsset: _media,
 }
+
+
+# Rows that belong to one person whatever their role: a live feed of them follows its recipient,
+# not a viewer class.
+PERSONAL: frozenset[type] = frozenset({Notification})
 
 
 def read_rules() -> frozenset[type]:

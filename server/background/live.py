@@ -10,6 +10,12 @@ latest version: a screen that cannot keep up skips intermediate boards instead o
 Custody changes work alike: one `AssetHub` per set of followed locations reads each changed item
 once and hands the change to every follower's bounded `Mailbox` (an overflow becomes a `Resync`).
 
+Event feeds (`bookingChanged`, `availabilityChanged`, and any per-recipient feed) share one
+`TopicHub` per studio topic: see `TopicHub` for how a feed plugs in. After a gap (a Redis
+reconnect), every follower is handed the same `Change`, so its snapshot is loaded once per viewer
+class, and at most `RESYNC_CONCURRENCY` such reloads run at a time in the process (`LiveViews.gated`):
+requests keep their database connections while a thousand screens catch up.
+
 `TokenWatch` follows a studio's `tokens` topic so that sockets of a revoked (or expired) token are
 closed, and reads the watched tokens once a second: a revocation whose event never reaches this
 process (the CLI on SQLite publishes into its own memory bus; Redis pub/sub may drop a message)
@@ -27,7 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from db.repositories import feeds
 from db.types import utcnow
@@ -47,6 +53,10 @@ MAX_IDLE = 600.0  # recompute at least this often: sessions entering the horizon
 BOUNDARY_SLACK = 0.02  # recompute just after a boundary so the new state is in force
 RETRY_MAX = 10.0
 RETRY_DELAY = 1.0
+RESYNC_CONCURRENCY = 4  # snapshot reloads after a gap running at once in one process
+
+T = TypeVar("T")
+Item = TypeVar("Item")
 
 
 async def supervised(run: Callable[[], Awaitable[None]]) -> None:
@@ -67,8 +77,38 @@ class BoardGone(Exception):
     """The location no longer exists."""
 
 
+Push = Callable[[str, dict[Any, Any]], bool]
+
+
+class Watcher:
+    """One subscriber of a board: the version it was sent, the group of subscribers that are sent
+    the very same message (same question, same rights), and how to write it to its socket at once."""
+
+    __slots__ = ("group", "nudged", "parked", "push", "version")
+
+    def __init__(self, group: Any, push: Push | None) -> None:
+        self.group = group
+        self.push = push
+        self.version = 0
+        # Set when this watcher must deliver the current version itself (it is new, its socket
+        # could not take a pushed message, or it just took over its group).
+        self.nudged = True
+        self.parked: asyncio.Future[None] | None = None
+
+    def wake(self) -> None:
+        if self.parked is not None and not self.parked.done():
+            self.parked.set_result(None)
+
+
 class BoardHub:
-    """The board of one location, kept current for the watchers in this process."""
+    """The board of one location, kept current for the watchers in this process.
+
+    Watchers asking the same with the same rights form a group. Only the first of each group (its
+    leader) is woken by a new version: it renders the message, sends it, and pushes it to the
+    others (`fan_out`), writing the same frame bytes to each socket in one loop; the others' tasks
+    sleep through it. A follower whose socket cannot take a message at once is woken to send it
+    itself; when a leader leaves, the next watcher of its group takes over.
+    """
 
     def __init__(self, uow: UnitOfWork, studio_id: int, location_id: int) -> None:
         self.uow = uow
@@ -79,9 +119,11 @@ class BoardHub:
         self.version = 0
         self.computations = 0
         self.watchers = 0
-        # Watchers park on futures of their own in a set (asyncio.Event removes each woken waiter
+        self.pushed = 0  # messages written by a group's fan-out rather than by their own task
+        # Leaders park on futures of their own in a set (asyncio.Event removes each woken waiter
         # from a deque, which costs O(watchers) apiece: quadratic with a thousand screens).
         self._waiting: set[asyncio.Future[None]] = set()
+        self._groups: dict[Any, dict[Watcher, None]] = {}
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -100,20 +142,67 @@ class BoardHub:
                 await task
         self._publish(None, gone=True)
 
-    async def next_after(self, version: int) -> tuple[int, BoardData]:
-        """The newest board with a version above `version` (waits for one)."""
-        while self.version <= version:
+    def join(self, group: Any = None, push: Push | None = None) -> Watcher:
+        """A new watcher; with a group key and a `push`, it may be sent what its group's leader renders."""
+        watcher = Watcher(group, push)
+        if group is not None and push is not None:
+            self._groups.setdefault(group, {})[watcher] = None
+        return watcher
+
+    def leave(self, watcher: Watcher) -> None:
+        members = self._groups.get(watcher.group) if watcher.push is not None else None
+        if members is None or watcher not in members:
+            return
+        led = next(iter(members)) is watcher
+        del members[watcher]
+        if not members:
+            del self._groups[watcher.group]
+        elif led:
+            heir = next(iter(members))
+            heir.nudged = True
+            heir.wake()
+
+    def _leads(self, watcher: Watcher) -> bool:
+        members = self._groups.get(watcher.group) if watcher.push is not None else None
+        return members is None or next(iter(members)) is watcher
+
+    async def next_for(self, watcher: Watcher) -> tuple[int, BoardData]:
+        """The newest board, once it is newer than what the watcher has and the watcher is the one
+        to send it (a leader, or a follower that must send for itself); waits until then."""
+        while True:
             if self.gone:
                 raise BoardGone
-            parked = asyncio.get_running_loop().create_future()
-            self._waiting.add(parked)
+            leads = self._leads(watcher)
+            if self.version > watcher.version and (leads or watcher.nudged):
+                watcher.nudged = False
+                watcher.version = self.version
+                if self.current is None:
+                    raise BoardGone
+                return self.version, self.current
+            parked = watcher.parked = asyncio.get_running_loop().create_future()
+            if leads:
+                self._waiting.add(parked)
             try:
                 await parked
             finally:
                 self._waiting.discard(parked)
-        if self.gone or self.current is None:
-            raise BoardGone
-        return self.version, self.current
+                watcher.parked = None
+
+    def fan_out(self, leader: Watcher, version: int, payload: str | None, memo: dict[Any, Any]) -> None:
+        """Push the message the leader sent for `version` to the rest of its group (without one,
+        each of them is woken to render and send its own)."""
+        members = self._groups.get(leader.group) if leader.push is not None else None
+        if not members:
+            return
+        for watcher in list(members):
+            if watcher is leader or watcher.version >= version or watcher.push is None:
+                continue
+            if payload is not None and watcher.push(payload, memo):
+                watcher.version = version
+                self.pushed += 1
+            else:
+                watcher.nudged = True
+                watcher.wake()
 
     def _publish(self, data: BoardData | None, *, gone: bool = False) -> None:
         if data is not None:
@@ -124,6 +213,10 @@ class BoardHub:
         for parked in waiting:
             if not parked.done():
                 parked.set_result(None)
+        if gone:
+            for members in self._groups.values():
+                for watcher in members:
+                    watcher.wake()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -187,21 +280,26 @@ class AssetChange:
     memo: dict[Any, Any] = field(default_factory=dict)
 
 
-class Mailbox:
-    """A follower's bounded queue of changes; on overflow it is emptied and holds one `Resync`."""
+class Mailbox(Generic[Item]):
+    """A follower's bounded queue; on overflow it is emptied and holds one gap (`Resync`, or what
+    `gap` makes of it)."""
 
-    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
+    __slots__ = ("_items", "_ready", "gap", "limit", "overflows")
+
+    def __init__(self, limit: int = QUEUE_LIMIT, gap: Callable[[Resync], Item] | None = None) -> None:
         self.limit = limit
+        self.gap = gap
         self.overflows = 0
-        self._items: deque[AssetChange | Resync] = deque()
+        self._items: deque[Item] = deque()
         self._ready: asyncio.Future[None] | None = None
 
-    def offer(self, item: AssetChange | Resync) -> None:
+    def offer(self, item: Item) -> None:
         if len(self._items) >= self.limit:
             self.overflows += 1
             metrics.BUS_RESYNCS.labels("follower fell behind").inc()
             self._items.clear()
-            item = Resync("follower fell behind")
+            gap = Resync("follower fell behind")
+            item = self.gap(gap) if self.gap is not None else gap  # type: ignore[assignment]
         self._items.append(item)
         if self._ready is not None and not self._ready.done():
             self._ready.set_result(None)
@@ -209,7 +307,7 @@ class Mailbox:
     def pending(self) -> int:
         return len(self._items)
 
-    async def get(self) -> AssetChange | Resync:
+    async def get(self) -> Item:
         while not self._items:
             self._ready = asyncio.get_running_loop().create_future()
             try:
@@ -219,6 +317,101 @@ class Mailbox:
         return self._items.popleft()
 
 
+class Change:
+    """One delivery of a topic (an event, or a gap) as every follower in this process receives it.
+
+    What followers derive from it is computed by the first who asks (`once`) and shared with every
+    follower asking under the same key: a key names the load and the viewer class it is for.
+    """
+
+    __slots__ = ("item", "memo")
+
+    def __init__(self, item: BusMessage | Resync) -> None:
+        self.item = item
+        self.memo: dict[Any, Any] = {}
+
+    @property
+    def is_gap(self) -> bool:
+        return isinstance(self.item, Resync)
+
+    async def once(self, key: Any, load: Callable[[], Awaitable[T]]) -> T:
+        """`load()`'s result, computed once for this change and key (concurrent callers wait for it;
+        a failure reaches them all, and the next caller tries again)."""
+        pending: asyncio.Future[T] | None = self.memo.get(key)
+        if pending is None:
+            pending = self.memo[key] = asyncio.ensure_future(load())
+            pending.add_done_callback(lambda done: self._forget_failed(key, done))
+        # Shielded: one follower leaving must not cancel what the others wait for.
+        return await asyncio.shield(pending)
+
+    def _forget_failed(self, key: Any, done: asyncio.Future[Any]) -> None:
+        failed = done.cancelled() or done.exception() is not None
+        if failed and self.memo.get(key) is done:
+            del self.memo[key]
+
+
+class TopicHub:
+    """The events of one studio topic for every follower in this process.
+
+    One bus subscription per (studio, topic). Each event becomes one `Change`, handed to the
+    mailboxes of the followers whose filter accepts it (a filter is a cheap test on the event's
+    payload, run here, so followers it does not concern are not even woken); a gap is handed to
+    every follower. Followers then load what the change means for them with `Change.once`, keyed
+    by what they load and their viewer class, so a change costs one load per viewer class however
+    many sockets follow it, and the rendering is shared the same way (`SharedRender`).
+
+    A new feed plugs in with `LiveViews.follow(studio_id, topic, wants)`. A per-recipient feed
+    (notifications, say) passes a filter on the recipient, e.g.
+    `wants=lambda m: m.payload.get("recipientId") == principal.user_id`, and keys its loads by
+    the recipient's viewer class: only the recipient's sockets wake, and several sockets of one
+    recipient (two screens, two tabs) still share one load and one rendering.
+    """
+
+    def __init__(self, uow: UnitOfWork, studio_id: int, topic: str) -> None:
+        self.uow = uow
+        self.studio_id = studio_id
+        self.topic = topic
+        self.followers: dict[Mailbox[Change], Callable[[BusMessage], bool]] = {}
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(supervised(self._run), name=f"topic-{self.studio_id}-{self.topic}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def offer(self, item: BusMessage | Resync) -> None:
+        """Hand one delivery to the followers it concerns."""
+        change = Change(item)
+        if isinstance(item, Resync):
+            for mailbox in list(self.followers):
+                mailbox.offer(change)
+            return
+        for mailbox, wants in list(self.followers.items()):
+            try:
+                wanted = wants(item)
+            except Exception:
+                log.exception("a feed filter failed; its follower reloads")
+                mailbox.offer(Change(Resync("feed filter failed")))
+                continue
+            if wanted:
+                mailbox.offer(change)
+
+    async def _run(self) -> None:
+        async with self.uow.bus.subscribe([channel(self.studio_id, self.topic)]) as sub:
+            if self.ready.is_set():  # restarted after a failure: what happened meanwhile is unknown
+                self.offer(Resync("feed restarted"))
+            self.ready.set()
+            while True:
+                self.offer(await sub.get())
+
+
 class AssetHub:
     """Custody changes at a set of locations, read once per event for every follower in this process."""
 
@@ -226,7 +419,7 @@ class AssetHub:
         self.uow = uow
         self.studio_id = studio_id
         self.location_ids = location_ids
-        self.followers: set[Mailbox] = set()
+        self.followers: set[Mailbox[AssetChange | Change]] = set()
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -242,8 +435,10 @@ class AssetHub:
                 await task
 
     def _offer(self, item: AssetChange | Resync) -> None:
+        # A gap is one shared `Change`: the followers' snapshot reloads are shared per viewer class.
+        shared: AssetChange | Change = Change(item) if isinstance(item, Resync) else item
         for mailbox in list(self.followers):
-            mailbox.offer(item)
+            mailbox.offer(shared)
 
     async def _run(self) -> None:
         channels = [channel(self.studio_id, assets_topic(loc)) for loc in self.location_ids]
@@ -344,7 +539,9 @@ class LiveViews:
         self.boards: dict[tuple[int, int], BoardHub] = {}
         self.asset_hubs: dict[tuple[int, tuple[int, ...]], AssetHub] = {}
         self.tokens: dict[int, TokenWatch] = {}
+        self.topics: dict[tuple[int, str], TopicHub] = {}
         self.closed = False
+        self._resyncs = asyncio.Semaphore(RESYNC_CONCURRENCY)
 
     @classmethod
     def of(cls, uow: UnitOfWork) -> LiveViews:
@@ -371,14 +568,14 @@ class LiveViews:
                 await hub.stop()
 
     @asynccontextmanager
-    async def assets(self, studio_id: int, location_ids: list[int]) -> AsyncIterator[Mailbox]:
+    async def assets(self, studio_id: int, location_ids: list[int]) -> AsyncIterator[Mailbox[AssetChange | Change]]:
         """Follow custody changes at the locations; returns once they are being listened to."""
         key = (studio_id, tuple(sorted(location_ids)))
         hub = self.asset_hubs.get(key)
         if hub is None:
             hub = self.asset_hubs[key] = AssetHub(self.uow, studio_id, key[1])
             hub.start()
-        mailbox = Mailbox()
+        mailbox: Mailbox[AssetChange | Change] = Mailbox(gap=Change)
         hub.followers.add(mailbox)
         try:
             await hub.ready.wait()
@@ -388,6 +585,33 @@ class LiveViews:
             if not hub.followers and self.asset_hubs.get(key) is hub:
                 del self.asset_hubs[key]
                 await hub.stop()
+
+    @asynccontextmanager
+    async def follow(
+        self, studio_id: int, topic: str, wants: Callable[[BusMessage], bool]
+    ) -> AsyncIterator[Mailbox[Change]]:
+        """Follow a studio topic's events that `wants` accepts (and every gap), as shared `Change`s;
+        returns once the topic is being listened to. See `TopicHub`."""
+        key = (studio_id, topic)
+        hub = self.topics.get(key)
+        if hub is None:
+            hub = self.topics[key] = TopicHub(self.uow, studio_id, topic)
+            hub.start()
+        mailbox: Mailbox[Change] = Mailbox(gap=Change)
+        hub.followers[mailbox] = wants
+        try:
+            await hub.ready.wait()
+            yield mailbox
+        finally:
+            hub.followers.pop(mailbox, None)
+            if not hub.followers and self.topics.get(key) is hub:
+                del self.topics[key]
+                await hub.stop()
+
+    async def gated(self, load: Callable[[], Awaitable[T]]) -> T:
+        """Run a snapshot reload after a gap, at most `RESYNC_CONCURRENCY` at a time in this process."""
+        async with self._resyncs:
+            return await load()
 
     async def watch_token(self, studio_id: int, token_id: int, on_revoked: Callable[[], None]) -> Callable[[], None]:
         """Call `on_revoked` if the token is revoked while watched; returns the function that stops it."""
@@ -416,6 +640,9 @@ class LiveViews:
         for asset_hub in list(self.asset_hubs.values()):
             await asset_hub.stop()
         self.asset_hubs.clear()
+        for topic_hub in list(self.topics.values()):
+            await topic_hub.stop()
+        self.topics.clear()
         for watch in list(self.tokens.values()):
             await watch.stop()
         self.tokens.clear()

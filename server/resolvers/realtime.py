@@ -11,16 +11,17 @@ session is held between messages.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from db.types import utcnow
-from server.background.live import AssetChange, BoardGone, LiveViews
-from server.events.types import AVAILABILITY, BOOKINGS, BusMessage, Resync, channel
+from server.background.live import AssetChange, BoardGone, Change, LiveViews
+from server.events.types import AVAILABILITY, BOOKINGS, BusMessage
 from server.resolvers.errors import refusal, refuses_query
 from server.schema.context import Context
 from server.schema.execution import SharedRender, viewer_class
@@ -35,8 +36,9 @@ from server.services import feeds, roomboard
 from server.services.allocation.availability import AvailabilityQuery
 from server.services.errors import DomainError
 from server.services.principal import Principal
+from server.services.uow import UnitOfWork
 from server.telemetry import metrics
-from server.websocket import FAST_LANE
+from server.websocket import FAST_LANE, FastLane
 
 Info = strawberry.Info[Context, None]
 COALESCE = 0.25  # seconds between two recomputed answers of one subscription
@@ -82,30 +84,36 @@ async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGe
     viewer = viewer_class(principal)
     lane = FAST_LANE.get()
     # Every subscriber of a version asking the same with the same rights gets the same message:
-    # the first renders it, the others send it as it is.
+    # the first (the group's leader) renders it, the others are sent it as it is.
     key = ("message", lane.signature if lane is not None else None, viewer)
     async with LiveViews.of(uow).board(principal.studio_id, location_id) as hub:
-        version = 0
-        while True:
-            try:
-                version, data = await hub.next_after(version)
-            except BoardGone:
-                raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
-            if lane is not None:
-                rendered = data.memo.get(key)
-                if rendered is not None:
-                    await lane.send(rendered, data.memo)
-                    continue
-            board = data.memo.get(("board", viewer))
-            if board is None:
-                board = RoomBoard.from_data(data, await roomboard.visible_bookings(uow, principal, data))
-                board.shared = SharedRender(data.memo, viewer)
-                data.memo[("board", viewer)] = board
-            if lane is not None:
-                lane.capture = (data.memo, key)
-            yield board
-            if lane is not None:
-                lane.capture = None
+        watcher = hub.join(key, lane.push) if lane is not None else hub.join()
+        try:
+            while True:
+                try:
+                    version, data = await hub.next_for(watcher)
+                except BoardGone:
+                    raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
+                if lane is not None:
+                    rendered = data.memo.get(key)
+                    if rendered is not None:
+                        if not lane.push(rendered, data.memo):
+                            await lane.send(rendered, data.memo)
+                        hub.fan_out(watcher, version, rendered, data.memo)
+                        continue
+                board = data.memo.get(("board", viewer))
+                if board is None:
+                    board = RoomBoard.from_data(data, await roomboard.visible_bookings(uow, principal, data))
+                    board.shared = SharedRender(data.memo, viewer)
+                    data.memo[("board", viewer)] = board
+                if lane is not None:
+                    lane.capture = (data.memo, key)
+                yield board
+                if lane is not None:
+                    lane.capture = None
+                    hub.fan_out(watcher, version, data.memo.get(key), data.memo)
+        finally:
+            hub.leave(watcher)
 
 
 @refuses_query
@@ -122,20 +130,38 @@ async def _asset_events(
     info: Info, principal: Principal, locations: list[int]
 ) -> AsyncGenerator[AssetStatusEvent, None]:
     uow = info.context.uow
+    live = LiveViews.of(uow)
     viewer = viewer_class(principal)
     lane = FAST_LANE.get()
     key = ("message", lane.signature if lane is not None else None, viewer)
-    async with LiveViews.of(uow).assets(principal.studio_id, locations) as mailbox:
+    async with live.assets(principal.studio_id, locations) as mailbox:
         seq = -1
-        item: AssetChange | Resync | None = None
+        item: AssetChange | Change | None = None
         while True:
             if not isinstance(item, AssetChange):
-                # The start, or a gap: every item as it is now.
-                snapshot = await feeds.asset_snapshot(uow, principal, locations)
-                shown = await feeds.visible_booking_ids(uow, principal, _booking_ids(snapshot.items))
+                # The start, or a gap: every item as it is now (after a gap shared by the followers
+                # of the same rights, and reloaded a few at a time).
+                if item is None:
+                    snapshot, shown = await _asset_snapshot(uow, principal, locations)
+                else:
+                    snapshot, shown = await item.once(
+                        ("snapshot", viewer, tuple(locations)),
+                        lambda: live.gated(lambda: _asset_snapshot(uow, principal, locations)),
+                    )
+                # After a gap every follower of the same rights is sent the same snapshot: each
+                # entry rendered once, then sent as it is.
+                shared = item is not None and snapshot.seq >= seq
                 seq = max(seq, snapshot.seq)
-                for state in snapshot.items:
-                    yield _asset_event(state, seq, snapshot.at, shown, snapshot=True)
+                for index, state in enumerate(snapshot.items):
+                    memo = item.memo.setdefault(("snapshot", viewer, index), {}) if item is not None else {}
+                    if shared and await _sent_as_rendered(lane, memo, key):
+                        continue
+                    event = _asset_event(state, seq, snapshot.at, shown, snapshot=True)
+                    if shared:
+                        event.shared = SharedRender(memo, viewer)
+                    yield event
+                    if lane is not None:
+                        lane.capture = None
             else:
                 # A change is the same for every follower with the same rights: rendered once, then
                 # sent as it is (unless this follower's stream is already past its seq).
@@ -148,12 +174,8 @@ async def _asset_events(
                 shown = known
                 for index, state in enumerate(item.states):
                     memo = item.memo.setdefault(("payload", index), {})
-                    if lane is not None and shared:
-                        rendered = memo.get(key)
-                        if rendered is not None:
-                            await lane.send(rendered, memo)
-                            continue
-                        lane.capture = (memo, key)
+                    if shared and await _sent_as_rendered(lane, memo, key):
+                        continue
                     event = _asset_event(state, seq, item.at, shown, snapshot=False)
                     if shared:
                         event.shared = SharedRender(memo, viewer)
@@ -161,6 +183,27 @@ async def _asset_events(
                     if lane is not None:
                         lane.capture = None
             item = await mailbox.get()
+
+
+async def _asset_snapshot(
+    uow: UnitOfWork, principal: Principal, locations: list[int]
+) -> tuple[feeds.Snapshot[feeds.AssetState], set[int]]:
+    snapshot = await feeds.asset_snapshot(uow, principal, locations)
+    return snapshot, await feeds.visible_booking_ids(uow, principal, _booking_ids(snapshot.items))
+
+
+async def _sent_as_rendered(lane: FastLane | None, memo: dict[Any, Any], key: Any) -> bool:
+    """Send the message already rendered under `key` for an event shared by many subscribers, if
+    there is one; otherwise have the lane keep what is rendered now under that key."""
+    if lane is None:
+        return False
+    rendered = memo.get(key)
+    if rendered is None:
+        lane.capture = (memo, key)
+        return False
+    if not lane.push(rendered, memo):
+        await lane.send(rendered, memo)
+    return True
 
 
 def _booking_ids(states: list[feeds.AssetState]) -> set[int]:
@@ -192,25 +235,60 @@ async def booking_stream(info: Info, project_id: strawberry.ID) -> AsyncGenerato
 
 async def _booking_events(info: Info, principal: Principal, project_id: int) -> AsyncGenerator[BookingEvent, None]:
     uow = info.context.uow
-    async with uow.bus.subscribe([channel(principal.studio_id, BOOKINGS)]) as sub:
+    live = LiveViews.of(uow)
+    viewer = viewer_class(principal)
+    lane = FAST_LANE.get()
+    key = ("message", lane.signature if lane is not None else None, viewer)
+
+    def wants(message: BusMessage) -> bool:
+        return message.payload.get("projectId") == project_id and isinstance(message.payload.get("bookingId"), int)
+
+    def reload() -> Awaitable[feeds.Snapshot[Any]]:
+        return feeds.booking_snapshot(uow, principal, project_id)
+
+    async with live.follow(principal.studio_id, BOOKINGS, wants) as mailbox:
         seq = -1
-        item: BusMessage | Resync | None = None
+        change: Change | None = None
         while True:
-            if item is None or isinstance(item, Resync):
-                snapshot = await feeds.booking_snapshot(uow, principal, project_id)
+            item = None if change is None else change.item
+            if not isinstance(item, BusMessage):
+                # The start, or a gap (then loaded once per viewer class, a few at a time).
+                if change is None:
+                    snapshot = await reload()
+                else:
+                    snapshot = await change.once(("snapshot", viewer, project_id), lambda: live.gated(reload))
+                shared = change is not None and snapshot.seq >= seq
                 seq = max(seq, snapshot.seq)
-                for row in snapshot.items:
-                    yield BookingEvent(
+                for index, row in enumerate(snapshot.items):
+                    memo = change.memo.setdefault(("snapshot", viewer, project_id, index), {}) if change else {}
+                    if shared and await _sent_as_rendered(lane, memo, key):
+                        continue
+                    event = BookingEvent(
                         seq=str(seq), type="SNAPSHOT", booking=Booking.from_model(row), at=snapshot.at, snapshot=True
                     )
-            elif item.payload.get("projectId") == project_id and isinstance(item.payload.get("bookingId"), int):
-                changed = await feeds.booking_changed(uow, principal, item.payload["bookingId"])
+                    if shared:
+                        event.shared = SharedRender(memo, viewer)
+                    yield event
+                    if lane is not None:
+                        lane.capture = None
+            else:
+                assert change is not None
+                changed = await change.once(
+                    ("booking", viewer), partial(feeds.booking_changed, uow, principal, item.payload["bookingId"])
+                )
+                shared = item.seq >= seq
                 seq = max(seq, item.seq)
                 if changed is not None:
-                    yield BookingEvent(
-                        seq=str(seq), type=item.type, booking=Booking.from_model(changed), at=item.at, snapshot=False
-                    )
-            item = await sub.get()
+                    memo = change.memo.setdefault("payload", {})
+                    if not (shared and await _sent_as_rendered(lane, memo, key)):
+                        booking = Booking.from_model(changed)
+                        event = BookingEvent(seq=str(seq), type=item.type, booking=booking, at=item.at, snapshot=False)
+                        if shared:
+                            event.shared = SharedRender(memo, viewer)
+                        yield event
+                        if lane is not None:
+                            lane.capture = None
+            change = await mailbox.get()
 
 
 @refuses_query
@@ -235,35 +313,62 @@ async def _availability(
     info: Info, principal: Principal, query: AvailabilityQuery, first: feeds.Snapshot[tuple[Any, int]]
 ) -> AsyncGenerator[AvailabilityUpdate, None]:
     uow = info.context.uow
+    live = LiveViews.of(uow)
     loop = asyncio.get_running_loop()
-    async with uow.bus.subscribe([channel(principal.studio_id, AVAILABILITY)]) as sub:
+    viewer = viewer_class(principal)
+    lane = FAST_LANE.get()
+    key = ("message", lane.signature if lane is not None else None, viewer)
+    # Followers asking the same with the same rights share each answer: loaded by the first of
+    # them to reach a change, rendered once.
+    load_key = ("availability", viewer, query)
+
+    def wants(message: BusMessage) -> bool:
+        return feeds.touches_window(message.payload, query)
+
+    def answer() -> Awaitable[feeds.Snapshot[tuple[Any, int]]]:
+        return feeds.availability_snapshot(uow, principal, query)
+
+    async with live.follow(principal.studio_id, AVAILABILITY, wants) as mailbox:
         # Subscribed only now: recompute once so nothing between the first answer and here is lost.
-        snapshot = await feeds.availability_snapshot(uow, principal, query)
+        snapshot = await answer()
         seq = max(first.seq, snapshot.seq)
+        memo: dict[Any, Any] = {}
+        shared = False
         while True:
-            yield AvailabilityUpdate(
-                seq=str(seq),
-                at=snapshot.at,
-                resources=[
-                    AvailableResource(resource=Resource.from_model(r), available_quantity=q) for r, q in snapshot.items
-                ],
-            )
+            if not (shared and await _sent_as_rendered(lane, memo, key)):
+                update = AvailabilityUpdate(
+                    seq=str(seq),
+                    at=snapshot.at,
+                    resources=[
+                        AvailableResource(resource=Resource.from_model(r), available_quantity=q)
+                        for r, q in snapshot.items
+                    ],
+                )
+                if shared:
+                    update.shared = SharedRender(memo, viewer)
+                yield update
+                if lane is not None:
+                    lane.capture = None
             sent = loop.time()
-            while True:
-                item = await sub.get()
-                if isinstance(item, Resync) or feeds.touches_window(item.payload, query):
-                    break
-            # Coalesce a burst: at most one answer per COALESCE seconds.
+            change = await mailbox.get()
+            # Coalesce a burst: at most one answer per COALESCE seconds, for the newest change.
             pause = sent + COALESCE - loop.time()
             if pause > 0:
                 await asyncio.sleep(pause)
-            while sub.pending():
-                await sub.get()
+            gap = change.is_gap
+            while mailbox.pending():
+                change = await mailbox.get()
+                gap = gap or change.is_gap
+            # After a gap, reloads run a few at a time. The answer keyed on the newest change is
+            # the same for every follower that saw it: it was computed after that change committed.
+            load = (lambda: live.gated(answer)) if gap else answer
             try:
-                snapshot = await feeds.availability_snapshot(uow, principal, query)
+                snapshot = await change.once(load_key, load)
             except DomainError as exc:
                 raise refusal(exc) from None
+            shared = snapshot.seq >= seq
             seq = max(seq, snapshot.seq)
+            memo = change.memo.setdefault(("render", load_key), {})
 
 
 # The slice's fields, composed into the root types by `server.api`.

@@ -31,17 +31,19 @@ from starlette.websockets import WebSocket
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
+from db.repositories.scoping import read_class
 from server.schema.error_log import log_error, unexpected
 from server.schema.operation_metrics import note_error
 from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, RequestRules, variable_errors, with_code
 from server.services.principal import Principal
 
-ViewerClass = tuple[int, str, int | None, int | None]
+ViewerClass = tuple[int, str, int | None, int | None, int | None]
 
 
 def viewer_class(principal: Principal) -> ViewerClass:
-    """What decides what a principal may see (its token and name do not)."""
-    return (principal.studio_id, principal.role.value, principal.user_id, principal.location_id)
+    """What decides what a principal may see: the parts of it the read rules look at (its token and
+    name do not count, nor a user or location its role's rules never read)."""
+    return read_class(principal)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,8 @@ class BookingEvent:
     snapshot: bool = strawberry.field(
         description="Part of the opening (or, after a gap, renewed) snapshot of the project's open bookings."
     )
+    # Set when many subscribers receive this very change (see `server.schema.execution`).
+    shared: strawberry.Private[SharedRender | None] = None
 
 
 @strawberry.type(description="What is free for a window, recomputed after each change that may affect it.")
@@ -103,3 +105,5 @@ class AvailabilityUpdate:
     resources: list[AvailableResource] = strawberry.field(
         description="Resources free for the whole window, as the `availability` query answers."
     )
+    # Set when many subscribers receive this very answer (see `server.schema.execution`).
+    shared: strawberry.Private[SharedRender | None] = None
