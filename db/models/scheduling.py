@@ -46,6 +46,8 @@ class Booking(Base):
     # A client's request: what they wrote with it, and why it was declined.
     request_note: Mapped[str | None] = mapped_column(sa.String(2000))
     decline_reason: Mapped[str | None] = mapped_column(sa.String(2000))
+    # The session template a request asked for: its tasks are created when the request is approved.
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("session_templates.id", ondelete="SET NULL"))
 
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="window_positive"),

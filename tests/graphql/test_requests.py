@@ -12,6 +12,7 @@ from db.models import Booking, Event, Occupancy, Project, Role
 from server.schema.ids import to_global_id
 from tests.alloc_support import Catalogue, at, build, create, iso
 from tests.conftest import StudioFixture
+from tests.graphql.slots_support import template
 from tests.money_support import price_catalogue
 
 REQUEST = """mutation($input: RequestBookingInput!) { requestBooking(input: $input) { __typename
@@ -328,3 +329,47 @@ async def test_concurrent_approvals_of_clashing_requests_claim_the_slot_once(stu
     statuses = [(await studio.data(READ, {"id": gid}))["node"]["status"] for gid in asked]
     assert sorted(statuses) == ["HOLD"] + ["REQUESTED"] * 5
     assert (await _counts(studio))[1] == 1  # one claim on Studio A
+
+
+async def test_an_approved_request_gets_the_tasks_of_the_template_it_asked_for(studio: StudioFixture) -> None:
+    cat = await _portal(studio)
+    made = await template(
+        studio,
+        name="Podcast episode",
+        durationMinutes=120,
+        needs=[{"kind": "ROOM", "category": "podcast studio"}],
+        tasks=[
+            {"title": "Ingest", "kind": "INGEST", "offsetMinutes": 0},
+            {"title": "Edit", "kind": "EDIT", "offsetMinutes": 600, "role": "editor", "dependsOn": [0]},
+        ],
+    )
+    assert made["__typename"] == "SessionTemplateCreated", made
+    asked = await request(cat, templateId=made["template"]["id"])
+    assert asked["__typename"] == "BookingRequested", asked
+    tasks = "query($id: ID!) { node(id: $id) { ... on Booking { tasks { title dueAt dependsOn { title } } } } }"
+    # A request occupies nothing and plans nothing: its tasks come with the approval.
+    assert (await studio.data(tasks, {"id": asked["booking"]["id"]}))["node"] == {"tasks": []}
+    approved = (await studio.data(APPROVE, {"input": {"id": asked["booking"]["id"]}}))["approveBooking"]
+    assert approved["__typename"] == "BookingApproved", approved
+    planned = (await studio.data(tasks, {"id": asked["booking"]["id"]}))["node"]["tasks"]
+    assert sorted((t["title"], [d["title"] for d in t["dependsOn"]]) for t in planned) == [
+        ("Edit", ["Ingest"]),
+        ("Ingest", []),
+    ]
+    assert {t["title"]: t["dueAt"] for t in planned}["Ingest"] == asked["booking"]["end"]
+
+
+async def test_a_declined_request_plans_nothing(studio: StudioFixture) -> None:
+    cat = await _portal(studio)
+    made = await template(
+        studio,
+        name="Podcast episode",
+        durationMinutes=120,
+        needs=[{"kind": "ROOM", "category": "podcast studio"}],
+        tasks=[{"title": "Ingest", "kind": "INGEST", "offsetMinutes": 0}],
+    )
+    asked = await request(cat, templateId=made["template"]["id"])
+    declined = await studio.data(DECLINE, {"input": {"id": asked["booking"]["id"], "reason": "Fully booked"}})
+    assert declined["declineBooking"]["__typename"] == "BookingDeclined"
+    tasks = "query($id: ID!) { node(id: $id) { ... on Booking { tasks { title } } } }"
+    assert (await studio.data(tasks, {"id": asked["booking"]["id"]}))["node"] == {"tasks": []}

@@ -30,6 +30,7 @@ from server.services.allocation.transitions import require_transition
 from server.services.allocation.windows import Window, check_window
 from server.services.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from server.services.permissions import Action, allowed, require
+from server.services.plan import bookings as plan
 from server.services.principal import Principal
 from server.services.uow import Tx
 
@@ -67,6 +68,7 @@ async def request_booking(tx: Tx, principal: Principal, cmd: RequestBooking, now
             end_at=window.end,
             status=BookingStatus.REQUESTED,
             request_note=note or None,
+            template_id=cmd.template_id,
             created_by_token_id=principal.token_id,
             version=1,
             created_at=now,
@@ -122,6 +124,9 @@ async def approve_booking(
             if not cmd.queue_if_taken:
                 raise
             await hold_queue.join_after_race(tx, principal, booking, claims, now)
+    # The tasks of the template the request asked for, as createBooking makes them (assigned to the
+    # crew the approved booking now holds).
+    warnings += await plan.booking_created(tx, principal, booking, booking.template_id)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
     events.emit(tx, booking, "BookingApproved", _resources(claims))
     return Outcome(booking, [a.id for a in allocations], warnings)
