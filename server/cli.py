@@ -362,6 +362,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         uvicorn.run(create_app(settings), host=args.host, port=args.port, **ws_options)
 
 
+# How much lower than the API's the dispatcher's CPU priority is (os.nice increment).
+DISPATCH_NICENESS = 5
+
+
 def _start_dispatcher() -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "CALLSHEET_WEBHOOK_DISPATCHER"}
     command = [sys.executable, "-m", "server.cli", "dispatch", "--parent", str(os.getpid())]
@@ -382,6 +386,10 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
     if args.parent:
         _die_with(args.parent)
+        # Started beside the API by `serve`: webhooks have a 24-hour delivery window, requests have a
+        # person waiting, so on a busy machine the requests get the CPU first.
+        with contextlib.suppress(OSError):
+            os.nice(DISPATCH_NICENESS)
     settings = Settings.from_env()
     logs.configure(settings.log_format)
     _require_migrated(settings)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from db.models import Role
+from server.cli import DISPATCH_NICENESS
 from server.config import Settings
 from server.services.webhooks import signing
 from tests.alloc_support import CREATE, at, booking_input, build
@@ -170,3 +173,43 @@ async def test_a_process_killed_mid_delivery_is_followed_by_one_that_delivers_th
         repeated = [delivery for delivery, n in Counter(ids).items() if n > 1]
         assert repeated in ([], [ids[count - 1]])
         assert r.unsigned == 0
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """The processes whose parent is `pid`, with their command lines (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        # The parent pid is the second field after the parenthesised command name.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+async def test_serve_sends_webhooks_from_a_child_process_at_a_lower_cpu_priority(
+    settings: Settings, runtime: Any
+) -> None:
+    instance = await start_serving(settings)
+    try:
+        serve_pid = instance.process.pid
+        dispatchers: list[int] = []
+        for _ in range(100):
+            dispatchers = [pid for pid, cmd in _children(serve_pid) if " dispatch " in f"{cmd} "]
+            if dispatchers and os.getpriority(os.PRIO_PROCESS, dispatchers[0]) > os.getpriority(
+                os.PRIO_PROCESS, serve_pid
+            ):
+                break
+            await asyncio.sleep(0.1)
+        assert len(dispatchers) == 1
+        assert os.getpriority(os.PRIO_PROCESS, dispatchers[0]) == min(
+            19, os.getpriority(os.PRIO_PROCESS, serve_pid) + DISPATCH_NICENESS
+        )
+    finally:
+        await instance.stop()
