@@ -449,7 +449,10 @@ async def _demo(settings: Settings, *, announce: bool) -> None:
         _DEMO_LINES.clear()
         _DEMO_LINES.append(f"Demo studio: {demo.STUDIO}. One token per role (valid until the next demo load):")
         for role, name, location in demo.DEMO_TOKENS:
-            token = await _mint(runtime, demo.STUDIO, role, location, name, None, replace_existing=True)
+            client = demo.DEMO_CLIENT if role.value == "CLIENT" else None
+            token = await _mint(
+                runtime, demo.STUDIO, role, location, name, None, replace_existing=True, client_name=client
+            )
             _DEMO_LINES.append(f"  {role.value:<12} {token}")
     finally:
         await runtime.close()

@@ -123,7 +123,11 @@ KITS = {
     "Camera package C": ("KIT-CAM-C", ["Camera body C", "Lens kit C", "Tripod C"]),
 }
 
-# Demo principals, one per role; the crew token belongs to the engineer Sam Okafor.
+# The demo's client: its projects are the ones the CLIENT token's portal shows.
+DEMO_CLIENT = "Brightwave Media"
+
+# Demo principals, one per role; the crew token belongs to the engineer Sam Okafor, the client token
+# to a person at Brightwave Media.
 DEMO_TOKENS: list[tuple[Role, str, str | None]] = [
     (Role.ADMIN, "Ada Admin", None),
     (Role.COORDINATOR, "Casey Coordinator", None),
@@ -131,6 +135,7 @@ DEMO_TOKENS: list[tuple[Role, str, str | None]] = [
     (Role.CREW, "Sam Okafor", None),
     (Role.SCANNER, "Cage scanner", CAGE),
     (Role.DISPLAY, "Main floor display", MAIN_FLOOR),
+    (Role.CLIENT, "Robin at Brightwave", None),
 ]
 
 
@@ -154,10 +159,10 @@ async def load_demo(tx: Tx, budget: BudgetPolicy) -> int:
     producer = await _ensure_user(tx, studio.id, "Pat Producer", Role.PRODUCER)
     crew_user = await _ensure_user(tx, studio.id, "Sam Okafor", Role.CREW)
     by_name["Sam Okafor"].user_id = crew_user.id
-    project = await _ensure_project(tx, admin, "Founders Unfiltered S2", "Brightwave Media", Decimal("12000.00"))
+    project = await _ensure_project(tx, admin, "Founders Unfiltered S2", DEMO_CLIENT, Decimal("12000.00"))
     project.producer_id = producer.id
     await tx.session.flush()
-    brand = await _ensure_project(tx, admin, "Brightwave brand film", "Brightwave Media", Decimal("8000.00"))
+    brand = await _ensure_project(tx, admin, "Brightwave brand film", DEMO_CLIENT, Decimal("8000.00"))
     await _demo_rates(tx, admin, by_name)
     await _demo_week(tx, admin, studio.timezone, by_name, {"founders": project.id, "brand": brand.id}, budget)
     return studio.id

@@ -125,12 +125,12 @@ def test_serve_demo_from_an_empty_directory_twice(tmp_path: Path) -> None:
         try:
             lines: list[str] = []
             assert proc.stdout is not None
-            while not any(line.strip().startswith("DISPLAY") for line in lines):
+            while not any(line.strip().startswith("CLIENT") for line in lines):
                 line = proc.stdout.readline()
                 assert line, "".join(lines)
                 lines.append(line)
             tokens = {p.split()[0]: p.split()[1] for p in lines if p.startswith("  ") and "cs_" in p}
-            assert set(tokens) == {"ADMIN", "COORDINATOR", "PRODUCER", "CREW", "SCANNER", "DISPLAY"}
+            assert set(tokens) == {"ADMIN", "COORDINATOR", "PRODUCER", "CREW", "SCANNER", "DISPLAY", "CLIENT"}
             assert any(f"http://127.0.0.1:{port}/graphql" in line for line in lines)
             deadline = time.monotonic() + 20
             while True:
@@ -153,6 +153,16 @@ def test_serve_demo_from_an_empty_directory_twice(tmp_path: Path) -> None:
                 "Camera package B",
                 "Camera package C",
             ]
+            # The client portal token sees its client's projects (both demo projects are Brightwave's).
+            portal = httpx.post(
+                f"http://127.0.0.1:{port}/graphql",
+                json={"query": "{ viewer { role } projects { edges { node { name client { name } } } } }"},
+                headers={"Authorization": f"Bearer {tokens['CLIENT']}"},
+            ).json()
+            assert portal["data"]["viewer"] == {"role": "CLIENT"}
+            shown = [e["node"] for e in portal["data"]["projects"]["edges"]]
+            assert sorted(p["name"] for p in shown) == ["Brightwave brand film", "Founders Unfiltered S2"]
+            assert {p["client"]["name"] for p in shown} == {"Brightwave Media"}
         finally:
             proc.terminate()
             proc.wait(timeout=15)
