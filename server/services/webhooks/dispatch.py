@@ -108,7 +108,9 @@ class Sender:
         due and delivered; True when all of them were (more may follow). Each outcome is settled
         (by `settle`, else on its own) before the next delivery goes."""
         settle = settle or self.record
-        found = await self._settled_head(webhook_id, batch)
+        # Shielded, as every write below: a dispatcher stopped mid-statement must not leave a
+        # transaction half-rolled-back on a pooled connection (on SQLite it would hold the write lock).
+        found = await asyncio.shield(self._settled_head(webhook_id, batch))
         if found is None:
             return False
         webhook, queue = found
@@ -211,7 +213,7 @@ class Sender:
             await tx.session.flush()
             return True
 
-        return await self.service.uow.run(work, studio_id=webhook.studio_id, actor="webhooks")
+        return await asyncio.shield(self.service.uow.run(work, studio_id=webhook.studio_id, actor="webhooks"))
 
     async def record_delivered(self, settled: list[tuple[int, Outcome]]) -> set[int]:
         """Settle several delivered attempts in one transaction; the ids that were still PENDING."""
@@ -294,7 +296,7 @@ class Settler:
             if not batch:
                 continue
             try:
-                done = await self.sender.record_delivered([(d, o) for d, o, _ in batch])
+                done = await asyncio.shield(self.sender.record_delivered([(d, o) for d, o, _ in batch]))
             except Exception as exc:
                 for _, _, future in batch:
                     if not future.done():
