@@ -1,18 +1,21 @@
 """Resolvers of notifications: the caller's list, marking read, and the live feed of new ones.
 
-`notificationReceived` follows the studio's `notifications` topic (one bus subscription per channel
-per process, fanned out to each subscriber's queue) and sends the subscriber's own new
-notifications; after a gap (`Resync`) it sends every one of theirs newer than the last it sent.
+`notificationReceived` follows the studio's `notifications` topic through the process's shared
+`TopicHub` (one bus subscription per studio topic): only a recipient's sockets wake for its
+notifications, its sockets at the same place in the feed share one read, and after a gap (`Resync`)
+each sends every one of theirs newer than the last it sent, the reads gated a few at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from functools import partial
 from typing import Annotated
 
 import strawberry
 
-from server.events.types import Resync, channel
+from server.background.live import Change, LiveViews
+from server.events.types import BusMessage, Resync
 from server.resolvers.errors import refuses_query, result_union
 from server.resolvers.realtime import counted
 from server.schema.context import Context
@@ -77,19 +80,34 @@ async def notification_stream(info: Info) -> AsyncGenerator[Notification, None]:
 
 async def _notifications(info: Info, principal: Principal, last: int) -> AsyncGenerator[Notification, None]:
     uow = info.context.uow
-    async with uow.bus.subscribe([channel(principal.studio_id, NOTIFICATIONS)]) as sub:
-        # Subscribed only now: anything committed since `last` was read is sent first.
-        item: object = Resync("subscribed")
+    live = LiveViews.of(uow)
+    user_id = principal.user_id
+
+    def mine(message: BusMessage) -> bool:
+        return any(
+            isinstance(pair, list) and len(pair) == 2 and pair[1] == user_id
+            for pair in message.payload.get("notifications", [])
+        )
+
+    # Shared per process: only the recipient's sockets wake, and its sockets at the same place in
+    # the feed (two screens, two tabs) share one read; reads after a gap go a few at a time.
+    async with live.follow(principal.studio_id, NOTIFICATIONS, mine) as mailbox:
+        # Following only now: anything committed since `last` was read is sent first.
+        change: Change | None = None
         while True:
-            mine = isinstance(item, Resync) or any(
-                isinstance(pair, list) and len(pair) == 2 and pair[1] == principal.user_id
-                for pair in getattr(item, "payload", {}).get("notifications", [])
-            )
-            if mine and principal.user_id is not None:
-                for row in await inbox.since(uow, principal, last):
+            if user_id is not None:
+                load = partial(inbox.since, uow, principal, last)
+                key = ("notifications", user_id, last)
+                if change is None:
+                    found = await load()
+                elif isinstance(change.item, Resync):
+                    found = await change.once(key, partial(live.gated, load))
+                else:
+                    found = await change.once(key, load)
+                for row in found:
                     last = max(last, row.id)
                     yield Notification.from_model(row)
-            item = await sub.get()
+            change = await mailbox.get()
 
 
 # The slice's fields, composed into the root types by `server.api`.

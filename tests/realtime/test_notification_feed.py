@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
+from typing import Any
 
 from db.models import Role
 from tests.conftest import StudioFixture
 from tests.graphql.test_requests import APPROVE, REQUEST, _ask, _portal
 from tests.realtime.support import WsClient
+from tests.realtime.test_shared_feeds import counting
 
 FEED = "subscription { notificationReceived { kind title booking { id } } }"
 
@@ -54,3 +57,35 @@ async def test_devices_subscribe_and_hear_nothing(studio: StudioFixture, live_se
         except TimeoutError:
             return
         raise AssertionError(f"a device was sent {message}")
+
+
+async def _notification_reads(cat: Any, live_server: str, day: int, coordinators: int, crews: int) -> int:
+    """Statements that read notifications while one request reaches `coordinators` sockets of the
+    recipient (and `crews` sockets of someone it is not for)."""
+    studio = cat.studio
+    async with AsyncExitStack() as stack:
+        staff = [
+            await stack.enter_async_context(WsClient.connect(live_server, token=studio.tokens[Role.COORDINATOR]))
+            for _ in range(coordinators)
+        ]
+        others = [
+            await stack.enter_async_context(WsClient.connect(live_server, token=studio.tokens[Role.CREW]))
+            for _ in range(crews)
+        ]
+        for ws in (*staff, *others):
+            await ws.subscribe("n", FEED)
+        await asyncio.sleep(0.5)  # every socket has read its opening backlog
+        with counting(studio) as statements:
+            await studio.data(REQUEST, {"input": _ask(cat, day=day)}, role=Role.CLIENT)
+            for ws in staff:
+                assert (await ws.next("n"))["notificationReceived"]["kind"] == "BOOKING_REQUESTED"
+        return sum(1 for s in statements if "FROM notifications" in s and s.lstrip().upper().startswith("SELECT"))
+
+
+async def test_a_notification_is_read_once_however_many_of_the_recipients_sockets_follow(
+    studio: StudioFixture, live_server: str
+) -> None:
+    cat = await _portal(studio)
+    one = await _notification_reads(cat, live_server, 3, coordinators=1, crews=0)
+    many = await _notification_reads(cat, live_server, 4, coordinators=20, crews=20)
+    assert one == many >= 1
