@@ -30,7 +30,7 @@ from server.schema.types.notifications import (
 )
 from server.services.errors import DomainError
 from server.services.notifications import inbox
-from server.services.notifications.outbox import NOTIFICATIONS
+from server.services.notifications.outbox import NOTIFICATIONS, addressed_to
 from server.services.principal import Principal
 
 Info = strawberry.Info[Context, None]
@@ -84,10 +84,7 @@ async def _notifications(info: Info, principal: Principal, last: int) -> AsyncGe
     user_id = principal.user_id
 
     def mine(message: BusMessage) -> bool:
-        return any(
-            isinstance(pair, list) and len(pair) == 2 and pair[1] == user_id
-            for pair in message.payload.get("notifications", [])
-        )
+        return addressed_to(message.payload, user_id)
 
     # Shared per process: only the recipient's sockets wake, and its sockets at the same place in
     # the feed (two screens, two tabs) share one read; reads after a gap go a few at a time.

@@ -9,6 +9,7 @@ after COMMIT with the rest), which `notificationReceived` follows.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,14 @@ from db.repositories import notifications as rows
 from server.services.notifications.kinds import plan
 
 NOTIFICATIONS = "notifications"
+
+
+def addressed_to(payload: dict[str, Any], user_id: int | None) -> bool:
+    """Whether a `NotificationsCreated` announcement (pairs of notification and recipient) has one
+    for this person."""
+    return user_id is not None and any(
+        isinstance(pair, list) and len(pair) == 2 and pair[1] == user_id for pair in payload.get("notifications", [])
+    )
 
 
 class NotificationOutbox:
