@@ -73,6 +73,26 @@ async def supervised(run: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(RETRY_DELAY)
 
 
+class Supervisor:
+    """A hub's one background loop, run `supervised`: started once, stopped by cancelling it."""
+
+    __slots__ = ("_task",)
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, run: Callable[[], Awaitable[None]], name: str) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(supervised(run), name=name)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 class BoardGone(Exception):
     """The location no longer exists."""
 
@@ -124,22 +144,17 @@ class BoardHub:
         # from a deque, which costs O(watchers) apiece: quadratic with a thousand screens).
         self._waiting: set[asyncio.Future[None]] = set()
         self._groups: dict[Any, dict[Watcher, None]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Supervisor()
 
     @property
     def channels(self) -> list[str]:
         return [channel(self.studio_id, rooms_topic(self.location_id))]
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(supervised(self._run), name=f"board-{self.studio_id}-{self.location_id}")
+        self._loop.start(self._run, f"board-{self.studio_id}-{self.location_id}")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._loop.stop()
         self._publish(None, gone=True)
 
     def join(self, group: Any = None, push: Push | None = None) -> Watcher:
@@ -373,18 +388,13 @@ class TopicHub:
         self.topic = topic
         self.followers: dict[Mailbox[Change], Callable[[BusMessage], bool]] = {}
         self.ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Supervisor()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(supervised(self._run), name=f"topic-{self.studio_id}-{self.topic}")
+        self._loop.start(self._run, f"topic-{self.studio_id}-{self.topic}")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._loop.stop()
 
     def offer(self, item: BusMessage | Resync) -> None:
         """Hand one delivery to the followers it concerns."""
@@ -421,18 +431,13 @@ class AssetHub:
         self.location_ids = location_ids
         self.followers: set[Mailbox[AssetChange | Change]] = set()
         self.ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Supervisor()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(supervised(self._run), name=f"assets-{self.studio_id}")
+        self._loop.start(self._run, f"assets-{self.studio_id}")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._loop.stop()
 
     def _offer(self, item: AssetChange | Resync) -> None:
         # A gap is one shared `Change`: the followers' snapshot reloads are shared per viewer class.
@@ -474,22 +479,17 @@ class TokenWatch:
         self.uow = uow
         self.studio_id = studio_id
         self.callbacks: dict[int, set[Callable[[], None]]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Supervisor()
         self._ready = asyncio.Event()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(supervised(self._run), name=f"tokens-{self.studio_id}")
+        self._loop.start(self._run, f"tokens-{self.studio_id}")
 
     async def ready(self) -> None:
         await self._ready.wait()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._loop.stop()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
