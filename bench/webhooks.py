@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -32,7 +33,17 @@ from typing import Any
 
 import httpx
 
-from bench.alloc_setup import free_port, fresh_pg, raw_dsn, server, studio_with_token
+from bench.alloc_setup import (
+    SECRET,
+    backend_pids,
+    cpu_seconds,
+    free_port,
+    fresh_pg,
+    raw_dsn,
+    server,
+    studio_with_token,
+    tree_cpu_seconds,
+)
 from bench.contention import hot_resources
 from db.models import Role
 from server.schema.ids import to_global_id
@@ -88,6 +99,38 @@ def receive(port: int, path: str) -> None:
     asyncio.run(main())
 
 
+# CPU accounting
+
+
+class Meter:
+    """CPU time so far of the API process, the dispatcher (the server's child processes), the
+    server's PostgreSQL backends and the receiver (Linux /proc), read at the edges of a phase."""
+
+    PARTS = ("api", "dispatcher", "postgres", "receiver")
+
+    def __init__(self, server_pid: int, receiver_pid: int, dsn: str) -> None:
+        self.server_pid, self.receiver_pid, self.dsn = server_pid, receiver_pid, dsn
+        self._backends: dict[int, float] = {}
+
+    async def read(self) -> dict[str, float]:
+        api = cpu_seconds(self.server_pid)
+        for pid in await backend_pids(self.dsn, DATABASE):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                self._backends[pid] = cpu_seconds(pid)
+        return {
+            "api": api,
+            "dispatcher": tree_cpu_seconds(self.server_pid) - api,
+            # A backend gone meanwhile keeps its last reading (pools keep their connections).
+            "postgres": sum(self._backends.values()),
+            "receiver": cpu_seconds(self.receiver_pid),
+        }
+
+
+def cpu_per_change(start: dict[str, float], end: dict[str, float], changes: int) -> dict[str, float]:
+    """Milliseconds of CPU per change, by part, between two readings."""
+    return {part: (end[part] - start[part]) * 1000 / changes for part in Meter.PARTS}
+
+
 # The load
 
 
@@ -123,11 +166,56 @@ async def booking_phase(
     return latencies, time.time()
 
 
+def drain_by_itself(url: str, log: Path, expected: int) -> str:
+    """Start `callsheet dispatch` on its own once the changes are made (the server runs none) and
+    measure its CPU per delivery from its first delivery to its last (its start-up left out).
+    With WEBHOOKS_PROFILE=<file> it runs under cProfile with a CPU clock and writes the stats there."""
+    env = {
+        **os.environ,
+        "CALLSHEET_DATABASE_URL": url,
+        "CALLSHEET_SECRET": SECRET,
+        "CALLSHEET_MODE": "production",
+        "CALLSHEET_WEBHOOK_ALLOW_PRIVATE": "1",
+    }
+    env.pop("CALLSHEET_REDIS_URL", None)
+    command = [sys.executable, "-m", "server.cli", "dispatch"]
+    if profile := os.environ.get("WEBHOOKS_PROFILE"):
+        command = [sys.executable, "-m", "bench.webhooks", "--profiled-dispatch", profile]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        while not (got := arrivals(log)):
+            time.sleep(0.005)
+        first, cpu0, t0 = len(got), cpu_seconds(proc.pid), time.monotonic()
+        while len(got := arrivals(log)) < expected and time.monotonic() - t0 < 300:
+            time.sleep(0.1)
+        cpu1, elapsed = cpu_seconds(proc.pid), time.monotonic() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    sent = len(got) - first
+    return f"{sent} deliveries in {elapsed:.2f} s, CPU {(cpu1 - cpu0) * 1000 / max(sent, 1):.3f} ms per delivery"
+
+
+def profiled_dispatch(path: str) -> None:
+    """`callsheet dispatch` under cProfile with a CPU clock, until SIGTERM; the stats go to `path`."""
+    import cProfile
+
+    from server.cli import cmd_dispatch
+
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    try:
+        cmd_dispatch(argparse.Namespace(parent=None))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
+
+
 def arrivals(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.endswith("}")]
 
 
-def run(changes: int, webhooks: int, clients: int) -> None:
+def run(changes: int, webhooks: int, clients: int, drain_alone: bool) -> None:
     """The receiver as a subprocess around the measured run."""
     log = Path(tempfile.mkdtemp(prefix="callsheet-webhooks-")) / "received.jsonl"
     log.touch()
@@ -140,44 +228,63 @@ def run(changes: int, webhooks: int, clients: int) -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        asyncio.run(main(changes, webhooks, clients, port, log))
+        asyncio.run(main(changes, webhooks, clients, port, log, receiver.pid, drain_alone))
     finally:
         receiver.terminate()
         receiver.wait(timeout=10)
 
 
-async def main(changes: int, webhooks: int, clients: int, port: int, log: Path) -> None:
+async def main(
+    changes: int, webhooks: int, clients: int, port: int, log: Path, receiver_pid: int, drain_alone: bool
+) -> None:
     url = await fresh_pg(DATABASE)
     studio_id, project_id, token = await studio_with_token(url, Role.ADMIN)
     rooms = [to_global_id("Resource", r) for r in await hot_resources(raw_dsn(url), studio_id)]
     project = to_global_id("Project", project_id)
     env = {"CALLSHEET_WEBHOOK_ALLOW_PRIVATE": "1"}
-    with server(url, extra_env=env) as base:
+    if drain_alone:
+        env["CALLSHEET_WEBHOOK_DISPATCHER"] = "off"
+    pids: list[int] = []
+    with server(url, pids, extra_env=env) as base:
+        meter = Meter(pids[0], receiver_pid, raw_dsn(url))
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=limits
         ) as http:
-            await booking_phase(http, project, rooms, 0, 50, clients)  # warm-up
-            before, _ = await booking_phase(http, project, rooms, 50, changes // 2, clients)
+            # Warm-up, long enough for the dispatcher process started beside the server to have
+            # finished starting (its imports and migration check would otherwise fall in the first phase).
+            await booking_phase(http, project, rooms, 0, 50, clients)
+            await asyncio.sleep(3.0)
+            await booking_phase(http, project, rooms, 50, 50, clients)
+            t0 = await meter.read()
+            before, _ = await booking_phase(http, project, rooms, 100, changes // 2, clients)
+            t1 = await meter.read()
             hooks: list[tuple[str, str]] = []  # (id, secret), receiver path /hook/<n>
             for n in range(webhooks):
                 variables = {"i": {"url": f"http://127.0.0.1:{port}/hook/{n}", "events": ["*"]}}
                 made = (await http.post("/graphql", json={"query": CREATE_HOOK, "variables": variables})).json()
                 created = made["data"]["createWebhook"]
                 hooks.append((created["webhook"]["id"], created["secret"]))
-            with_hooks, last_change = await booking_phase(http, project, rooms, 50 + changes // 2, changes, clients)
+            t2 = await meter.read()
+            with_hooks, last_change = await booking_phase(http, project, rooms, 100 + changes // 2, changes, clients)
+            t3 = await meter.read()
             expected = changes * webhooks
+            if drain_alone:
+                alone = await asyncio.to_thread(drain_by_itself, url, log, expected)
             deadline = time.monotonic() + 300
             for _ in range(1500):
                 if len(got := arrivals(log)) >= expected or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.2)
             drained = max(r["t"] for r in got) - last_change if got else float("nan")
+            t4 = await meter.read()
             await asyncio.sleep(1.0)  # anything sent twice would arrive now
             got = arrivals(log)
             for hook_id, _ in hooks:
                 await http.post("/graphql", json={"query": DELETE_HOOK, "variables": {"id": hook_id}})
-            after, _ = await booking_phase(http, project, rooms, 50 + changes // 2 + changes, changes // 2, clients)
+            t5 = await meter.read()
+            after, _ = await booking_phase(http, project, rooms, 100 + changes // 2 + changes, changes // 2, clients)
+            t6 = await meter.read()
 
     bad_signatures = 0
     per_hook: dict[int, list[dict[str, Any]]] = {n: [] for n in range(webhooks)}
@@ -201,6 +308,17 @@ async def main(changes: int, webhooks: int, clients: int, port: int, log: Path) 
         f"(before {statistics.median(before) * 1000:.2f}, after {statistics.median(after) * 1000:.2f}); "
         f"ratio {p50_with / p50_without:.2f}x"
     )
+    without_cpu = {
+        part: (t1[part] - t0[part] + t6[part] - t5[part]) * 1000 / (len(before) + len(after)) for part in Meter.PARTS
+    }
+    for label, cpu in (
+        ("without webhooks", without_cpu),
+        ("with, while the changes ran", cpu_per_change(t2, t3, changes)),
+        ("with, until drained", cpu_per_change(t2, t4, changes)),
+    ):
+        print(f"CPU per change {label}: " + ", ".join(f"{part} {ms:.2f} ms" for part, ms in cpu.items()))
+    if drain_alone:
+        print(f"the dispatcher alone, after the changes: {alone}")
     if unique < expected or duplicates or bad_signatures or out_of_order:
         raise SystemExit(1)
 
@@ -210,9 +328,15 @@ if __name__ == "__main__":
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--webhooks", type=int, default=5)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--drain-alone", action="store_true", help="the server sends nothing; a dispatcher drains after the changes"
+    )
     parser.add_argument("--receive", nargs=2, metavar=("PORT", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--profiled-dispatch", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receive:
         receive(int(args.receive[0]), args.receive[1])
+    elif args.profiled_dispatch:
+        profiled_dispatch(args.profiled_dispatch)
     else:
-        run(args.changes, args.webhooks, args.clients)
+        run(args.changes, args.webhooks, args.clients, args.drain_alone)

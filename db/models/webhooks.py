@@ -59,4 +59,14 @@ class WebhookDelivery(Base):
         sa.CheckConstraint("status IN ('PENDING', 'DELIVERED', 'FAILED')", name="delivery_status"),
         sa.Index("ix_webhook_deliveries_queue", "webhook_id", "status", "event_seq"),
         sa.Index("ix_webhook_deliveries_studio", "studio_id", "status"),
+        # The dispatcher's queues: only what is still to send, in the order it goes (the delivered
+        # log grows without bound and is never scanned for them).
+        sa.Index(
+            "ix_webhook_deliveries_pending",
+            "webhook_id",
+            "event_seq",
+            "id",
+            postgresql_where=sa.text("status = 'PENDING'"),
+            sqlite_where=sa.text("status = 'PENDING'"),
+        ),
     )

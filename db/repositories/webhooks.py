@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    and_,
     cast,
     column,
     delete,
@@ -151,45 +150,31 @@ async def get_delivery(session: AsyncSession, scope: Scope, delivery_id: int) ->
     return await session.scalar(scoped(WebhookDelivery, scope).where(WebhookDelivery.id == delivery_id))
 
 
-async def queue_heads(session: AsyncSession) -> list[tuple[Webhook, WebhookDelivery]]:
-    """Each active webhook with the pending delivery of its lowest seq (the only one it may be sent)."""
-    lowest = (
-        select(WebhookDelivery.webhook_id, func.min(WebhookDelivery.event_seq).label("seq"))
-        .where(WebhookDelivery.status == PENDING)
-        .group_by(WebhookDelivery.webhook_id)
-        .subquery()
+async def queues(
+    session: AsyncSession, limit: int, skip: Collection[int] = ()
+) -> list[tuple[Webhook, list[WebhookDelivery]]]:
+    """The next `limit` pending deliveries of every active webhook (but those in `skip`), in seq
+    order: one statement for all queues, over the index of pending deliveries only."""
+    place = (
+        func.row_number()
+        .over(partition_by=WebhookDelivery.webhook_id, order_by=(WebhookDelivery.event_seq, WebhookDelivery.id))
+        .label("place")
     )
-    stmt = (
-        select(Webhook, WebhookDelivery)
-        .join(lowest, lowest.c.webhook_id == Webhook.id)
-        .join(
-            WebhookDelivery,
-            and_(
-                WebhookDelivery.webhook_id == Webhook.id,
-                WebhookDelivery.event_seq == lowest.c.seq,
-                WebhookDelivery.status == PENDING,
-            ),
-        )
-        .where(Webhook.active.is_(True))
-        .order_by(Webhook.id, WebhookDelivery.id)
-    )
-    seen: dict[int, tuple[Webhook, WebhookDelivery]] = {}
-    for webhook, delivery in (await session.execute(stmt)).all():
-        seen.setdefault(webhook.id, (webhook, delivery))
-    return list(seen.values())
-
-
-async def head(session: AsyncSession, webhook_id: int, limit: int = 1) -> tuple[Webhook, list[WebhookDelivery]] | None:
-    """One webhook's next `limit` pending deliveries in seq order, if the webhook is still active."""
+    ranked = select(WebhookDelivery.id, place).where(WebhookDelivery.status == PENDING)
+    if skip:
+        ranked = ranked.where(WebhookDelivery.webhook_id.not_in(list(skip)))
+    first = ranked.subquery()
     stmt = (
         select(Webhook, WebhookDelivery)
         .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
-        .where(Webhook.id == webhook_id, Webhook.active.is_(True), WebhookDelivery.status == PENDING)
-        .order_by(WebhookDelivery.event_seq, WebhookDelivery.id)
-        .limit(limit)
+        .join(first, first.c.id == WebhookDelivery.id)
+        .where(first.c.place <= limit, Webhook.active.is_(True))
+        .order_by(Webhook.id, WebhookDelivery.event_seq, WebhookDelivery.id)
     )
-    found = (await session.execute(stmt)).all()
-    return None if not found else (found[0][0], [row[1] for row in found])
+    found: dict[int, tuple[Webhook, list[WebhookDelivery]]] = {}
+    for webhook, delivery in (await session.execute(stmt)).all():
+        found.setdefault(webhook.id, (webhook, []))[1].append(delivery)
+    return list(found.values())
 
 
 async def writers_in_flight(session: AsyncSession) -> list[int]:

@@ -8,10 +8,12 @@ deployment, however many processes serve.
 
 It has its own loop rather than the sweeper's 5-second tick: a delivery goes out as soon as the
 transaction that wrote it commits in this process (the outbox wakes the loop), or within `poll`
-seconds when another process wrote it; and each webhook is drained by its own task, in seq order,
-so a receiver that hangs (up to the timeout) or fails delays only its own queue, never another
-webhook's or the API. Sending starts and stops with the leadership; a leader that dies mid-delivery
-leaves the row PENDING and the next leader sends it again (at least once).
+seconds when another process wrote it. Each pass reads the queues of all the webhooks not being sent
+to (one read, and on PostgreSQL one wait for the writers in flight, whatever the number of webhooks),
+then each webhook's deliveries go from a task of its own, in seq order, so a receiver that hangs (up
+to the timeout) or fails delays only its own queue, never another webhook's or the API. Sending
+starts and stops with the leadership; a leader that dies mid-delivery leaves the row PENDING and the
+next leader sends it again (at least once).
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import httpx
-
-from db.types import utcnow
+from db.models import Webhook, WebhookDelivery
 from server.background.sweeper import Election, election_for
 from server.services.webhooks.dispatch import Sender, Settler
+from server.services.webhooks.transport import Connections
 
 if TYPE_CHECKING:
     from server.runtime import Runtime
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 POLL = 0.5
 MAX_PARALLEL = 64
-# Pending deliveries of one webhook read at once (each is still settled on its own).
+# Pending deliveries of one webhook read at once (each is still settled before the next goes).
 BATCH = 50
 # Commits wake the loop; passes over the queue heads are at most this often, not one per commit.
 MIN_GAP = 0.1
@@ -57,8 +58,10 @@ class Dispatcher:
         self.max_parallel = max_parallel
         self.slots = asyncio.Semaphore(max_parallel)
         self._busy: dict[int, asyncio.Task[None]] = {}
+        # Set by the outbox after a commit in this process, or by a sender that emptied a full batch.
+        self._more = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._connections: Connections | None = None
         self.sender: Sender | None = None
         self.settler: Settler | None = None
 
@@ -66,17 +69,10 @@ class Dispatcher:
         if self._task is not None:
             return
         settings = self.runtime.settings
-        # Redirects are not followed: the next hop would skip the address check.
-        # Connections are kept alive between deliveries (one receiver usually takes them all).
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=self.max_parallel, max_keepalive_connections=self.max_parallel),
-        )
+        self._connections = Connections(timeout=settings.webhook_timeout_seconds)
         self.sender = Sender(
             self.runtime.webhooks,
-            self._client,
+            self._connections,
             retry_seconds=settings.webhook_retry_seconds,
             timeout=settings.webhook_timeout_seconds,
         )
@@ -98,12 +94,13 @@ class Dispatcher:
             self.settler = None
         if self.sender is not None:
             await self.sender.close()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._connections is not None:
+            await self._connections.close()
+            self._connections = None
 
     async def _run(self) -> None:
         waker = self.runtime.webhook_outbox.subscribe()
+        self._more = waker
         try:
             while True:
                 waker.clear()
@@ -119,27 +116,25 @@ class Dispatcher:
             self.runtime.webhook_outbox.unsubscribe(waker)
 
     async def dispatch_due(self) -> int:
-        """Start draining every webhook with a due delivery that is not being drained already."""
+        """Read the queues of every webhook not being sent to already (one read for all of them) and
+        start sending each one's due deliveries in a task of its own; how many were started."""
         assert self.sender is not None
-        started = 0
-        for webhook_id in await self.sender.due_webhooks(utcnow()):
-            if webhook_id in self._busy:
-                continue
-            self._busy[webhook_id] = asyncio.create_task(self._drain(webhook_id), name=f"webhook-{webhook_id}")
-            started += 1
-        return started
+        ready = await self.sender.ready(set(self._busy), BATCH)
+        for webhook, queue in ready:
+            self._busy[webhook.id] = asyncio.create_task(self._send(webhook, queue), name=f"webhook-{webhook.id}")
+        return len(ready)
 
-    async def _drain(self, webhook_id: int) -> None:
+    async def _send(self, webhook: Webhook, queue: list[WebhookDelivery]) -> None:
         assert self.sender is not None and self.settler is not None
-        settle = self.settler.settle
         try:
             async with self.slots:
-                while self.is_leader() and await self.sender.send_next(webhook_id, BATCH, settle):
-                    pass
+                sent = self.is_leader() and await self.sender.send(webhook, queue, self.settler.settle)
+            if sent and len(queue) == BATCH:
+                self._more.set()  # a full batch went: there may be more, read again soon
         except Exception:
-            log.exception("delivering to webhook %s failed", webhook_id)
+            log.exception("delivering to webhook %s failed", webhook.id)
         finally:
-            self._busy.pop(webhook_id, None)
+            self._busy.pop(webhook.id, None)
 
 
 class Standing:

@@ -14,12 +14,11 @@ import contextlib
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
+from datetime import timedelta
+from itertools import takewhile
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models import Webhook, WebhookDelivery
@@ -29,8 +28,9 @@ from db.types import utcnow
 from server.services.errors import Invalid
 from server.services.ids import to_global_id
 from server.services.uow import Tx
-from server.services.webhooks import signing, urls
+from server.services.webhooks import signing, transport, urls
 from server.services.webhooks.manage import WebhookService
+from server.services.webhooks.transport import Connections
 
 MAX_DELAY = 6 * 3600.0
 # How long a dispatch pass waits for open writers that may hold a lower seq before trying later.
@@ -71,87 +71,62 @@ def backoff(retry_seconds: float, attempts: int, rng: random.Random | None = Non
     return base * (1 + (rng or random).uniform(0, 0.25))
 
 
-def pinned(target: urls.Target) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The URL rewritten to the checked address, with the Host header and TLS name of the original."""
-    if target.address is None:
-        return target.url, {}, {}
-    parts = urlsplit(target.url)
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    userinfo = parts.netloc.rpartition("@")[0]
-    netloc = f"{userinfo}@{address}:{target.port}" if userinfo else f"{address}:{target.port}"
-    default = 443 if target.scheme == "https" else 80
-    host = target.host if target.port == default else f"{target.host}:{target.port}"
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return urlunsplit(parts._replace(netloc=netloc)), {"Host": host}, extensions
-
-
 class Sender:
     """Sends the deliveries of one deployment (the dispatcher's leader calls it)."""
 
     def __init__(
-        self, service: WebhookService, client: httpx.AsyncClient, *, retry_seconds: float, timeout: float
+        self, service: WebhookService, connections: Connections, *, retry_seconds: float, timeout: float
     ) -> None:
         self.service = service
-        self.client = client
+        self.connections = connections
         self.retry_seconds = retry_seconds
         self.timeout = timeout
         self._settle_conn: AsyncConnection | None = None
 
-    async def due_webhooks(self, now: datetime) -> list[int]:
-        """The active webhooks whose next delivery is due."""
-        async with self.service.uow.read() as session:
-            heads = await rows.queue_heads(session)
-        return [webhook.id for webhook, delivery in heads if rows.due(delivery, now)]
-
-    async def send_next(self, webhook_id: int, batch: int = 1, settle: Settle | None = None) -> bool:
-        """Send the webhook's next deliveries (up to `batch`, read at once) in seq order while they are
-        due and delivered; True when all of them were (more may follow). Each outcome is settled
-        (by `settle`, else on its own) before the next delivery goes."""
-        settle = settle or self.record
-        # Shielded, as every write below: a dispatcher stopped mid-statement must not leave a
-        # transaction half-rolled-back on a pooled connection (on SQLite it would hold the write lock).
-        found = await asyncio.shield(self._settled_head(webhook_id, batch))
-        if found is None:
-            return False
-        webhook, queue = found
-        for delivery in queue:
-            if not rows.due(delivery, utcnow()):
-                return False
-            outcome = await self.attempt(webhook, delivery)
-            # Settled before the next goes: a process that dies sends again only the delivery in flight.
-            if not await settle(webhook, delivery.id, outcome) or not outcome.delivered:
-                return False
-        return True
-
-    async def _settled_head(self, webhook_id: int, batch: int) -> tuple[Webhook, list[WebhookDelivery]] | None:
-        """The next deliveries with no gap left below them.
+    async def ready(self, skip: Collection[int], batch: int) -> list[tuple[Webhook, list[WebhookDelivery]]]:
+        """Every active webhook's next deliveries (up to `batch`; not the webhooks in `skip`) that may
+        go now: due, and with no gap left below them.
 
         On PostgreSQL a seq is taken inside its transaction, and transactions need not commit in seq
         order: while one holding seq 10 is still open, another's seq 11 can already be visible. Any
         transaction holding a seq below the highest one read was, at the time of that read, either
-        committed or open; so the writers open just after the read are waited for, the queue is read
-        again, and only what lies at or below that highest seq goes. (SQLite commits one writer at a
-        time, in seq order.)"""
+        committed or open; so the writers open just after the read are waited for, the queues are read
+        again, and only what lies at or below that highest seq goes (one wait for all the webhooks of
+        a pass). SQLite commits one writer at a time, in seq order."""
+        # Shielded, as every write below: a dispatcher stopped mid-statement must not leave a
+        # transaction half-rolled-back on a pooled connection (on SQLite it would hold the write lock).
+        return await asyncio.shield(self._ready(skip, batch))
+
+    async def _ready(self, skip: Collection[int], batch: int) -> list[tuple[Webhook, list[WebhookDelivery]]]:
         database = self.service.uow.database
         async with database.writer() as session:
-            found = await rows.head(session, webhook_id, batch)
+            found = await rows.queues(session, batch, skip)
             open_writers = await rows.writers_in_flight(session) if found else []
-        if found is None or not database.is_postgres:
-            return found
-        highest = max(d.event_seq for d in found[1])
-        deadline = time.monotonic() + SETTLE_SECONDS
-        async with database.writer() as session:
-            while open_writers and await rows.still_running(session, open_writers):
-                await session.rollback()  # a fresh view of pg_stat_activity each time
-                if time.monotonic() > deadline:
-                    return None
-                await asyncio.sleep(0.005)
-        async with database.writer() as session:
-            again = await rows.head(session, webhook_id, batch)
-        if again is None:
-            return None
-        queue = [d for d in again[1] if d.event_seq <= highest]
-        return (again[0], queue) if queue else None
+        if found and database.is_postgres and open_writers:
+            highest = max(d.event_seq for _, queue in found for d in queue)
+            deadline = time.monotonic() + SETTLE_SECONDS
+            async with database.writer() as session:
+                while await rows.still_running(session, open_writers):
+                    await session.rollback()  # a fresh view of pg_stat_activity each time
+                    if time.monotonic() > deadline:
+                        return []
+                    await asyncio.sleep(0.005)
+                found = await rows.queues(session, batch, skip)
+            found = [(webhook, [d for d in queue if d.event_seq <= highest]) for webhook, queue in found]
+        now = utcnow()
+        ready = [(webhook, list(takewhile(lambda d: rows.due(d, now), queue))) for webhook, queue in found]
+        return [(webhook, queue) for webhook, queue in ready if queue]
+
+    async def send(self, webhook: Webhook, queue: list[WebhookDelivery], settle: Settle | None = None) -> bool:
+        """Send one webhook's deliveries in seq order while they are delivered; True when all of them
+        were (more may follow). Each outcome is settled (by `settle`, else on its own) before the next
+        delivery goes: a process that dies sends again only the delivery in flight."""
+        settle = settle or self.record
+        for delivery in queue:
+            outcome = await self.attempt(webhook, delivery)
+            if not await settle(webhook, delivery.id, outcome) or not outcome.delivered:
+                return False
+        return True
 
     async def attempt(self, webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
         body = body_of(delivery)
@@ -159,32 +134,20 @@ class Sender:
             target = await urls.check(webhook.url, allow_private=self.service.policy.allow_private)
         except Invalid as exc:
             return Outcome(None, None, f"refused: {exc.message}")
-        url, headers, extensions = pinned(target)
-        headers.update(
-            {
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                signing.HEADER: signing.signature(self.service.secret_of(webhook), int(time.time()), body),
-            }
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            signing.HEADER: signing.signature(self.service.secret_of(webhook), int(time.time()), body),
+        }
         try:
             async with asyncio.timeout(self.timeout):
-                request = self.client.build_request("POST", url, content=body, headers=headers, extensions=extensions)
-                response = await self.client.send(request, stream=True)
-                try:
-                    kept = b""
-                    async for chunk in response.aiter_raw():
-                        kept += chunk
-                        if len(kept) >= RESPONSE_LIMIT:
-                            break
-                finally:
-                    await response.aclose()
+                answer = await self.connections.post(webhook.id, target, headers, body, RESPONSE_LIMIT)
         except TimeoutError:
             return Outcome(None, None, f"no answer within {self.timeout:g} s")
-        except httpx.HTTPError as exc:
+        except transport.FAILURES as exc:
             return Outcome(None, None, f"{type(exc).__name__}: {exc}"[:300])
-        text = kept[:RESPONSE_LIMIT].decode("utf-8", errors="replace")[:RESPONSE_LIMIT]
-        return Outcome(response.status_code, text, None)
+        text = answer.body.decode("utf-8", errors="replace")[:RESPONSE_LIMIT]
+        return Outcome(answer.status_code, text, None)
 
     async def record(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> bool:
         """Settle the attempt; False when the delivery was deleted or settled meanwhile."""
