@@ -166,9 +166,10 @@ async def booking_phase(
     return latencies, time.time()
 
 
-def drain_by_itself(url: str, log: Path, expected: int) -> str:
+def drain_by_itself(url: str, log: Path, expected: int, receiver_pid: int) -> str:
     """Start `callsheet dispatch` on its own once the changes are made (the server runs none) and
-    measure its CPU per delivery from its first delivery to its last (its start-up left out).
+    measure the CPU per delivery of it, of the database's backends and of the receiver from its
+    first delivery to its last (its start-up left out).
     With WEBHOOKS_PROFILE=<file> it runs under cProfile with a CPU clock and writes the stats there."""
     env = {
         **os.environ,
@@ -185,15 +186,28 @@ def drain_by_itself(url: str, log: Path, expected: int) -> str:
     try:
         while not (got := arrivals(log)):
             time.sleep(0.005)
-        first, cpu0, t0 = len(got), cpu_seconds(proc.pid), time.monotonic()
+        backends = asyncio.run(backend_pids(raw_dsn(url), DATABASE))
+        first, t0 = len(got), time.monotonic()
+
+        def readings() -> list[float]:
+            return [cpu_seconds(proc.pid), cpu_seconds(receiver_pid), sum(map(cpu_seconds, backends))]
+
+        cpu0 = readings()
         while len(got := arrivals(log)) < expected and time.monotonic() - t0 < 300:
             time.sleep(0.1)
-        cpu1, elapsed = cpu_seconds(proc.pid), time.monotonic() - t0
+        cpu1, elapsed = (
+            [cpu_seconds(proc.pid), cpu_seconds(receiver_pid), sum(map(cpu_seconds, backends))],
+            time.monotonic() - t0,
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    sent = len(got) - first
-    return f"{sent} deliveries in {elapsed:.2f} s, CPU {(cpu1 - cpu0) * 1000 / max(sent, 1):.3f} ms per delivery"
+    sent = max(len(got) - first, 1)
+    dispatcher, receiver, database = ((b - a) * 1000 / sent for a, b in zip(cpu0, cpu1, strict=True))
+    return (
+        f"{sent} deliveries in {elapsed:.2f} s; CPU per delivery: dispatcher {dispatcher:.3f} ms, "
+        f"PostgreSQL backends {database:.3f} ms, receiver {receiver:.3f} ms"
+    )
 
 
 def profiled_dispatch(path: str) -> None:
@@ -270,7 +284,7 @@ async def main(
             t3 = await meter.read()
             expected = changes * webhooks
             if drain_alone:
-                alone = await asyncio.to_thread(drain_by_itself, url, log, expected)
+                alone = await asyncio.to_thread(drain_by_itself, url, log, expected, receiver_pid)
             deadline = time.monotonic() + 300
             for _ in range(1500):
                 if len(got := arrivals(log)) >= expected or time.monotonic() > deadline:
