@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     cast,
     column,
     delete,
@@ -209,6 +210,31 @@ async def lock_delivery(session: AsyncSession, delivery_id: int) -> WebhookDeliv
     return await session.scalar(stmt)
 
 
+def _settle_statement() -> Any:
+    """The UPDATE that settles delivered attempts, built once over the table (not the mapped class:
+    an ORM-enabled UPDATE costs about three times the CPU of the same Core one per execution)."""
+    table = WebhookDelivery.__table__
+    assert isinstance(table, Table)
+    c = table.c
+    return (
+        update(table)
+        .where(c.id.in_(bindparam("ids", expanding=True)), c.status == PENDING)
+        .values(
+            status=DELIVERED,
+            attempts=c.attempts + 1,
+            last_status_code=bindparam("status_code"),
+            last_response=bindparam("response"),
+            last_error=None,
+            delivered_at=bindparam("now"),
+            next_attempt_at=None,
+        )
+        .returning(c.id)
+    )
+
+
+_SETTLE = _settle_statement()
+
+
 async def mark_delivered(
     session: AsyncSession | AsyncConnection,
     delivery_ids: Sequence[int],
@@ -218,22 +244,8 @@ async def mark_delivered(
 ) -> list[int]:
     """Settle these deliveries as DELIVERED with one answer; the ids of those still PENDING until now
     (a deleted or meanwhile settled one is left alone)."""
-    stmt = (
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(list(delivery_ids)), WebhookDelivery.status == PENDING)
-        .values(
-            status=DELIVERED,
-            attempts=WebhookDelivery.attempts + 1,
-            last_status_code=status_code,
-            last_response=response,
-            last_error=None,
-            delivered_at=now,
-            next_attempt_at=None,
-        )
-        .returning(WebhookDelivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    return [int(i) for i in (await session.execute(stmt)).scalars().all()]
+    values = {"ids": list(delivery_ids), "status_code": status_code, "response": response, "now": now}
+    return [int(i) for i in (await session.execute(_SETTLE, values)).scalars().all()]
 
 
 async def deactivate(session: AsyncSession, webhook_id: int) -> None:
