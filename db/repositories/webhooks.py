@@ -151,11 +151,34 @@ async def get_delivery(session: AsyncSession, scope: Scope, delivery_id: int) ->
     return await session.scalar(scoped(WebhookDelivery, scope).where(WebhookDelivery.id == delivery_id))
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A webhook as its deliveries need it."""
+
+    id: int
+    studio_id: int
+    url: str
+    salt: str
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A pending delivery as it is sent."""
+
+    id: int
+    event_seq: int
+    event_type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    next_attempt_at: datetime | None
+
+
 async def queues(
     session: AsyncSession, limit: int, skip: Collection[int] = ()
-) -> list[tuple[Webhook, list[WebhookDelivery]]]:
+) -> list[tuple[Destination, list[Queued]]]:
     """The next `limit` pending deliveries of every active webhook (but those in `skip`), in seq
-    order: one statement for all queues, over the index of pending deliveries only."""
+    order: one statement for all queues, over the index of pending deliveries only, read as plain
+    rows (the dispatcher changes none of them through the ORM)."""
     place = (
         func.row_number()
         .over(partition_by=WebhookDelivery.webhook_id, order_by=(WebhookDelivery.event_seq, WebhookDelivery.id))
@@ -165,16 +188,19 @@ async def queues(
     if skip:
         ranked = ranked.where(WebhookDelivery.webhook_id.not_in(list(skip)))
     first = ranked.subquery()
+    d = WebhookDelivery
     stmt = (
-        select(Webhook, WebhookDelivery)
-        .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
-        .join(first, first.c.id == WebhookDelivery.id)
+        select(Webhook.id, Webhook.studio_id, Webhook.url, Webhook.salt)
+        .add_columns(d.id, d.event_seq, d.event_type, d.occurred_at, d.data, d.next_attempt_at)
+        .join(d, d.webhook_id == Webhook.id)
+        .join(first, first.c.id == d.id)
         .where(first.c.place <= limit, Webhook.active.is_(True))
-        .order_by(Webhook.id, WebhookDelivery.event_seq, WebhookDelivery.id)
+        .order_by(Webhook.id, d.event_seq, d.id)
     )
-    found: dict[int, tuple[Webhook, list[WebhookDelivery]]] = {}
-    for webhook, delivery in (await session.execute(stmt)).all():
-        found.setdefault(webhook.id, (webhook, []))[1].append(delivery)
+    found: dict[int, tuple[Destination, list[Queued]]] = {}
+    for row in (await session.execute(stmt)).all():
+        queue = found.setdefault(row[0], (Destination(*row[:4]), []))[1]
+        queue.append(Queued(*row[4:]))
     return list(found.values())
 
 
@@ -262,7 +288,7 @@ async def backlog(session: AsyncSession, studio_id: int | None = None) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-def due(delivery: WebhookDelivery, now: datetime) -> bool:
+def due(delivery: WebhookDelivery | Queued, now: datetime) -> bool:
     return delivery.next_attempt_at is None or delivery.next_attempt_at <= now
 
 

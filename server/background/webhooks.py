@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from db.models import Webhook, WebhookDelivery
+from db.repositories.webhooks import Destination, Queued
 from server.background.sweeper import Election, election_for
 from server.services.webhooks.dispatch import Sender, Settler
 from server.services.webhooks.transport import Connections
@@ -124,7 +124,7 @@ class Dispatcher:
             self._busy[webhook.id] = asyncio.create_task(self._send(webhook, queue), name=f"webhook-{webhook.id}")
         return len(ready)
 
-    async def _send(self, webhook: Webhook, queue: list[WebhookDelivery]) -> None:
+    async def _send(self, webhook: Destination, queue: list[Queued]) -> None:
         assert self.sender is not None and self.settler is not None
         try:
             async with self.slots:

@@ -7,11 +7,16 @@ import asyncio
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from db.repositories.webhooks import Destination, Queued
+from server.services.webhooks import dispatch
+from server.services.webhooks.dispatch import Sender
+from server.services.webhooks.manage import WebhookPolicy, WebhookService
 from server.services.webhooks.transport import FAILURES, Connections
 from server.services.webhooks.urls import Target
 
@@ -178,4 +183,31 @@ async def test_an_answer_is_kept_only_up_to_the_limit(plain: tuple[Receiver, int
         assert await deliver(connections, port, 2, limit=1024) == [(200, b"x" * 1024)] * 2
     finally:
         await connections.close()
+    assert receiver.requests == 2
+
+
+async def test_every_send_checks_the_address_again_and_a_refusal_sends_nothing(
+    plain: tuple[Receiver, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A webhook made while private targets were allowed, sent to after they no longer are (or after
+    its name came to resolve privately): refused at send time, nothing reaches the receiver; the
+    check is remembered only `CHECK_SECONDS`, and only when it passed."""
+    receiver, port = plain
+    strict, lenient = WebhookPolicy("s" * 40, allow_private=False), WebhookPolicy("s" * 40, allow_private=True)
+    service = WebhookService(None, strict, None)  # type: ignore[arg-type]
+    sender = Sender(service, Connections(timeout=5), retry_seconds=1, timeout=5)
+    webhook = Destination(1, 1, f"http://127.0.0.1:{port}/hook", "salt")
+    queued = Queued(1, 1, "booking.created", datetime(2032, 1, 1, tzinfo=UTC), {}, None)
+    try:
+        outcome = await sender.attempt(webhook, queued)
+        assert outcome.status_code is None and outcome.error is not None and outcome.error.startswith("refused:")
+        assert receiver.requests == 0
+        service.policy = lenient  # the deployment allows it now: the refusal was not remembered
+        assert (await sender.attempt(webhook, queued)).delivered
+        service.policy = strict  # remembered for a few seconds, then checked again
+        assert (await sender.attempt(webhook, queued)).delivered
+        monkeypatch.setattr(dispatch, "CHECK_SECONDS", 0.0)
+        assert (await sender.attempt(webhook, queued)).error.startswith("refused:")  # type: ignore[union-attr]
+    finally:
+        await sender.connections.close()
     assert receiver.requests == 2

@@ -21,9 +21,10 @@ from itertools import takewhile
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models import Webhook, WebhookDelivery
+from db.models import WebhookDelivery
 from db.models.webhooks import DELIVERED, FAILED, PENDING, RESPONSE_LIMIT
 from db.repositories import webhooks as rows
+from db.repositories.webhooks import Destination, Queued
 from db.types import utcnow
 from server.services.errors import Invalid
 from server.services.ids import to_global_id
@@ -33,6 +34,10 @@ from server.services.webhooks.manage import WebhookService
 from server.services.webhooks.transport import Connections
 
 MAX_DELAY = 6 * 3600.0
+# How long a checked URL's address is used before the name is resolved and checked again. The
+# connection always goes to the address that was checked, so a name that turns private meanwhile
+# is never reached: at most, its last public address keeps receiving for these seconds.
+CHECK_SECONDS = 5.0
 # How long a dispatch pass waits for open writers that may hold a lower seq before trying later.
 SETTLE_SECONDS = 5.0
 USER_AGENT = "Callsheet-Webhooks/1"
@@ -53,7 +58,7 @@ class Outcome:
         return self.status_code == 410
 
 
-def body_of(delivery: WebhookDelivery) -> bytes:
+def body_of(delivery: Queued | WebhookDelivery) -> bytes:
     """`{id, type, seq, occurredAt, data}`: `id` is the delivery's (stable across retries)."""
     document = {
         "id": to_global_id("WebhookDelivery", delivery.id),
@@ -82,8 +87,9 @@ class Sender:
         self.retry_seconds = retry_seconds
         self.timeout = timeout
         self._settle_conn: AsyncConnection | None = None
+        self._checked: dict[str, tuple[float, urls.Target]] = {}
 
-    async def ready(self, skip: Collection[int], batch: int) -> list[tuple[Webhook, list[WebhookDelivery]]]:
+    async def ready(self, skip: Collection[int], batch: int) -> list[tuple[Destination, list[Queued]]]:
         """Every active webhook's next deliveries (up to `batch`; not the webhooks in `skip`) that may
         go now: due, and with no gap left below them.
 
@@ -97,7 +103,7 @@ class Sender:
         # transaction half-rolled-back on a pooled connection (on SQLite it would hold the write lock).
         return await asyncio.shield(self._ready(skip, batch))
 
-    async def _ready(self, skip: Collection[int], batch: int) -> list[tuple[Webhook, list[WebhookDelivery]]]:
+    async def _ready(self, skip: Collection[int], batch: int) -> list[tuple[Destination, list[Queued]]]:
         database = self.service.uow.database
         async with database.writer() as session:
             found = await rows.queues(session, batch, skip)
@@ -117,7 +123,7 @@ class Sender:
         ready = [(webhook, list(takewhile(lambda d: rows.due(d, now), queue))) for webhook, queue in found]
         return [(webhook, queue) for webhook, queue in ready if queue]
 
-    async def send(self, webhook: Webhook, queue: list[WebhookDelivery], settle: Settle | None = None) -> bool:
+    async def send(self, webhook: Destination, queue: list[Queued], settle: Settle | None = None) -> bool:
         """Send one webhook's deliveries in seq order while they are delivered; True when all of them
         were (more may follow). Each outcome is settled (by `settle`, else on its own) before the next
         delivery goes: a process that dies sends again only the delivery in flight."""
@@ -128,10 +134,10 @@ class Sender:
                 return False
         return True
 
-    async def attempt(self, webhook: Webhook, delivery: WebhookDelivery) -> Outcome:
+    async def attempt(self, webhook: Destination, delivery: Queued | WebhookDelivery) -> Outcome:
         body = body_of(delivery)
         try:
-            target = await urls.check(webhook.url, allow_private=self.service.policy.allow_private)
+            target = await self.target(webhook.url)
         except Invalid as exc:
             return Outcome(None, None, f"refused: {exc.message}")
         headers = {
@@ -149,7 +155,19 @@ class Sender:
         text = answer.body.decode("utf-8", errors="replace")[:RESPONSE_LIMIT]
         return Outcome(answer.status_code, text, None)
 
-    async def record(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> bool:
+    async def target(self, url: str) -> urls.Target:
+        """The URL checked (again, when its last check is `CHECK_SECONDS` old); Invalid when refused."""
+        now = time.monotonic()
+        checked = self._checked.get(url)
+        if checked is not None and now - checked[0] < CHECK_SECONDS:
+            return checked[1]
+        target = await urls.check(url, allow_private=self.service.policy.allow_private)
+        if len(self._checked) > 1000:
+            self._checked = {u: c for u, c in self._checked.items() if now - c[0] < CHECK_SECONDS}
+        self._checked[url] = (now, target)
+        return target
+
+    async def record(self, webhook: Destination, delivery_id: int, outcome: Outcome) -> bool:
         """Settle the attempt; False when the delivery was deleted or settled meanwhile."""
         retry_seconds = self.retry_seconds
 
@@ -213,7 +231,7 @@ class Sender:
                 await conn.close()
 
 
-Settle = Callable[[Webhook, int, Outcome], Awaitable[bool]]
+Settle = Callable[[Destination, int, Outcome], Awaitable[bool]]
 
 
 class Settler:
@@ -243,7 +261,7 @@ class Settler:
             future.cancel()
         self._waiting.clear()
 
-    async def settle(self, webhook: Webhook, delivery_id: int, outcome: Outcome) -> bool:
+    async def settle(self, webhook: Destination, delivery_id: int, outcome: Outcome) -> bool:
         if not outcome.delivered or self._task is None:
             return await self.sender.record(webhook, delivery_id, outcome)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from db.models import Webhook, WebhookDelivery
 from db.models.webhooks import PENDING
 from db.repositories import webhooks as rows
+from db.repositories.webhooks import Destination
 from db.types import utcnow
 from server.services import versions
 from server.services.errors import Invalid, NotFound
@@ -34,7 +35,7 @@ class WebhookService:
         self.policy = policy
         self.outbox = outbox
 
-    def secret_of(self, webhook: Webhook) -> str:
+    def secret_of(self, webhook: Webhook | Destination) -> str:
         return signing.derive_secret(self.policy.server_secret, webhook.salt)
 
     async def create(self, principal: Principal, url: str, events: list[str]) -> tuple[Webhook, str]:

@@ -7,6 +7,7 @@ every webhook's secret (receivers must then be given new ones).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -19,6 +20,7 @@ def new_salt() -> str:
     return secrets.token_hex(16)
 
 
+@functools.lru_cache(maxsize=1024)  # one derivation per webhook, not one per delivery
 def derive_secret(server_secret: str, salt: str) -> str:
     """The webhook's signing secret, shown to its creator once and re-derived to sign each delivery."""
     digest = hmac.new(server_secret.encode(), f"callsheet-webhook:{salt}".encode(), hashlib.sha256).hexdigest()
