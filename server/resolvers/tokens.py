@@ -32,6 +32,7 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
     principal = info.context.require_principal()
     secret = info.context.settings.secret
     location_id = decode_optional(input.location_id, "Location")
+    client_id = decode_optional(input.client_id, "Client")
     minted, row = await auth.mint_api_token(
         info.context.uow,
         principal,
@@ -40,6 +41,8 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
         name=input.name,
         location_id=location_id,
         expires_at=input.expires_at,
+        client_id=client_id,
+        email=input.email,
     )
     return ApiTokenCreated(token=minted.token, api_token=ApiToken.from_model(row))
 

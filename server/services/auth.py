@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from db.models import ApiToken, Role, User
-from db.repositories import tenancy
+from db.repositories import projects, tenancy
 from db.types import utcnow
 from server.events.types import TOKENS, DomainEvent
 from server.services.errors import Invalid, NotFound
@@ -185,13 +185,26 @@ async def issue_token(
     name: str,
     location_id: int | None,
     expires_at: datetime | None,
+    client_id: int | None = None,
+    email: str | None = None,
 ) -> MintedToken:
-    """An administrator mints a token for someone in their own studio."""
+    """An administrator mints a token for someone in their own studio (a CLIENT token for one of its
+    clients)."""
     require(principal, Action.MANAGE_TOKENS)
     if location_id is not None and await tenancy.location(tx.session, principal, location_id) is None:
         raise NotFound("No such location.")
+    if client_id is not None and await projects.client_in_studio(tx.session, principal, client_id) is None:
+        raise NotFound("No such client.")
     return await create_token(
-        tx, secret, studio_id=principal.studio_id, role=role, name=name, location_id=location_id, expires_at=expires_at
+        tx,
+        secret,
+        studio_id=principal.studio_id,
+        role=role,
+        name=name,
+        location_id=location_id,
+        expires_at=expires_at,
+        client_id=client_id,
+        email=email,
     )
 
 
@@ -218,12 +231,22 @@ async def mint_api_token(
     name: str,
     location_id: int | None,
     expires_at: datetime | None,
+    client_id: int | None = None,
+    email: str | None = None,
 ) -> tuple[MintedToken, ApiToken]:
     """createApiToken: the token's text (shown once) and its row."""
     minted = await uow.run_as(
         principal,
         lambda tx: issue_token(
-            tx, principal, secret, role=role, name=name, location_id=location_id, expires_at=expires_at
+            tx,
+            principal,
+            secret,
+            role=role,
+            name=name,
+            location_id=location_id,
+            expires_at=expires_at,
+            client_id=client_id,
+            email=email,
         ),
     )
     async with uow.read() as session:

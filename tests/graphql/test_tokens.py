@@ -101,3 +101,51 @@ async def test_last_used_time_is_recorded(studio: StudioFixture) -> None:
     tokens = (await studio.data("{ apiTokens { name lastUsedAt } }"))["apiTokens"]
     crew = next(t for t in tokens if t["name"] == "Crew One")
     assert crew["lastUsedAt"] is not None
+
+
+async def test_a_client_portal_token_belongs_to_a_client_of_this_studio(
+    studio: StudioFixture, other_studio: StudioFixture
+) -> None:
+    acme = to_global_id("Client", studio.client_id)
+    theirs = to_global_id("Client", other_studio.client_id)
+    project = (
+        await studio.data(
+            "mutation($i: CreateProjectInput!) { createProject(input: $i) {"
+            " ... on ProjectCreated { project { id } } } }",
+            {"i": {"name": "Acme launch", "clientId": acme}},
+        )
+    )["createProject"]["project"]["id"]
+    await studio.data('mutation { createProject(input: {name: "In-house"}) { __typename } }')
+    before = await studio.data(LIST)
+    refused = {
+        "no client": await studio.data(CREATE, {"input": {"role": "CLIENT", "name": "Pat at Acme"}}),
+        "not a portal": await studio.data(CREATE, {"input": {"role": "CREW", "name": "Sam", "clientId": acme}}),
+        "elsewhere": await studio.data(CREATE, {"input": {"role": "CLIENT", "name": "Pat", "clientId": theirs}}),
+        "not an id": await studio.data(CREATE, {"input": {"role": "CLIENT", "name": "Pat", "clientId": "nope"}}),
+        "bad e-mail": await studio.data(
+            CREATE, {"input": {"role": "CLIENT", "name": "Pat", "clientId": acme, "email": "pat at acme"}}
+        ),
+    }
+    outcomes = {k: (r["createApiToken"]["code"], r["createApiToken"].get("field")) for k, r in refused.items()}
+    assert outcomes == {
+        "no client": ("VALIDATION", "client"),
+        "not a portal": ("VALIDATION", "client"),
+        "elsewhere": ("NOT_FOUND", None),
+        "not an id": ("NOT_FOUND", None),
+        "bad e-mail": ("VALIDATION", "email"),
+    }
+    assert await studio.data(LIST) == before  # nothing minted, no user created
+
+    made = (
+        await studio.data(
+            CREATE, {"input": {"role": "CLIENT", "name": "Pat at Acme", "clientId": acme, "email": "pat@acme.test"}}
+        )
+    )["createApiToken"]
+    assert made["apiToken"]["role"] == "CLIENT"
+    token = made["token"]
+    assert (await studio.gql("{ viewer { role name } }", token=token))["data"]["viewer"] == {
+        "role": "CLIENT",
+        "name": "Pat at Acme",
+    }
+    seen = await studio.gql("{ projects(first: 10) { edges { node { id } } } }", token=token)
+    assert [e["node"]["id"] for e in seen["data"]["projects"]["edges"]] == [project]
