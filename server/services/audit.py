@@ -16,7 +16,7 @@ shown only to roles that may read money.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -104,9 +104,11 @@ class ChangeRecorder:
         self.session = session
         self.changes: dict[str, Change] = {}
         event.listen(session, "after_flush", self._after_flush)
+        session.info[_RECORDER] = self
 
     def close(self) -> None:
         event.remove(self.session, "after_flush", self._after_flush)
+        self.session.info.pop(_RECORDER, None)
 
     def _after_flush(self, session: Session, _context: Any) -> None:
         for obj in session.new:
@@ -155,6 +157,17 @@ class ChangeRecorder:
                 if entity.split(":", 1)[0] == kind:
                     return change
         return next(iter(self.changes.values()))
+
+
+_RECORDER = "audit.recorder"
+
+
+def record_created(session: Session, rows: Sequence[Any]) -> None:
+    """Note rows written outside the ORM's flush (one-statement inserts) as the flush would have."""
+    recorder = session.info.get(_RECORDER)
+    if isinstance(recorder, ChangeRecorder):
+        for obj in rows:
+            recorder._note(obj, created=True)
 
 
 @dataclass(frozen=True)

@@ -160,11 +160,20 @@ async def write(
 ) -> None:
     """Write the unit claims' occupancy rows; a claim the database refuses becomes a Conflict."""
     refused = await occupancy.claim(tx.session, [row for _, row in claims], postgres=tx.is_postgres)
-    if not refused:
-        return
+    if refused:
+        await lost(tx, principal, claims, {(r.allocation_id, r.block_id) for r in refused}, now)
+
+
+async def lost(
+    tx: Tx,
+    principal: Principal,
+    claims: Sequence[tuple[Claim, occupancy.ClaimRow]],
+    refused: set[tuple[int | None, int | None]],
+    now: datetime,
+) -> None:
+    """Raise the Conflict of claims the database refused (keyed by (allocation, block))."""
     # A racing transaction committed an overlapping claim after our check: report it as the check would.
-    lost = {(r.allocation_id, r.block_id) for r in refused}
-    losing = [c for c, row in claims if (row.allocation_id, row.block_id) in lost]
+    losing = [c for c, row in claims if (row.allocation_id, row.block_id) in refused]
     report = await check(tx, principal, losing, now, writing=False)
     if not report:
         report = Report([Clash(c.resource.id, c.buffered.start, c.buffered.end, None) for c in losing], list(losing))
