@@ -16,6 +16,7 @@ shown only to roles that may read money.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -68,6 +69,7 @@ def current_action() -> str | None:
     return _action.get()
 
 
+@functools.lru_cache(maxsize=1024)
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -135,12 +137,13 @@ class ChangeRecorder:
             name = attr.key
             if name in SKIPPED_FIELDS:
                 continue
-            history = state.attrs[name].history
             if created or deleted:
                 value = state.dict.get(name)
                 if value is not None:
                     (change.before if deleted else change.after)[camel(name)] = plain(value)
                 continue
+            # Only changed rows need their history (building it per column is the dear part).
+            history = state.attrs[name].history
             if not history.has_changes():
                 continue
             label = camel(name)
