@@ -233,5 +233,7 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=1, help="callsheet serve --workers (more than 1 needs --redis)")
     parser.add_argument("--redis", default=None, help="CALLSHEET_REDIS_URL for the servers")
     parser.add_argument("--no-baseline", action="store_true", help="skip the one-statement mutation's run")
+    parser.add_argument("--database", default=DATABASE, help="the database to (re)create: one per engineer")
     args = parser.parse_args()
+    DATABASE = args.database
     asyncio.run(main(args.seconds, args.clients, args.workers, args.redis, not args.no_baseline))

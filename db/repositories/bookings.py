@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from db.models import (
     BLOCKING_STATUSES,
@@ -84,6 +84,111 @@ async def add_allocations(session: AsyncSession, rows: list[Allocation]) -> list
     session.add_all(rows)
     await session.flush()
     return rows
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `insert_with_claims` wrote: allocation ids in the given order, and which of those the
+    occupancy ledger refused (an overlapping claim committed by a racing transaction)."""
+
+    allocation_ids: list[int]
+    refused: set[int]
+
+
+async def insert_with_claims(
+    session: AsyncSession,
+    booking: Booking,
+    allocations: list[Allocation],
+    claims: list[tuple[datetime, datetime] | None],
+) -> Written:
+    """PostgreSQL: a new booking, its allocations and their occupancy claims in one statement.
+
+    `claims[i]` is the buffered window allocation i claims (None: a pool, which claims nothing).
+    The objects get their ids and join the session as if loaded (every column set, so nothing is
+    lazily loaded later); the ORM's flush never sees them, so callers record the audit change.
+    Claims are written in resource order (like `occupancy.claim`) so racing writers queue instead
+    of deadlocking, and a claim the exclusion constraint refuses comes back in `refused`."""
+    params = {
+        "studio_id": booking.studio_id,
+        "project_id": booking.project_id,
+        "title": booking.title,
+        "start_at": booking.start_at,
+        "end_at": booking.end_at,
+        "status": booking.status.value,
+        "hold_expires_at": booking.hold_expires_at,
+        "token_id": booking.created_by_token_id,
+        "version": booking.version,
+        "created_at": booking.created_at,
+        "updated_at": booking.updated_at,
+        "template_id": booking.template_id,
+        "resource_ids": [a.resource_id for a in allocations],
+        "kit_ids": [a.kit_id for a in allocations],
+        "quantities": [a.quantity for a in allocations],
+        "starts": [a.start_at for a in allocations],
+        "ends": [a.end_at for a in allocations],
+        "roles": [a.role for a in allocations],
+        "claim_starts": [c[0] if c else None for c in claims],
+        "claim_ends": [c[1] if c else None for c in claims],
+    }
+    connection = await session.connection()
+    rows = (await connection.execute(_INSERT_WITH_CLAIMS, params)).all()
+    booking.id = rows[0][0]
+    by_resource = {resource_id: (allocation_id, claimed) for _b, allocation_id, resource_id, claimed in rows}
+    refused: set[int] = set()
+    for a, c in zip(allocations, claims, strict=True):
+        a.booking_id = booking.id
+        a.id, claimed = by_resource[a.resource_id]
+        if c is not None and not claimed:
+            refused.add(a.id)
+    objs: list[Booking | Allocation] = [booking, *allocations]
+    for obj in objs:
+        _as_loaded(obj)
+        session.add(obj)
+    return Written([a.id for a in allocations], refused)
+
+
+def _as_loaded(obj: Booking | Allocation) -> None:
+    # Columns never set are NULL in the row just written (no server defaults on these tables).
+    for attr in obj.__mapper__.column_attrs:
+        if attr.key not in obj.__dict__:
+            setattr(obj, attr.key, None)
+    make_transient_to_detached(obj)
+
+
+# One statement, one shape whatever the number of allocations (arrays, unnested in request order).
+# Allocations are keyed back by resource: a request names each resource at most once.
+_INSERT_WITH_CLAIMS = text(
+    """
+WITH b AS (
+    INSERT INTO bookings (studio_id, project_id, title, start_at, end_at, status, hold_expires_at,
+                          created_by_token_id, version, created_at, updated_at, template_id)
+    VALUES (:studio_id, :project_id, :title, :start_at, :end_at, :status, :hold_expires_at,
+            :token_id, :version, :created_at, :updated_at, :template_id)
+    RETURNING id
+), v AS (
+    SELECT * FROM unnest(
+        CAST(:resource_ids AS integer[]), CAST(:kit_ids AS integer[]), CAST(:quantities AS integer[]),
+        CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]), CAST(:roles AS varchar[]),
+        CAST(:claim_starts AS timestamptz[]), CAST(:claim_ends AS timestamptz[])
+    ) WITH ORDINALITY AS v(resource_id, kit_id, quantity, start_at, end_at, role, claim_start, claim_end, ord)
+), a AS (
+    INSERT INTO allocations (studio_id, booking_id, resource_id, kit_id, quantity, start_at, end_at, role, created_at)
+    SELECT :studio_id, b.id, v.resource_id, v.kit_id, v.quantity, v.start_at, v.end_at, v.role, :created_at
+    FROM b CROSS JOIN v ORDER BY v.ord
+    RETURNING id, resource_id
+), o AS (
+    INSERT INTO occupancies (studio_id, resource_id, allocation_id, start_at, end_at, active)
+    SELECT :studio_id, a.resource_id, a.id, v.claim_start, v.claim_end, true
+    FROM a JOIN v ON v.resource_id = a.resource_id
+    WHERE v.claim_start IS NOT NULL
+    ORDER BY a.resource_id, v.claim_start
+    ON CONFLICT DO NOTHING
+    RETURNING allocation_id
+)
+SELECT b.id, a.id, a.resource_id, EXISTS (SELECT 1 FROM o WHERE o.allocation_id = a.id)
+FROM b LEFT JOIN a ON true
+"""
+)
 
 
 async def delete_allocation(session: AsyncSession, allocation: Allocation) -> None:

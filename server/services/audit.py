@@ -16,7 +16,8 @@ shown only to roles that may read money.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ def current_action() -> str | None:
     return _action.get()
 
 
+@functools.lru_cache(maxsize=1024)
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -104,9 +106,11 @@ class ChangeRecorder:
         self.session = session
         self.changes: dict[str, Change] = {}
         event.listen(session, "after_flush", self._after_flush)
+        session.info[_RECORDER] = self
 
     def close(self) -> None:
         event.remove(self.session, "after_flush", self._after_flush)
+        self.session.info.pop(_RECORDER, None)
 
     def _after_flush(self, session: Session, _context: Any) -> None:
         for obj in session.new:
@@ -133,12 +137,13 @@ class ChangeRecorder:
             name = attr.key
             if name in SKIPPED_FIELDS:
                 continue
-            history = state.attrs[name].history
             if created or deleted:
                 value = state.dict.get(name)
                 if value is not None:
                     (change.before if deleted else change.after)[camel(name)] = plain(value)
                 continue
+            # Only changed rows need their history (building it per column is the dear part).
+            history = state.attrs[name].history
             if not history.has_changes():
                 continue
             label = camel(name)
@@ -155,6 +160,17 @@ class ChangeRecorder:
                 if entity.split(":", 1)[0] == kind:
                     return change
         return next(iter(self.changes.values()))
+
+
+_RECORDER = "audit.recorder"
+
+
+def record_created(session: Session, rows: Sequence[Any]) -> None:
+    """Note rows written outside the ORM's flush (one-statement inserts) as the flush would have."""
+    recorder = session.info.get(_RECORDER)
+    if isinstance(recorder, ChangeRecorder):
+        for obj in rows:
+            recorder._note(obj, created=True)
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,32 @@ async def test_postgres_race_on_rooms_and_kits_never_double_books(studio: Studio
     assert set(kinds) <= {"BookingCreated", "ConflictError"}, kinds
     assert 1 <= kinds["BookingCreated"] <= 3
     assert await _overlaps(studio) == 0
+
+
+async def test_a_claim_refused_at_the_write_is_a_conflict_naming_the_winner(
+    studio: StudioFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A racing writer commits between the check and the write: the check passes, the database
+    refuses the claim (exclusion constraint), the refusal names the winner as the check would, and
+    nothing of the late booking is left behind."""
+    from server.services.allocation import conflicts
+
+    if not studio.runtime.database.is_postgres:
+        pytest.skip("SQLite serialises writers: the check inside the write lock is decisive")
+    cat = await build(studio)
+    room, other = cat.gid("Studio A"), cat.gid("Studio B")
+    first = await _race(studio, [booking_input(cat, at(2, 9), at(2, 11), [{"resourceId": room}], title="winner")])
+    winner = first[0]["booking"]["id"]
+
+    async def blind(*_args: object, **_kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(conflicts, "ensure_free", blind)
+    lost = await _race(
+        studio, [booking_input(cat, at(2, 10), at(2, 12), [{"resourceId": other}, {"resourceId": room}], title="late")]
+    )
+    assert lost[0]["__typename"] == "ConflictError"
+    assert [c["booking"]["id"] for c in lost[0]["conflicts"]] == [winner]
+    assert await _overlaps(studio) == 0
+    listing = await studio.data("{ bookings(first: 100) { edges { node { id } } } }")
+    assert [e["node"]["id"] for e in listing["bookings"]["edges"]] == [winner]

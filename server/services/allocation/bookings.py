@@ -14,6 +14,7 @@ from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Mil
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy, tenancy
 from db.repositories import resources as resource_rows
+from server.services import audit
 from server.services import validation as v
 from server.services.allocation import access, conflicts, crew_rules, events
 from server.services.allocation import claims as claim_rules
@@ -79,6 +80,35 @@ async def _write_allocations(
     return rows
 
 
+async def _insert_with_claims(
+    tx: Tx, principal: Principal, booking: Booking, claims: list[Claim], now: datetime
+) -> list[Allocation]:
+    """PostgreSQL, a booking that does not queue: the booking, its allocations and their occupancy
+    claims in one statement (what `add_booking` and `_write_allocations` do in three), recorded in
+    the audit as the flush would have; a claim the database refuses becomes the same Conflict."""
+    rows = [
+        Allocation(
+            studio_id=booking.studio_id,
+            resource_id=c.resource.id,
+            kit_id=c.kit_id,
+            quantity=c.quantity,
+            start_at=c.window.start,
+            end_at=c.window.end,
+            role=c.role,
+            created_at=now,
+        )
+        for c in claims
+    ]
+    # Every new booking is a HOLD or CONFIRMED, both blocking: its unit claims occupy their windows.
+    windows = [(c.buffered.start, c.buffered.end) if c.is_unit else None for c in claims]
+    written = await booking_rows.insert_with_claims(tx.session, booking, rows, windows)
+    audit.record_created(tx.session.sync_session, [booking, *rows])
+    if written.refused:
+        pairs = _occupancy_rows(booking, claims, rows)
+        await conflicts.lost(tx, principal, pairs, {(a, None) for a in written.refused}, now)
+    return rows
+
+
 def _resources(claims: list[Claim]) -> list[tuple[int, ResourceKind, int | None]]:
     """What live views need about the resources a change touched (no extra query)."""
     return [(c.resource.id, c.resource.kind, c.resource.location_id) for c in claims]
@@ -98,49 +128,52 @@ async def create_booking(
     tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime, budget: BudgetPolicy
 ) -> Outcome:
     """A new HOLD or CONFIRMED booking with all of its allocations, or nothing at all."""
-    project, studio = await access.project_for_booking(tx, principal, cmd.project_id)
+    ahead = claim_rules.prefetchable(cmd.allocations, cmd.start, cmd.end)
+    project, studio, prefetched = await access.project_for_new_booking(tx, principal, cmd.project_id, ahead)
     await budget.begin(tx, principal, project.id, "createBooking")
     title = v.required_text(cmd.title, "title", max_length=200)
     if cmd.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
         raise Invalid("A new booking is a HOLD or CONFIRMED.", field="status")
     window = check_window(cmd.start, cmd.end, max_hours=studio.max_booking_hours)
     expires = _hold_expiry(cmd.status, cmd.hold_expires_at, now, window.end)
-    claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
+    claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations, prefetched)
     queued = False
     if cmd.queue_if_taken:
         queued = await hold_queue.check_or_queue(tx, principal, cmd.status, claims, now)
     else:
-        await conflicts.ensure_free(tx, principal, claims, now)
+        await conflicts.ensure_free(tx, principal, claims, now, prefetched=prefetched)
     # Crew rules count the member's other calls, so they run before this booking's rows exist.
     warnings = await crew_rules.check(tx, studio, claims)
-    booking = await booking_rows.add_booking(
-        tx.session,
-        Booking(
-            studio_id=principal.studio_id,
-            project_id=project.id,
-            title=title,
-            start_at=window.start,
-            end_at=window.end,
-            status=cmd.status,
-            hold_expires_at=expires,
-            created_by_token_id=principal.token_id,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        ),
+    booking = Booking(
+        studio_id=principal.studio_id,
+        project_id=project.id,
+        title=title,
+        start_at=window.start,
+        end_at=window.end,
+        status=cmd.status,
+        hold_expires_at=expires,
+        created_by_token_id=principal.token_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
-    if queued:
-        await hold_queue.join(tx, principal, booking)
     # Kept referenced until the guard has run: it prices the new booking from these rows through the
     # session, whose identity map holds them only weakly.
     written: list[Allocation] = []
-    try:
-        written = await _write_allocations(tx, principal, booking, claims, now)
+    if tx.is_postgres and not cmd.queue_if_taken:
+        written = await _insert_with_claims(tx, principal, booking, claims, now)
         ids = [r.id for r in written]
-    except Conflict:
-        if not cmd.queue_if_taken:
-            raise
-        ids = await hold_queue.join_after_race(tx, principal, booking, claims, now)
+    else:
+        await booking_rows.add_booking(tx.session, booking)
+        if queued:
+            await hold_queue.join(tx, principal, booking)
+        try:
+            written = await _write_allocations(tx, principal, booking, claims, now)
+            ids = [r.id for r in written]
+        except Conflict:
+            if not cmd.queue_if_taken:
+                raise
+            ids = await hold_queue.join_after_race(tx, principal, booking, claims, now)
     warnings += await plan.booking_created(tx, principal, booking, cmd.template_id)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
     events.emit(tx, booking, "HoldQueued" if booking.queue_seq is not None else "BookingCreated", _resources(claims))

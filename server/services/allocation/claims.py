@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from db.models import POOL_KINDS, Resource, ResourceKind, Studio
+from db.models import POOL_KINDS, Kit, Resource, ResourceKind, Studio
+from db.repositories import occupancy
 from db.repositories import resources as resource_rows
 from server.services import validation as v
 from server.services.allocation.commands import AllocationRequest
@@ -53,20 +55,67 @@ def has_skill(resource: Resource, role: str) -> bool:
     return any(s.lower() == wanted for s in resource.skills or [])
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """Read with the project (PostgreSQL): the resources of a booking's requests and the active
+    claims overlapping `window` on them, buffered per resource: what resolving the requests and the
+    clash check would read for claims of exactly that window."""
+
+    window: Window
+    asked: tuple[int, ...]
+    resources: dict[int, Resource]
+    holders: list[occupancy.Holder]
+
+    def covers(self, claims: Sequence[Claim]) -> bool:
+        return all(c.window == self.window and c.resource.id in self.resources for c in claims)
+
+    def read_for(self, window: Window, resource_ids: Sequence[int]) -> bool:
+        return window == self.window and tuple(resource_ids) == self.asked
+
+
+def prefetchable(
+    requests: Sequence[AllocationRequest], start: datetime, end: datetime
+) -> tuple[list[int], Window] | None:
+    """The resource ids and window to read ahead with the project: when every request is a resource
+    for the booking's own window (no kits, no windows of their own) and the window carries offsets."""
+    if not requests or len(requests) > MAX_ALLOCATIONS or start.tzinfo is None or end.tzinfo is None:
+        return None
+    ids = [r.resource_id for r in requests if r.kit_id is None and r.start is None and r.end is None]
+    if len(ids) != len(requests) or None in ids:
+        return None
+    return [i for i in ids if i is not None], Window(start, end)
+
+
 async def resolve(
-    tx: Tx, principal: Principal, studio: Studio, booking: Window, requests: Sequence[AllocationRequest]
+    tx: Tx,
+    principal: Principal,
+    studio: Studio,
+    booking: Window,
+    requests: Sequence[AllocationRequest],
+    prefetched: Prefetched | None = None,
 ) -> list[Claim]:
-    """Validate and expand requests (kits into their items) into claims."""
+    """Validate and expand requests (kits into their items) into claims (the resources taken from
+    `prefetched` when it was read for exactly these requests and window)."""
     if len(requests) > MAX_ALLOCATIONS:
         raise Invalid(f"At most {MAX_ALLOCATIONS} allocations per request.", field="allocations")
     resource_ids = [r.resource_id for r in requests if r.resource_id is not None]
     kit_ids = [r.kit_id for r in requests if r.kit_id is not None]
-    kits = {k.id: k for k in await resource_rows.kits_by_ids(tx.session, principal, kit_ids)} if kit_ids else {}
-    if len(kits) != len(set(kit_ids)):
-        raise NotFound("No such kit.")
-    kit_items = await resource_rows.kit_item_ids(tx.session, list(kits)) if kits else {}
-    wanted = set(resource_ids) | {i for items in kit_items.values() for i in items}
-    found = {r.id: r for r in await resource_rows.by_ids(tx.session, principal, list(wanted))}
+    kits: dict[int, Kit] = {}
+    kit_items: dict[int, list[int]] = {}
+    if (
+        prefetched is not None
+        and not kit_ids
+        and prefetched.window == booking
+        and prefetched.asked == tuple(resource_ids)
+    ):
+        found = prefetched.resources
+    else:
+        kits = {k.id: k for k in await resource_rows.kits_by_ids(tx.session, principal, kit_ids)} if kit_ids else {}
+        if len(kits) != len(set(kit_ids)):
+            raise NotFound("No such kit.")
+        kit_items = await resource_rows.kit_item_ids(tx.session, list(kits)) if kits else {}
+        wanted = set(resource_ids) | {i for items in kit_items.values() for i in items}
+        found = {r.id: r for r in await resource_rows.by_ids(tx.session, principal, list(wanted))}
     if set(resource_ids) - set(found):
         raise NotFound("No such resource.")
 

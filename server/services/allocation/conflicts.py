@@ -15,7 +15,7 @@ from db.repositories import bookings as booking_rows
 from db.repositories import occupancy
 from db.repositories.scoping import sees_every_booking
 from server.services.allocation import alternatives, holds
-from server.services.allocation.claims import Claim
+from server.services.allocation.claims import Claim, Prefetched
 from server.services.allocation.sweep import peak
 from server.services.allocation.windows import Window
 from server.services.errors import Clash, Conflict
@@ -45,20 +45,16 @@ async def check(
     exclude_booking_id: int | None = None,
     exclude_block_id: int | None = None,
     writing: bool = True,
+    prefetched: Prefetched | None = None,
 ) -> Report:
     """Every clash of these claims with active claims and pool uses; lapsed holds in the way are
-    expired on the spot when `writing` (a dry run only looks past them)."""
+    expired on the spot when `writing` (a dry run only looks past them). `prefetched` holders, read
+    in this transaction with the resources, stand in for the holders read when they cover the claims."""
     report = Report()
     units = [c for c in claims if c.is_unit]
     pools = [c for c in claims if not c.is_unit]
     if units:
-        found = await occupancy.holders(
-            tx.session,
-            principal.studio_id,
-            [(c.resource.id, c.buffered.start, c.buffered.end) for c in units],
-            exclude_booking_id=exclude_booking_id,
-            exclude_block_id=exclude_block_id,
-        )
+        found = await _holders(tx, principal, units, exclude_booking_id, exclude_block_id, prefetched)
         lapsed = sorted({h.booking_id for h in found if h.lapsed(now) and h.booking_id is not None})
         if lapsed and writing:
             await holds.expire(tx, lapsed, now)
@@ -79,6 +75,25 @@ async def check(
         await _check_pools(tx, principal, pools, now, exclude_booking_id, report)
     report.clashes = await _visible(tx, principal, report.clashes[:MAX_CLASHES])
     return report
+
+
+async def _holders(
+    tx: Tx,
+    principal: Principal,
+    units: Sequence[Claim],
+    exclude_booking_id: int | None,
+    exclude_block_id: int | None,
+    prefetched: Prefetched | None,
+) -> list[occupancy.Holder]:
+    if prefetched is not None and exclude_booking_id is None and exclude_block_id is None and prefetched.covers(units):
+        return prefetched.holders
+    return await occupancy.holders(
+        tx.session,
+        principal.studio_id,
+        [(c.resource.id, c.buffered.start, c.buffered.end) for c in units],
+        exclude_booking_id=exclude_booking_id,
+        exclude_block_id=exclude_block_id,
+    )
 
 
 async def _check_pools(
@@ -146,10 +161,17 @@ async def ensure_free(
     *,
     exclude_booking_id: int | None = None,
     exclude_block_id: int | None = None,
+    prefetched: Prefetched | None = None,
 ) -> None:
     """Raise a Conflict naming every clash, or return with pools locked and lapsed holds expired."""
     report = await check(
-        tx, principal, claims, now, exclude_booking_id=exclude_booking_id, exclude_block_id=exclude_block_id
+        tx,
+        principal,
+        claims,
+        now,
+        exclude_booking_id=exclude_booking_id,
+        exclude_block_id=exclude_block_id,
+        prefetched=prefetched,
     )
     if report:
         raise await refuse(tx, principal, report, claims, now)
@@ -160,11 +182,20 @@ async def write(
 ) -> None:
     """Write the unit claims' occupancy rows; a claim the database refuses becomes a Conflict."""
     refused = await occupancy.claim(tx.session, [row for _, row in claims], postgres=tx.is_postgres)
-    if not refused:
-        return
+    if refused:
+        await lost(tx, principal, claims, {(r.allocation_id, r.block_id) for r in refused}, now)
+
+
+async def lost(
+    tx: Tx,
+    principal: Principal,
+    claims: Sequence[tuple[Claim, occupancy.ClaimRow]],
+    refused: set[tuple[int | None, int | None]],
+    now: datetime,
+) -> None:
+    """Raise the Conflict of claims the database refused (keyed by (allocation, block))."""
     # A racing transaction committed an overlapping claim after our check: report it as the check would.
-    lost = {(r.allocation_id, r.block_id) for r in refused}
-    losing = [c for c, row in claims if (row.allocation_id, row.block_id) in lost]
+    losing = [c for c, row in claims if (row.allocation_id, row.block_id) in refused]
     report = await check(tx, principal, losing, now, writing=False)
     if not report:
         report = Report([Clash(c.resource.id, c.buffered.start, c.buffered.end, None) for c in losing], list(losing))
