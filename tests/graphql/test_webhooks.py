@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from db.models import Role
+from db.repositories import webhooks as rows
+from db.types import utcnow
 from server.background.webhooks import Dispatcher
 from server.services.errors import Invalid
 from server.services.principal import Principal
@@ -318,3 +321,34 @@ async def test_deleting_a_webhook_stops_its_deliveries(studio: StudioFixture) ->
     assert gone["deleteWebhook"]["__typename"] == "WebhookDeleted"
     body = await studio.gql(DELIVERIES, {"id": made["webhook"]["id"]})
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_several_changes_in_one_transaction_each_reach_their_subscribers(
+    studio: StudioFixture, other_studio: StudioFixture
+) -> None:
+    """One INSERT … SELECT for all of a transaction's news: each goes to its own studio's webhooks
+    subscribed to its type, with its own seq, type and data."""
+    created = await hook(studio, "https://example.com/created", ["booking.created"])
+    everything = await hook(studio, "https://example.com/all", ["*"])
+    theirs = await hook(other_studio, "https://example.com/theirs", ["*"])
+    now = utcnow()
+    news = [
+        rows.News(studio.id, "booking.created", 901, now, {"n": 1}, now + timedelta(days=1)),
+        rows.News(studio.id, "booking.cancelled", 902, now, {"n": 2}, now + timedelta(days=1)),
+        rows.News(other_studio.id, "booking.created", 903, now, {"n": 3}, now + timedelta(days=1)),
+    ]
+
+    async def work(tx: Any) -> int:
+        return await rows.write_deliveries(tx.session, news, "*")
+
+    assert await studio.runtime.uow.run(work, studio_id=studio.id) == 4
+    seen = {
+        "created": [(d["event"], d["seq"]) for d in await deliveries(studio, created["webhook"]["id"])],
+        "all": [(d["event"], d["seq"]) for d in await deliveries(studio, everything["webhook"]["id"])],
+        "theirs": [(d["event"], d["seq"]) for d in await deliveries(other_studio, theirs["webhook"]["id"])],
+    }
+    assert seen == {
+        "created": [("booking.created", "901")],
+        "all": [("booking.cancelled", "902"), ("booking.created", "901")],
+        "theirs": [("booking.created", "903")],
+    }
