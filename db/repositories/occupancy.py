@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, literal_column, or_, select, true, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Integer, Interval
 
-from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Occupancy, Project, Resource, Studio
+from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Occupancy, Resource
 from db.models.scheduling import hold_lapsed, hold_lapsed_sql, hold_live_sql
 
 
@@ -116,53 +116,29 @@ def _holders_stmt(count: int, exclude_booking: bool, exclude_block: bool) -> Sel
     return stmt
 
 
-@dataclass(frozen=True)
-class ProjectRead:
-    """A project with its studio, the studio's resources of the asked ids, and their holders."""
-
-    project: Project
-    studio: Studio
-    resources: list[Resource]
-    holders: list[Holder]
-
-
-async def project_with_holders(
-    session: AsyncSession,
-    studio_id: int,
-    project_id: int,
-    resource_ids: Sequence[int],
-    start: datetime,
-    end: datetime,
-) -> ProjectRead | None:
-    """PostgreSQL: a project of the studio with the studio row and, in the same statement, the
-    studio's resources of these ids and the active claims overlapping [start, end) widened by each
-    resource's own buffers (what `holders` returns for those buffered windows): a new booking's
-    project, resources and clashes in one round trip. None when the studio has no such project."""
-    params = {"studio_id": studio_id, "project_id": project_id, "ids": list(resource_ids), "start": start, "end": end}
-    found: ProjectRead | None = None
+async def resources_with_holders(
+    session: AsyncSession, studio_id: int, resource_ids: Sequence[int], start: datetime, end: datetime
+) -> tuple[list[Resource], list[Holder]]:
+    """PostgreSQL: the studio's resources of these ids and, in the same statement, the active claims
+    overlapping [start, end) widened by each resource's own buffers (what `holders` returns for
+    those buffered windows), so a booking's resources and their clashes cost one round trip."""
+    params = {"studio_id": studio_id, "ids": list(resource_ids), "start": start, "end": end}
     resources: dict[int, Resource] = {}
-    holders: dict[int, Holder] = {}
-    for project, studio, resource, *holder in await session.execute(_PROJECT_WITH_HOLDERS, params):
-        if found is None:
-            found = ProjectRead(project, studio, [], [])
-        if resource is not None:
-            resources[resource.id] = resource
+    found: dict[int, Holder] = {}
+    for resource, *holder in await session.execute(_RESOURCES_WITH_HOLDERS, params):
+        resources[resource.id] = resource
         if holder[0] is not None:
-            holders[holder[0]] = Holder(*holder)
-    if found is None:
-        return None
-    return ProjectRead(found.project, found.studio, list(resources.values()), list(holders.values()))
+            found[holder[0]] = Holder(*holder)
+    return list(resources.values()), list(found.values())
 
 
-def _project_with_holders_stmt() -> Select[*tuple[Any, ...]]:
+def _resources_with_holders_stmt() -> Select[*tuple[Any, ...]]:
     minute = literal_column("interval '1 minute'", type_=Interval)
     start = bindparam("start", type_=TIMESTAMP(timezone=True))
     end = bindparam("end", type_=TIMESTAMP(timezone=True))
     wanted = func.unnest(bindparam("ids", type_=ARRAY(Integer))).table_valued("rid").render_derived()
     return (
         select(
-            Project,
-            Studio,
             Resource,
             Occupancy.id,
             Occupancy.resource_id,
@@ -173,14 +149,12 @@ def _project_with_holders_stmt() -> Select[*tuple[Any, ...]]:
             Booking.status,
             Booking.hold_expires_at,
         )
-        .select_from(Project)
-        .join(Studio, Studio.id == Project.studio_id)
-        .outerjoin(wanted, true())
-        .outerjoin(Resource, and_(Resource.id == wanted.c.rid, Resource.studio_id == Project.studio_id))
+        .select_from(wanted)
+        .join(Resource, and_(Resource.id == wanted.c.rid, Resource.studio_id == bindparam("studio_id")))
         .outerjoin(
             Occupancy,
             and_(
-                Occupancy.studio_id == Project.studio_id,
+                Occupancy.studio_id == bindparam("studio_id"),
                 Occupancy.resource_id == Resource.id,
                 Occupancy.active.is_(True),
                 Occupancy.start_at < end + Resource.teardown_minutes * minute,
@@ -189,13 +163,12 @@ def _project_with_holders_stmt() -> Select[*tuple[Any, ...]]:
         )
         .outerjoin(Allocation, Allocation.id == Occupancy.allocation_id)
         .outerjoin(Booking, Booking.id == Allocation.booking_id)
-        .where(Project.studio_id == bindparam("studio_id"), Project.id == bindparam("project_id"))
         .order_by(Occupancy.resource_id, Occupancy.start_at)
     )
 
 
 # Built once: every createBooking on PostgreSQL runs it.
-_PROJECT_WITH_HOLDERS = _project_with_holders_stmt()
+_RESOURCES_WITH_HOLDERS = _resources_with_holders_stmt()
 
 
 async def claim(session: AsyncSession, rows: Sequence[ClaimRow], *, postgres: bool) -> list[ClaimRow]:

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from db.models import Booking, Project, Role, Studio
 from db.repositories import bookings as booking_rows
-from db.repositories import occupancy
 from db.repositories import projects as project_rows
 from server.services import versions
-from server.services.allocation.claims import Prefetched
-from server.services.allocation.windows import Window
 from server.services.errors import Forbidden, NotFound
 from server.services.permissions import Action, require
 from server.services.principal import Principal
@@ -24,28 +21,6 @@ async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> 
     require(principal, Action.HOLD)
     # One round trip for both: every createBooking needs the studio's policies.
     found = await project_rows.get_in_studio_with_studio(tx.session, principal, project_id)
-    return _may_book(principal, found)
-
-
-async def project_for_new_booking(
-    tx: Tx, principal: Principal, project_id: int, ahead: tuple[list[int], Window] | None
-) -> tuple[Project, Studio, Prefetched | None]:
-    """`project_for_booking`; on PostgreSQL, given the requests' resource ids and the asked window
-    (`claims.prefetchable`), their resources and clashing claims come in the same read."""
-    if ahead is None or not tx.is_postgres:
-        project, studio = await project_for_booking(tx, principal, project_id)
-        return project, studio, None
-    require(principal, Action.HOLD)
-    ids, window = ahead
-    read = await occupancy.project_with_holders(
-        tx.session, principal.studio_id, project_id, ids, window.start, window.end
-    )
-    project, studio = _may_book(principal, None if read is None else (read.project, read.studio))
-    assert read is not None
-    return project, studio, Prefetched(window, tuple(ids), {r.id: r for r in read.resources}, read.holders)
-
-
-def _may_book(principal: Principal, found: tuple[Project, Studio] | None) -> tuple[Project, Studio]:
     if found is None:
         raise NotFound("No such project.")
     project, studio = found

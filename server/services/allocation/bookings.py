@@ -128,15 +128,14 @@ async def create_booking(
     tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime, budget: BudgetPolicy
 ) -> Outcome:
     """A new HOLD or CONFIRMED booking with all of its allocations, or nothing at all."""
-    ahead = claim_rules.prefetchable(cmd.allocations, cmd.start, cmd.end)
-    project, studio, prefetched = await access.project_for_new_booking(tx, principal, cmd.project_id, ahead)
+    project, studio = await access.project_for_booking(tx, principal, cmd.project_id)
     await budget.begin(tx, principal, project.id, "createBooking")
     title = v.required_text(cmd.title, "title", max_length=200)
     if cmd.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
         raise Invalid("A new booking is a HOLD or CONFIRMED.", field="status")
     window = check_window(cmd.start, cmd.end, max_hours=studio.max_booking_hours)
     expires = _hold_expiry(cmd.status, cmd.hold_expires_at, now, window.end)
-    claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations, prefetched)
+    claims, prefetched = await claim_rules.resolve_prefetching(tx, principal, studio, window, cmd.allocations)
     queued = False
     if cmd.queue_if_taken:
         queued = await hold_queue.check_or_queue(tx, principal, cmd.status, claims, now)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from db.models import POOL_KINDS, Kit, Resource, ResourceKind, Studio
 from db.repositories import occupancy
@@ -57,58 +56,56 @@ def has_skill(resource: Resource, role: str) -> bool:
 
 @dataclass(frozen=True)
 class Prefetched:
-    """Read with the project (PostgreSQL): the resources of a booking's requests and the active
-    claims overlapping `window` on them, buffered per resource: what resolving the requests and the
-    clash check would read for claims of exactly that window."""
+    """The active claims overlapping `window`, buffered per resource, on these resources: what the
+    clash check would read for claims of exactly that window (read with the resources)."""
 
     window: Window
-    asked: tuple[int, ...]
-    resources: dict[int, Resource]
+    resource_ids: frozenset[int]
     holders: list[occupancy.Holder]
 
     def covers(self, claims: Sequence[Claim]) -> bool:
-        return all(c.window == self.window and c.resource.id in self.resources for c in claims)
-
-    def read_for(self, window: Window, resource_ids: Sequence[int]) -> bool:
-        return window == self.window and tuple(resource_ids) == self.asked
-
-
-def prefetchable(
-    requests: Sequence[AllocationRequest], start: datetime, end: datetime
-) -> tuple[list[int], Window] | None:
-    """The resource ids and window to read ahead with the project: when every request is a resource
-    for the booking's own window (no kits, no windows of their own) and the window carries offsets."""
-    if not requests or len(requests) > MAX_ALLOCATIONS or start.tzinfo is None or end.tzinfo is None:
-        return None
-    ids = [r.resource_id for r in requests if r.kit_id is None and r.start is None and r.end is None]
-    if len(ids) != len(requests) or None in ids:
-        return None
-    return [i for i in ids if i is not None], Window(start, end)
+        return all(c.window == self.window and c.resource.id in self.resource_ids for c in claims)
 
 
 async def resolve(
+    tx: Tx, principal: Principal, studio: Studio, booking: Window, requests: Sequence[AllocationRequest]
+) -> list[Claim]:
+    """Validate and expand requests (kits into their items) into claims."""
+    claims, _ = await resolve_prefetching(tx, principal, studio, booking, requests, prefetch=False)
+    return claims
+
+
+async def resolve_prefetching(
     tx: Tx,
     principal: Principal,
     studio: Studio,
     booking: Window,
     requests: Sequence[AllocationRequest],
-    prefetched: Prefetched | None = None,
-) -> list[Claim]:
-    """Validate and expand requests (kits into their items) into claims (the resources taken from
-    `prefetched` when it was read for exactly these requests and window)."""
+    *,
+    prefetch: bool = True,
+) -> tuple[list[Claim], Prefetched | None]:
+    """`resolve`, and on PostgreSQL, when every request is a resource for the booking's own window,
+    the clash check's holders read in the same statement as the resources (None otherwise)."""
     if len(requests) > MAX_ALLOCATIONS:
         raise Invalid(f"At most {MAX_ALLOCATIONS} allocations per request.", field="allocations")
     resource_ids = [r.resource_id for r in requests if r.resource_id is not None]
     kit_ids = [r.kit_id for r in requests if r.kit_id is not None]
-    kits: dict[int, Kit] = {}
-    kit_items: dict[int, list[int]] = {}
+    prefetched = None
     if (
-        prefetched is not None
+        prefetch
+        and tx.is_postgres
+        and resource_ids
         and not kit_ids
-        and prefetched.window == booking
-        and prefetched.asked == tuple(resource_ids)
+        and len(resource_ids) == len(requests)
+        and all(r.start is None and r.end is None for r in requests)
     ):
-        found = prefetched.resources
+        resources, holders = await occupancy.resources_with_holders(
+            tx.session, principal.studio_id, resource_ids, booking.start, booking.end
+        )
+        found = {r.id: r for r in resources}
+        prefetched = Prefetched(booking, frozenset(found), holders)
+        kit_items: dict[int, list[int]] = {}
+        kits: dict[int, Kit] = {}
     else:
         kits = {k.id: k for k in await resource_rows.kits_by_ids(tx.session, principal, kit_ids)} if kit_ids else {}
         if len(kits) != len(set(kit_ids)):
@@ -165,7 +162,7 @@ async def resolve(
             if not has_skill(resource, role):
                 raise Invalid(f"{resource.name} does not have the skill {role!r}.", field=f"{at}.role")
         claims.append(Claim(resource, window, quantity, role, None, index))
-    return claims
+    return claims, prefetched
 
 
 def _no_duplicate(seen: set[int], resource: Resource, at: str) -> None:
