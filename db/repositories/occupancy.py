@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, literal_column, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
+from sqlalchemy import Select, and_, bindparam, delete, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Integer, Interval
 
 from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Occupancy, Resource
 from db.models.scheduling import hold_lapsed, hold_lapsed_sql, hold_live_sql
@@ -114,61 +112,6 @@ def _holders_stmt(count: int, exclude_booking: bool, exclude_block: bool) -> Sel
     if exclude_block:
         stmt = stmt.where(or_(Occupancy.block_id.is_(None), Occupancy.block_id != bindparam("exclude_block_id")))
     return stmt
-
-
-async def resources_with_holders(
-    session: AsyncSession, studio_id: int, resource_ids: Sequence[int], start: datetime, end: datetime
-) -> tuple[list[Resource], list[Holder]]:
-    """PostgreSQL: the studio's resources of these ids and, in the same statement, the active claims
-    overlapping [start, end) widened by each resource's own buffers (what `holders` returns for
-    those buffered windows), so a booking's resources and their clashes cost one round trip."""
-    params = {"studio_id": studio_id, "ids": list(resource_ids), "start": start, "end": end}
-    resources: dict[int, Resource] = {}
-    found: dict[int, Holder] = {}
-    for resource, *holder in await session.execute(_RESOURCES_WITH_HOLDERS, params):
-        resources[resource.id] = resource
-        if holder[0] is not None:
-            found[holder[0]] = Holder(*holder)
-    return list(resources.values()), list(found.values())
-
-
-def _resources_with_holders_stmt() -> Select[*tuple[Any, ...]]:
-    minute = literal_column("interval '1 minute'", type_=Interval)
-    start = bindparam("start", type_=TIMESTAMP(timezone=True))
-    end = bindparam("end", type_=TIMESTAMP(timezone=True))
-    wanted = func.unnest(bindparam("ids", type_=ARRAY(Integer))).table_valued("rid").render_derived()
-    return (
-        select(
-            Resource,
-            Occupancy.id,
-            Occupancy.resource_id,
-            Occupancy.start_at,
-            Occupancy.end_at,
-            Allocation.booking_id,
-            Occupancy.block_id,
-            Booking.status,
-            Booking.hold_expires_at,
-        )
-        .select_from(wanted)
-        .join(Resource, and_(Resource.id == wanted.c.rid, Resource.studio_id == bindparam("studio_id")))
-        .outerjoin(
-            Occupancy,
-            and_(
-                Occupancy.studio_id == bindparam("studio_id"),
-                Occupancy.resource_id == Resource.id,
-                Occupancy.active.is_(True),
-                Occupancy.start_at < end + Resource.teardown_minutes * minute,
-                Occupancy.end_at > start - Resource.setup_minutes * minute,
-            ),
-        )
-        .outerjoin(Allocation, Allocation.id == Occupancy.allocation_id)
-        .outerjoin(Booking, Booking.id == Allocation.booking_id)
-        .order_by(Occupancy.resource_id, Occupancy.start_at)
-    )
-
-
-# Built once: every createBooking on PostgreSQL runs it.
-_RESOURCES_WITH_HOLDERS = _resources_with_holders_stmt()
 
 
 async def claim(session: AsyncSession, rows: Sequence[ClaimRow], *, postgres: bool) -> list[ClaimRow]:

@@ -135,12 +135,12 @@ async def create_booking(
         raise Invalid("A new booking is a HOLD or CONFIRMED.", field="status")
     window = check_window(cmd.start, cmd.end, max_hours=studio.max_booking_hours)
     expires = _hold_expiry(cmd.status, cmd.hold_expires_at, now, window.end)
-    claims, prefetched = await claim_rules.resolve_prefetching(tx, principal, studio, window, cmd.allocations)
+    claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
     queued = False
     if cmd.queue_if_taken:
         queued = await hold_queue.check_or_queue(tx, principal, cmd.status, claims, now)
     else:
-        await conflicts.ensure_free(tx, principal, claims, now, prefetched=prefetched)
+        await conflicts.ensure_free(tx, principal, claims, now)
     # Crew rules count the member's other calls, so they run before this booking's rows exist.
     warnings = await crew_rules.check(tx, studio, claims)
     booking = Booking(

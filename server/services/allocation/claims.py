@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from db.models import POOL_KINDS, Kit, Resource, ResourceKind, Studio
-from db.repositories import occupancy
+from db.models import POOL_KINDS, Resource, ResourceKind, Studio
 from db.repositories import resources as resource_rows
 from server.services import validation as v
 from server.services.allocation.commands import AllocationRequest
@@ -54,65 +53,20 @@ def has_skill(resource: Resource, role: str) -> bool:
     return any(s.lower() == wanted for s in resource.skills or [])
 
 
-@dataclass(frozen=True)
-class Prefetched:
-    """The active claims overlapping `window`, buffered per resource, on these resources: what the
-    clash check would read for claims of exactly that window (read with the resources)."""
-
-    window: Window
-    resource_ids: frozenset[int]
-    holders: list[occupancy.Holder]
-
-    def covers(self, claims: Sequence[Claim]) -> bool:
-        return all(c.window == self.window and c.resource.id in self.resource_ids for c in claims)
-
-
 async def resolve(
     tx: Tx, principal: Principal, studio: Studio, booking: Window, requests: Sequence[AllocationRequest]
 ) -> list[Claim]:
     """Validate and expand requests (kits into their items) into claims."""
-    claims, _ = await resolve_prefetching(tx, principal, studio, booking, requests, prefetch=False)
-    return claims
-
-
-async def resolve_prefetching(
-    tx: Tx,
-    principal: Principal,
-    studio: Studio,
-    booking: Window,
-    requests: Sequence[AllocationRequest],
-    *,
-    prefetch: bool = True,
-) -> tuple[list[Claim], Prefetched | None]:
-    """`resolve`, and on PostgreSQL, when every request is a resource for the booking's own window,
-    the clash check's holders read in the same statement as the resources (None otherwise)."""
     if len(requests) > MAX_ALLOCATIONS:
         raise Invalid(f"At most {MAX_ALLOCATIONS} allocations per request.", field="allocations")
     resource_ids = [r.resource_id for r in requests if r.resource_id is not None]
     kit_ids = [r.kit_id for r in requests if r.kit_id is not None]
-    prefetched = None
-    if (
-        prefetch
-        and tx.is_postgres
-        and resource_ids
-        and not kit_ids
-        and len(resource_ids) == len(requests)
-        and all(r.start is None and r.end is None for r in requests)
-    ):
-        resources, holders = await occupancy.resources_with_holders(
-            tx.session, principal.studio_id, resource_ids, booking.start, booking.end
-        )
-        found = {r.id: r for r in resources}
-        prefetched = Prefetched(booking, frozenset(found), holders)
-        kit_items: dict[int, list[int]] = {}
-        kits: dict[int, Kit] = {}
-    else:
-        kits = {k.id: k for k in await resource_rows.kits_by_ids(tx.session, principal, kit_ids)} if kit_ids else {}
-        if len(kits) != len(set(kit_ids)):
-            raise NotFound("No such kit.")
-        kit_items = await resource_rows.kit_item_ids(tx.session, list(kits)) if kits else {}
-        wanted = set(resource_ids) | {i for items in kit_items.values() for i in items}
-        found = {r.id: r for r in await resource_rows.by_ids(tx.session, principal, list(wanted))}
+    kits = {k.id: k for k in await resource_rows.kits_by_ids(tx.session, principal, kit_ids)} if kit_ids else {}
+    if len(kits) != len(set(kit_ids)):
+        raise NotFound("No such kit.")
+    kit_items = await resource_rows.kit_item_ids(tx.session, list(kits)) if kits else {}
+    wanted = set(resource_ids) | {i for items in kit_items.values() for i in items}
+    found = {r.id: r for r in await resource_rows.by_ids(tx.session, principal, list(wanted))}
     if set(resource_ids) - set(found):
         raise NotFound("No such resource.")
 
@@ -162,7 +116,7 @@ async def resolve_prefetching(
             if not has_skill(resource, role):
                 raise Invalid(f"{resource.name} does not have the skill {role!r}.", field=f"{at}.role")
         claims.append(Claim(resource, window, quantity, role, None, index))
-    return claims, prefetched
+    return claims
 
 
 def _no_duplicate(seen: set[int], resource: Resource, at: str) -> None:

@@ -15,7 +15,7 @@ from db.repositories import bookings as booking_rows
 from db.repositories import occupancy
 from db.repositories.scoping import sees_every_booking
 from server.services.allocation import alternatives, holds
-from server.services.allocation.claims import Claim, Prefetched
+from server.services.allocation.claims import Claim
 from server.services.allocation.sweep import peak
 from server.services.allocation.windows import Window
 from server.services.errors import Clash, Conflict
@@ -45,16 +45,20 @@ async def check(
     exclude_booking_id: int | None = None,
     exclude_block_id: int | None = None,
     writing: bool = True,
-    prefetched: Prefetched | None = None,
 ) -> Report:
     """Every clash of these claims with active claims and pool uses; lapsed holds in the way are
-    expired on the spot when `writing` (a dry run only looks past them). `prefetched` holders, read
-    in this transaction with the resources, stand in for the holders read when they cover the claims."""
+    expired on the spot when `writing` (a dry run only looks past them)."""
     report = Report()
     units = [c for c in claims if c.is_unit]
     pools = [c for c in claims if not c.is_unit]
     if units:
-        found = await _holders(tx, principal, units, exclude_booking_id, exclude_block_id, prefetched)
+        found = await occupancy.holders(
+            tx.session,
+            principal.studio_id,
+            [(c.resource.id, c.buffered.start, c.buffered.end) for c in units],
+            exclude_booking_id=exclude_booking_id,
+            exclude_block_id=exclude_block_id,
+        )
         lapsed = sorted({h.booking_id for h in found if h.lapsed(now) and h.booking_id is not None})
         if lapsed and writing:
             await holds.expire(tx, lapsed, now)
@@ -75,25 +79,6 @@ async def check(
         await _check_pools(tx, principal, pools, now, exclude_booking_id, report)
     report.clashes = await _visible(tx, principal, report.clashes[:MAX_CLASHES])
     return report
-
-
-async def _holders(
-    tx: Tx,
-    principal: Principal,
-    units: Sequence[Claim],
-    exclude_booking_id: int | None,
-    exclude_block_id: int | None,
-    prefetched: Prefetched | None,
-) -> list[occupancy.Holder]:
-    if prefetched is not None and exclude_booking_id is None and exclude_block_id is None and prefetched.covers(units):
-        return prefetched.holders
-    return await occupancy.holders(
-        tx.session,
-        principal.studio_id,
-        [(c.resource.id, c.buffered.start, c.buffered.end) for c in units],
-        exclude_booking_id=exclude_booking_id,
-        exclude_block_id=exclude_block_id,
-    )
 
 
 async def _check_pools(
@@ -161,17 +146,10 @@ async def ensure_free(
     *,
     exclude_booking_id: int | None = None,
     exclude_block_id: int | None = None,
-    prefetched: Prefetched | None = None,
 ) -> None:
     """Raise a Conflict naming every clash, or return with pools locked and lapsed holds expired."""
     report = await check(
-        tx,
-        principal,
-        claims,
-        now,
-        exclude_booking_id=exclude_booking_id,
-        exclude_block_id=exclude_block_id,
-        prefetched=prefetched,
+        tx, principal, claims, now, exclude_booking_id=exclude_booking_id, exclude_block_id=exclude_block_id
     )
     if report:
         raise await refuse(tx, principal, report, claims, now)
