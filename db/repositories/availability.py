@@ -14,7 +14,6 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Interval
 
 from db.models import Allocation, Booking, CustodyRecord, CustodyState, Occupancy, Resource, ResourceKind
 from db.models.scheduling import hold_live_sql
@@ -65,61 +64,6 @@ def _candidates_stmt(filters: tuple[str, ...], limit: int) -> Select[Resource]:
     if "min_capacity" in filters:
         stmt = stmt.where(or_(Resource.capacity.is_(None), Resource.capacity >= bindparam("min_capacity")))
     return stmt.order_by(Resource.kind, Resource.name, Resource.id).limit(limit)
-
-
-async def candidates_free(
-    session: AsyncSession,
-    scope: Scope | None,
-    flt: CandidateFilter,
-    limit: int,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-) -> list[tuple[Resource, bool]]:
-    """PostgreSQL, unit resources out of custody's reach (rooms, crew): `candidates`, each with
-    whether it is free for [start, end) with its own buffers (no active, unlapsed claim overlaps):
-    the candidates read and the busy scan in one statement."""
-    if scope is None:
-        return []
-    params: dict[str, object] = {"studio_id": scope.studio_id}
-    if flt.kind is not None:
-        params["kind"] = flt.kind
-    if flt.category is not None:
-        params["category"] = flt.category.lower()
-    if flt.location_id is not None:
-        params["location_id"] = flt.location_id
-    if flt.exclude_ids:
-        params["exclude_ids"] = list(flt.exclude_ids)
-    if flt.min_capacity is not None:
-        params["min_capacity"] = flt.min_capacity
-    stmt = _candidates_free_stmt(tuple(sorted(params)), limit)
-    params.update({"free_start": start, "free_end": end, "free_now": now})
-    return [(r, bool(free)) for r, free in await session.execute(stmt, params)]
-
-
-@functools.lru_cache(maxsize=64)
-def _candidates_free_stmt(filters: tuple[str, ...], limit: int) -> Select[Resource, bool]:
-    minute = literal_column("interval '1 minute'", type_=Interval)
-    start = bindparam("free_start", type_=Occupancy.start_at.type)
-    end = bindparam("free_end", type_=Occupancy.end_at.type)
-    # The busy scan's test, on the exclusion constraint's range column, per candidate.
-    overlap = literal_column("occupancies.period").op("&&")(
-        func.tstzrange(start - Resource.setup_minutes * minute, end + Resource.teardown_minutes * minute, "[)")
-    )
-    busy = (
-        select(Occupancy.id)
-        .outerjoin(Allocation, Allocation.id == Occupancy.allocation_id)
-        .outerjoin(Booking, Booking.id == Allocation.booking_id)
-        .where(
-            Occupancy.studio_id == bindparam("studio_id"),
-            Occupancy.resource_id == Resource.id,
-            Occupancy.active.is_(True),
-            overlap,
-            hold_live_sql(bindparam("free_now", type_=Booking.hold_expires_at.type)),
-        )
-        .exists()
-    )
-    return _candidates_stmt(filters, limit).add_columns(~busy)
 
 
 def candidates_stmt(scope: Scope | None, flt: CandidateFilter) -> Select[Resource]:

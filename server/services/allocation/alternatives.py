@@ -20,8 +20,6 @@ from server.services.uow import Tx
 
 PER_CLASH = 5
 SCAN_LIMIT = 200
-# Unit kinds whose freedom is their claims alone (equipment also answers to custody, pools to counts).
-_READ_FREE = frozenset({ResourceKind.ROOM, ResourceKind.CREW})
 
 
 async def suggest(
@@ -58,22 +56,19 @@ async def _resources_like(
     """For each claim, up to PER_CLASH free resources like its own: one candidates read per distinct
     filter and one availability read per distinct window, however many claims clashed."""
     filters = [_filter(c, taken) for c in claims]
-    windows = {c.window for c in claims}
-    if tx.is_postgres and len(set(filters)) == 1 and len(windows) == 1 and filters[0].kind in _READ_FREE:
-        # One filter and one window (the usual refusal): candidates and their freedom in one read.
-        window = windows.pop()
-        rows_free = await rows.candidates_free(
-            tx.session, principal, filters[0], SCAN_LIMIT, window.start, window.end, now
-        )
-        free_ids = {r.id for r, free in rows_free if free}
-        return [
-            [c.id for c in _like(claim, [r for r, _ in rows_free]) if c.id in free_ids][:PER_CLASH] for claim in claims
-        ]
     found_by_filter: dict[rows.CandidateFilter, list[Resource]] = {}
     for flt in filters:
         if flt not in found_by_filter:
             found_by_filter[flt] = await rows.candidates(tx.session, principal, flt, SCAN_LIMIT)
-    matches = [_like(claim, found_by_filter[flt]) for claim, flt in zip(claims, filters, strict=True)]
+    matches: list[list[Resource]] = []
+    for claim, flt in zip(claims, filters, strict=True):
+        found = found_by_filter[flt]
+        r = claim.resource
+        if r.kind == ResourceKind.CREW and claim.role:
+            found = [c for c in found if has_skill(c, claim.role)]
+        elif r.category is None:
+            found = [c for c in found if c.category is None]
+        matches.append(found)
     free: dict[Window, dict[int, int]] = {}
     for window in dict.fromkeys(c.window for c in claims):
         wanted = {
@@ -86,16 +81,6 @@ async def _resources_like(
         [c.id for c in found if free[claim.window].get(c.id, 0) >= claim.quantity][:PER_CLASH]
         for claim, found in zip(claims, matches, strict=True)
     ]
-
-
-def _like(claim: Claim, found: list[Resource]) -> list[Resource]:
-    """The candidates that can stand in for the claim: crew with its role's skill, or uncategorised."""
-    r = claim.resource
-    if r.kind == ResourceKind.CREW and claim.role:
-        return [c for c in found if has_skill(c, claim.role)]
-    if r.category is None:
-        return [c for c in found if c.category is None]
-    return found
 
 
 async def _kits_like(
