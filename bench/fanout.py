@@ -466,6 +466,7 @@ class Result:
     message_bytes: int = 0
     trigger: list[float] = field(default_factory=list)  # the triggering request's own response time
     rounds: list[tuple[float, list[float]]] = field(default_factory=list)  # (wall clock sent, latencies)
+    subscribe_cpu: float = 0.0  # server CPU from no subscriber to all of them subscribed and idle
 
 
 def booking_input(studio: Studio, room: str, start: datetime, title: str) -> dict[str, Any]:
@@ -504,8 +505,10 @@ async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
             if TRACE:
                 os.kill(server.pid, signal.SIGUSR1)
                 await asyncio.sleep(2.0)
+            cpu0 = cpu_seconds(server.pid)
             subs = await open_subscribers(f"ws://127.0.0.1:{port}/graphql", n, studio)
             await asyncio.sleep(3.0)
+            result.subscribe_cpu = cpu_seconds(server.pid) - cpu0
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
             if TRACE:
@@ -548,8 +551,10 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
             await http.post("/broadcast", content="warm-up")
             await asyncio.sleep(1.0)
             rss_before = rss_bytes(server.pid)
+            cpu0 = cpu_seconds(server.pid)
             subs = await open_subscribers(f"ws://127.0.0.1:{port}/ws", n, None)
             await asyncio.sleep(3.0)
+            result.subscribe_cpu = cpu_seconds(server.pid) - cpu0
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
             for _ in range(rounds):
@@ -630,6 +635,8 @@ def report(results: list[Result], n: int, rounds: int) -> None:
         )
     for r in results:
         print(f"{r.name}: the triggering request answered in {statistics.median(r.trigger) * 1000:.1f} ms (median)")
+    for r in results:
+        print(f"{r.name}: server CPU to open and subscribe every socket {r.subscribe_cpu:.2f} s")
     print("\nPer round: first, p50, p99, last receipt (ms)")
     collections = gc_pauses()
     for r in results:
