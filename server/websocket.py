@@ -210,7 +210,6 @@ class Connections:
         self.handlers: dict[CallsheetTransportWS, None] = {}
         self.hold_heap = False
         self.tick = TICK
-        self.pings = 0  # written by the ticker, for tests and the bench
         self._task: asyncio.Task[None] | None = None
         self._opened = 0  # since the last freeze
         self._closed = 0  # since the last full collection
@@ -243,7 +242,10 @@ class Connections:
                 now = loop.time()
                 for handler in list(self.handlers):
                     if now >= handler.ping_due:
-                        handler.keep_alive(now)
+                        try:
+                            handler.keep_alive(now)
+                        except Exception:  # one broken socket must not stop every other's keepalive
+                            log.exception("keeping a websocket alive failed")
                 if self.hold_heap:
                     self.settle_heap()
         finally:
@@ -317,6 +319,7 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self._last_heard = asyncio.get_running_loop().time()
         self.ping_interval = float(getattr(self.view, "keep_alive_interval", 15) or 15)
         self.ping_due = self._last_heard + self.ping_interval
+        self._pinged = float("-inf")  # when the last ping was sent
         self._lanes: dict[str, FastLane] = {}
         self.direct = direct_connection(self.websocket.ws.scope.get(RAW_SEND))  # type: ignore[attr-defined]
 
@@ -402,9 +405,11 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     def keep_alive(self, now: float) -> None:
         """The ticker's turn for this connection: close it if it went silent, else ping it (its
-        frame written at once when the socket can take it, otherwise sent by a task of its own)."""
+        frame written at once when the socket can take it, otherwise sent by a task of its own, none
+        while the previous such send is still on its way)."""
         self.ping_due = now + self.ping_interval
-        if now - self._last_heard > SILENCE_LIMIT * self.ping_interval:
+        # Silent: nothing heard for the limit, though pinged since (a late ticker must not count as silence).
+        if now - self._last_heard > SILENCE_LIMIT * self.ping_interval and self._pinged > self._last_heard:
             if self._connections is not None:
                 self._connections.remove(self)
             self._close_soon(1011, "Ping timeout")
@@ -414,9 +419,8 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         elif self._pinging is None or self._pinging.done():
             self._pinging = asyncio.create_task(self._ping(), name="graphql-ws-ping")
         else:
-            return  # the previous ping is still on its way
-        if self._connections is not None:
-            self._connections.pings += 1
+            return
+        self._pinged = now
 
     async def _ping(self) -> None:
         with contextlib.suppress(Exception):
