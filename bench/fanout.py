@@ -61,6 +61,9 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 # the measured rounds run under cProfile, whose statistics the server writes there when it stops.
 TRACE = os.environ.get("FANOUT_TRACE_MEMORY", "")
 PROFILE = os.environ.get("FANOUT_PROFILE", "")
+# With FANOUT_GC_LOG=path the server notes every garbage collection (its generation and pause) and
+# the load generator prints those of each round with its latencies.
+GC_LOG = os.environ.get("FANOUT_GC_LOG", "")
 
 
 def profiling(pid: int, on: bool) -> None:
@@ -167,6 +170,18 @@ if trace:  # SIGUSR1: remember the heap; SIGUSR2: write what grew since, by file
             out.writelines(f"{d.size_diff} {d.traceback[0].filename}\\n" for d in diffs if d.size_diff > 0)
     signal.signal(signal.SIGUSR2, grown)
 settings = Settings(database_url=database_url, secret=secret, mode="production", redis_url=redis_url)
+gc_log = os.environ.get("FANOUT_GC_LOG")
+if gc_log:  # note each collection (generation, pause), appended to gc_log as it ends
+    import gc, time
+    gc_state = {"t": 0.0}
+    def noted(phase, info):
+        if phase == "start":
+            gc_state["t"] = time.perf_counter()
+        else:
+            pause = (time.perf_counter() - gc_state["t"]) * 1000
+            with open(gc_log, "a") as out:
+                out.write(f"{time.time():.4f} {info['generation']} {pause:.2f}\\n")
+    gc.callbacks.append(noted)
 profile = os.environ.get("FANOUT_PROFILE")
 if profile:  # under cProfile between SIGUSR1 and SIGUSR2 (the measured part), written out at shutdown
     import cProfile
@@ -450,6 +465,8 @@ class Result:
     rss_per_subscriber: float = 0.0
     message_bytes: int = 0
     trigger: list[float] = field(default_factory=list)  # the triggering request's own response time
+    rounds: list[tuple[float, list[float]]] = field(default_factory=list)  # (wall clock sent, latencies)
+    subscribe_cpu: float = 0.0  # server CPU from no subscriber to all of them subscribed and idle
 
 
 def booking_input(studio: Studio, room: str, start: datetime, title: str) -> dict[str, Any]:
@@ -488,8 +505,10 @@ async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
             if TRACE:
                 os.kill(server.pid, signal.SIGUSR1)
                 await asyncio.sleep(2.0)
+            cpu0 = cpu_seconds(server.pid)
             subs = await open_subscribers(f"ws://127.0.0.1:{port}/graphql", n, studio)
             await asyncio.sleep(3.0)
+            result.subscribe_cpu = cpu_seconds(server.pid) - cpu0
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
             if TRACE:
@@ -505,13 +524,14 @@ async def run_callsheet(n: int, rounds: int, tree: Path) -> tuple[Result, int]:
                 # The change: the next session of a watched room moves earlier every round.
                 await asyncio.sleep(0.5)
                 cpu0 = cpu_seconds(server.pid)
-                sent = time.perf_counter()
+                wall, sent = time.time(), time.perf_counter()
                 await book(studio.watched_room, base - timedelta(hours=r + 1), f"change {r}")
                 result.trigger.append(time.perf_counter() - sent)
                 times = await wait_all(subs, sent)
                 await asyncio.sleep(0.3)
                 change = cpu_seconds(server.pid) - cpu0
                 result.latencies.extend(t - sent for t in times)
+                result.rounds.append((wall, [t - sent for t in times]))
                 result.cpu_per_message.append(max(0.0, change - control) / n)
             profiling(server.pid, False)
             result.message_bytes = len(subs[0].received[-1][1])
@@ -531,8 +551,10 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
             await http.post("/broadcast", content="warm-up")
             await asyncio.sleep(1.0)
             rss_before = rss_bytes(server.pid)
+            cpu0 = cpu_seconds(server.pid)
             subs = await open_subscribers(f"ws://127.0.0.1:{port}/ws", n, None)
             await asyncio.sleep(3.0)
+            result.subscribe_cpu = cpu_seconds(server.pid) - cpu0
             rss_after = rss_bytes(server.pid)
             result.rss_per_subscriber = (rss_after - rss_before) / n
             for _ in range(rounds):
@@ -543,13 +565,14 @@ async def run_raw(n: int, rounds: int, size: int) -> Result:
                 control = cpu_seconds(server.pid) - cpu0
                 await asyncio.sleep(0.5)
                 cpu0 = cpu_seconds(server.pid)
-                sent = time.perf_counter()
+                wall, sent = time.time(), time.perf_counter()
                 await http.post("/broadcast", content=text)
                 result.trigger.append(time.perf_counter() - sent)
                 times = await wait_all(subs, sent)
                 await asyncio.sleep(0.3)
                 change = cpu_seconds(server.pid) - cpu0
                 result.latencies.extend(t - sent for t in times)
+                result.rounds.append((wall, [t - sent for t in times]))
                 result.cpu_per_message.append(max(0.0, change - control) / n)
             result.message_bytes = len(text)
             await close_subscribers(subs)
@@ -582,6 +605,14 @@ def print_heap_growth(path: Path, n: int) -> None:
         print(f"  {int(size) / n / 1024:5.1f} KiB  {short}")
 
 
+def gc_pauses() -> list[tuple[float, int, float]]:
+    """The server's collections during the measured rounds (FANOUT_GC_LOG): (wall clock, generation, ms)."""
+    if not GC_LOG or not Path(GC_LOG).exists():
+        return []
+    rows = [line.split() for line in Path(GC_LOG).read_text().splitlines()]
+    return [(float(at), int(gen), float(ms)) for at, gen, ms in rows]
+
+
 def raise_file_limit(n: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * n + 256)), hard))
@@ -604,6 +635,18 @@ def report(results: list[Result], n: int, rounds: int) -> None:
         )
     for r in results:
         print(f"{r.name}: the triggering request answered in {statistics.median(r.trigger) * 1000:.1f} ms (median)")
+    for r in results:
+        print(f"{r.name}: server CPU to open and subscribe every socket {r.subscribe_cpu:.2f} s")
+    print("\nPer round: first, p50, p99, last receipt (ms)")
+    collections = gc_pauses()
+    for r in results:
+        for i, (wall, times) in enumerate(r.rounds):
+            line = f"  {r.name[:9]} {i}: {min(times) * 1000:6.1f} {pct(times, 0.5) * 1000:6.1f} "
+            line += f"{pct(times, 0.99) * 1000:6.1f} {max(times) * 1000:6.1f}"
+            if r is results[0] and GC_LOG:
+                during = [(gen, ms) for at, gen, ms in collections if wall <= at <= wall + max(times)]
+                line += "  collections: " + (", ".join(f"gen {g} {ms:.1f} ms" for g, ms in during) or "none")
+            print(line)
     ours, raw = results
     print(
         f"\nratios (Callsheet / raw): p99 {pct(ours.latencies, 0.99) / pct(raw.latencies, 0.99):.2f}x, "
@@ -616,6 +659,8 @@ async def main(n: int, rounds: int, tree: Path) -> None:
     raise_file_limit(n)
     os.sched_setaffinity(0, {CLIENT_CPU})
     print(f"Callsheet served from {tree}")
+    if GC_LOG:
+        Path(GC_LOG).unlink(missing_ok=True)  # noqa: ASYNC240 (a bench's local file)
     ours, size = await run_callsheet(n, rounds, tree)
     raw = await run_raw(n, rounds, size)
     report([ours, raw], n, rounds)

@@ -27,7 +27,7 @@ from server.observe import Observed, metrics_routes
 from server.review_routes import review_routes
 from server.runtime import Runtime
 from server.telemetry import logs, metrics
-from server.websocket import RawSend
+from server.websocket import Connections, RawSend
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         # The app that opened the runtime is a real server and stands for sweeper (tests share one
         # runtime between apps and drive the sweeper themselves).
         sweeper = Sweeper.for_runtime(rt) if own else None
+        # A real server keeps the collector's full passes away from its thousands of sockets.
+        connections = Connections.of_loop() if own else None
+        if connections is not None:
+            connections.hold()
         dispatcher = None
         mailer = None
         if sweeper is not None:
@@ -90,6 +94,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
             if sweeper is not None:
                 await sweeper.stop()
             await LiveViews.of(rt.uow).close()
+            if connections is not None:
+                connections.release_heap()
             if own:
                 await rt.close()
                 metrics.forget_worker(settings.metrics_dir)

@@ -4,7 +4,9 @@
   malformed closes the socket with 4400 instead of reaching the handler, which assumes
   well-formed objects;
 - once acknowledged, the server pings every `keep_alive_interval` and closes a connection that has
-  sent nothing for three intervals (1011, as websocket keepalives do);
+  sent nothing for three intervals (1011, as websocket keepalives do). One ticker per process does
+  it for every connection (`Connections`), writing the ping's frame bytes at once where it can:
+  five thousand sockets cost no task and no timer apiece;
 - the connection follows its token: once it is revoked or expires, the socket closes with 4403
   (at once on the revocation's event, otherwise at the next once-a-second re-read: `TokenWatch`);
 - on shutdown every operation is cancelled, so subscriptions release their bus subscriptions;
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
+import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -153,16 +157,7 @@ class FastLane:
         if self.operation.completed:
             return True
         connection = self.handler.direct
-        if (
-            connection is None
-            or self.busy
-            or connection.close_sent
-            or connection.disconnected
-            or not connection.writable.is_set()
-            or connection.transport.is_closing()
-            or connection.conn.expect_continuation_frame
-            or getattr(connection.conn.state, "name", None) != "OPEN"
-        ):
+        if self.busy or connection is None or not writable_now(connection):
             return False
         text = self._text(payload, memo)
         frame: bytes | None = memo.get(("frame", text))
@@ -173,6 +168,115 @@ class FastLane:
 
 
 FAST_LANE: ContextVar[FastLane | None] = ContextVar("callsheet_fast_lane", default=None)
+
+PING = '{"type": "ping"}'  # as Strawberry encodes it
+PING_FRAME = text_frame(PING)
+TICK = 1.0  # seconds between two rounds of the ticker (a ping is up to this late)
+FREEZE_AFTER = 100  # connections opened since the last freeze before the heap is frozen again
+
+
+def writable_now(connection: _SansioConnection | None) -> bool:
+    """Whether a frame may be written to this connection's transport at once."""
+    return not (
+        connection is None
+        or connection.close_sent
+        or connection.disconnected
+        or not connection.writable.is_set()
+        or connection.transport.is_closing()
+        or connection.conn.expect_continuation_frame
+        or getattr(connection.conn.state, "name", None) != "OPEN"
+    )
+
+
+class Connections:
+    """The acknowledged connections of one process (one registry per event loop) and its one ticker.
+
+    Every `TICK` the ticker pings the connections that are due and closes those silent for
+    `SILENCE_LIMIT` intervals: no task, no timer per socket (a sleeping task apiece was ~2 KiB and
+    a wake-up, a Strawberry send and an ASGI send every interval for each of thousands of sockets).
+
+    With `hold_heap` (a real server: the app that opened its runtime), it also keeps the cyclic
+    collector's full passes out of the fan-out. With thousands of subscriptions the heap is millions
+    of tracked objects and one full pass takes a second, stalling every socket; so once a hundred
+    connections have arrived since the last time, what survives a young collection is frozen
+    (`gc.freeze`: full passes no longer walk it). Frozen objects are freed by their reference
+    counts as usual; only cycles among them wait: once a quarter of the connections that were open
+    at the last full pass have closed, the heap is unfrozen and collected in full, once.
+    """
+
+    _registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Connections] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self.handlers: dict[CallsheetTransportWS, None] = {}
+        self.hold_heap = False
+        self.tick = TICK
+        self._task: asyncio.Task[None] | None = None
+        self._opened = 0  # since the last freeze
+        self._closed = 0  # since the last full collection
+        self._open_at_collection = 0
+
+    @classmethod
+    def of_loop(cls) -> Connections:
+        loop = asyncio.get_running_loop()
+        registry = cls._registries.get(loop)
+        if registry is None:
+            registry = cls._registries[loop] = cls()
+        return registry
+
+    def add(self, handler: CallsheetTransportWS) -> None:
+        self.handlers[handler] = None
+        self.tick = min(self.tick, handler.ping_interval / 4)
+        self._opened += 1
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="graphql-ws-keepalive")
+
+    def remove(self, handler: CallsheetTransportWS) -> None:
+        if self.handlers.pop(handler, 0) is None:
+            self._closed += 1
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.handlers:
+                await asyncio.sleep(self.tick)
+                now = loop.time()
+                for handler in list(self.handlers):
+                    if now >= handler.ping_due:
+                        try:
+                            handler.keep_alive(now)
+                        except Exception:  # one broken socket must not stop every other's keepalive
+                            log.exception("keeping a websocket alive failed")
+                if self.hold_heap:
+                    self.settle_heap()
+        finally:
+            self._task = None
+            self.tick = TICK
+
+    def settle_heap(self) -> None:
+        """Freeze what the connections opened since the last time hold; unfreeze and collect once
+        enough of them closed (see the class docstring)."""
+        if self._closed > max(FREEZE_AFTER, self._open_at_collection // 4):
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self._open_at_collection = len(self.handlers)
+            self._opened = self._closed = 0
+        elif self._opened >= FREEZE_AFTER:
+            gc.collect(1)  # young garbage is not frozen
+            gc.freeze()
+            self._open_at_collection = max(self._open_at_collection, len(self.handlers))
+            self._opened = 0
+
+    def hold(self) -> None:
+        """Start holding the heap (see the class docstring); what start-up left is frozen at once."""
+        self.hold_heap = True
+        gc.collect()
+        gc.freeze()
+
+    def release_heap(self) -> None:
+        """Stop holding the heap: everything frozen is collectable again."""
+        self.hold_heap = False
+        gc.unfreeze()
 
 
 def malformed(message: object) -> str | None:
@@ -209,9 +313,13 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._unwatch: Callable[[], None] | None = None
-        self._keepalive: asyncio.Task[None] | None = None
+        self._connections: Connections | None = None
+        self._pinging: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
         self._last_heard = asyncio.get_running_loop().time()
+        self.ping_interval = float(getattr(self.view, "keep_alive_interval", 15) or 15)
+        self.ping_due = self._last_heard + self.ping_interval
+        self._pinged = float("-inf")  # when the last ping was sent
         self._lanes: dict[str, FastLane] = {}
         self.direct = direct_connection(self.websocket.ws.scope.get(RAW_SEND))  # type: ignore[attr-defined]
 
@@ -274,12 +382,14 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
         principal = self.context.principal
-        if not self.connection_acknowledged or principal is None or self._keepalive is not None:
+        if not self.connection_acknowledged or principal is None or self._connections is not None:
             return
         if principal.token_id is not None:
             live = LiveViews.of(self.context.uow)
             self._unwatch = await live.watch_token(principal.studio_id, principal.token_id, self._revoked)
-        self._keepalive = asyncio.create_task(self._ping_loop(), name="graphql-ws-keepalive")
+        self.ping_due = asyncio.get_running_loop().time() + self.ping_interval
+        self._connections = Connections.of_loop()
+        self._connections.add(self)
 
     def _revoked(self) -> None:
         self._close_soon(4403, "Token no longer valid")
@@ -293,27 +403,39 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         with contextlib.suppress(Exception):
             await self.websocket.close(code=code, reason=reason)
 
-    async def _ping_loop(self) -> None:
-        interval = float(getattr(self.view, "keep_alive_interval", 15) or 15)
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(interval)
-            if loop.time() - self._last_heard > SILENCE_LIMIT * interval:
-                self._close_soon(1011, "Ping timeout")
-                return
-            try:
-                await self.send_message({"type": "ping"})
-            except Exception:
-                return
+    def keep_alive(self, now: float) -> None:
+        """The ticker's turn for this connection: close it if it went silent, else ping it (its
+        frame written at once when the socket can take it, otherwise sent by a task of its own, none
+        while the previous such send is still on its way)."""
+        self.ping_due = now + self.ping_interval
+        # Silent: nothing heard for the limit, though pinged since (a late ticker must not count as silence).
+        if now - self._last_heard > SILENCE_LIMIT * self.ping_interval and self._pinged > self._last_heard:
+            if self._connections is not None:
+                self._connections.remove(self)
+            self._close_soon(1011, "Ping timeout")
+            return
+        if self.direct is not None and writable_now(self.direct):
+            self.direct.transport.write(PING_FRAME)
+        elif self._pinging is None or self._pinging.done():
+            self._pinging = asyncio.create_task(self._ping(), name="graphql-ws-ping")
+        else:
+            return
+        self._pinged = now
+
+    async def _ping(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.send_message({"type": "ping"})
 
     async def shutdown(self) -> None:
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None
-        if self._keepalive is not None:
-            self._keepalive.cancel()
+        if self._connections is not None:
+            self._connections.remove(self)
+        if self._pinging is not None:
+            self._pinging.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._keepalive
+                await self._pinging
         if self._closing is not None:
             # Let a close in flight finish; it is one frame.
             with contextlib.suppress(Exception):
