@@ -16,18 +16,16 @@ import argparse
 import asyncio
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from bench.alloc_setup import backend_pids, cpu_seconds, fresh_pg, raw_dsn, server, studio_with_token
 from bench.contention import hot_resources
+from bench.webhooks import BOOK, change
 from db.models import Role
 from server.schema.ids import to_global_id
 
 DATABASE = "callsheet_bench_growth"
-WEEK0 = datetime(2032, 3, 1, 8, tzinfo=UTC)
-BOOK = """mutation Book($i: CreateBookingInput!) { createBooking(input: $i) { __typename } }"""
 
 
 async def main(blocks: int, per_block: int) -> None:
@@ -41,17 +39,7 @@ async def main(blocks: int, per_block: int) -> None:
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
 
             async def book(i: int, expected: str) -> float:
-                start = WEEK0 + timedelta(hours=3 * (i // len(rooms)))
-                variables = {
-                    "i": {
-                        "projectId": project,
-                        "title": f"Change {i}",
-                        "start": start.isoformat(),
-                        "end": (start + timedelta(hours=2)).isoformat(),
-                        "status": "CONFIRMED",
-                        "allocations": [{"resourceId": rooms[i % len(rooms)]}],
-                    }
-                }
+                variables = {"i": change(project, rooms, i)}
                 t = time.perf_counter()
                 response = await http.post("/graphql", json={"query": BOOK, "variables": variables})
                 elapsed = time.perf_counter() - t

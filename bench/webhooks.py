@@ -99,6 +99,20 @@ def receive(port: int, path: str) -> None:
     asyncio.run(main())
 
 
+def change(project: str, rooms: list[str], i: int) -> dict[str, Any]:
+    """The i-th CreateBookingInput: a 2-hour CONFIRMED booking of one room, the windows of
+    different `i` never overlapping."""
+    start = WEEK0 + timedelta(hours=3 * (i // len(rooms)))
+    return {
+        "projectId": project,
+        "title": f"Change {i}",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=2)).isoformat(),
+        "status": "CONFIRMED",
+        "allocations": [{"resourceId": rooms[i % len(rooms)]}],
+    }
+
+
 # CPU accounting
 
 
@@ -144,17 +158,7 @@ async def booking_phase(
 
     async def client() -> None:
         for i in pending:
-            start = WEEK0 + timedelta(hours=3 * (i // len(rooms)))
-            variables = {
-                "i": {
-                    "projectId": project,
-                    "title": f"Change {i}",
-                    "start": start.isoformat(),
-                    "end": (start + timedelta(hours=2)).isoformat(),
-                    "status": "CONFIRMED",
-                    "allocations": [{"resourceId": rooms[i % len(rooms)]}],
-                }
-            }
+            variables = {"i": change(project, rooms, i)}
             t = time.perf_counter()
             response = await http.post("/graphql", json={"query": BOOK, "variables": variables})
             latencies.append(time.perf_counter() - t)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from db.models import BLOCKING_STATUSES, Allocation, Booking, BookingStatus, Milestone, ResourceKind, Studio
 from db.repositories import bookings as booking_rows
@@ -58,22 +59,27 @@ def _hold_expiry(status: BookingStatus, expires: datetime | None, now: datetime,
     return expires
 
 
-async def _write_allocations(
-    tx: Tx, principal: Principal, booking: Booking, claims: list[Claim], now: datetime
-) -> list[Allocation]:
-    rows = [
+def _allocations(booking: Booking, claims: list[Claim], **columns: Any) -> list[Allocation]:
+    """The booking's allocation rows, one per claim (not yet written)."""
+    return [
         Allocation(
             studio_id=booking.studio_id,
-            booking_id=booking.id,
             resource_id=c.resource.id,
             kit_id=c.kit_id,
             quantity=c.quantity,
             start_at=c.window.start,
             end_at=c.window.end,
             role=c.role,
+            **columns,
         )
         for c in claims
     ]
+
+
+async def _write_allocations(
+    tx: Tx, principal: Principal, booking: Booking, claims: list[Claim], now: datetime
+) -> list[Allocation]:
+    rows = _allocations(booking, claims, booking_id=booking.id)
     await booking_rows.add_allocations(tx.session, rows)
     if booking.status in BLOCKING_STATUSES and booking.queue_seq is None:
         await conflicts.write(tx, principal, _occupancy_rows(booking, claims, rows), now)
@@ -86,19 +92,7 @@ async def _insert_with_claims(
     """PostgreSQL, a booking that does not queue: the booking, its allocations and their occupancy
     claims in one statement (what `add_booking` and `_write_allocations` do in three), recorded in
     the audit as the flush would have; a claim the database refuses becomes the same Conflict."""
-    rows = [
-        Allocation(
-            studio_id=booking.studio_id,
-            resource_id=c.resource.id,
-            kit_id=c.kit_id,
-            quantity=c.quantity,
-            start_at=c.window.start,
-            end_at=c.window.end,
-            role=c.role,
-            created_at=now,
-        )
-        for c in claims
-    ]
+    rows = _allocations(booking, claims, created_at=now)
     # Every new booking is a HOLD or CONFIRMED, both blocking: its unit claims occupy their windows.
     windows = [(c.buffered.start, c.buffered.end) if c.is_unit else None for c in claims]
     written = await booking_rows.insert_with_claims(tx.session, booking, rows, windows)
