@@ -1,7 +1,8 @@
 """Where a webhook may point: http(s), at most 2,000 characters, and (unless the deployment allows it)
 never a private, loopback, link-local, reserved or cloud metadata address. Checked when the webhook is
-created and again before every delivery, on the addresses the name resolves to then (DNS rebinding);
-the delivery then connects to the address that was checked."""
+created and again before deliveries, on the addresses the name resolves to then (DNS rebinding; the
+dispatcher reuses a passed check for a few seconds); the delivery then connects to the address that
+was checked."""
 
 from __future__ import annotations
 
