@@ -333,3 +333,28 @@ async def test_a_pool_with_room_to_spare_does_not_raise_the_rank(studio: StudioF
     await studio.data(CANCEL, {"id": booking_id(holder)})
     assert (await node(studio, booking_id(queued)))["rank"] == 1
     assert await holders_of(studio, cat.ids[ROOM]) == [pk(booking_id(queued))]
+
+
+async def test_moving_the_holder_off_its_slot_promotes_the_next_in_line(studio: StudioFixture) -> None:
+    """A holder moved to where it still overlaps its old window promotes no one (the next in line
+    would not fit); moved clear of it, the first queued hold takes the slot in the same transaction."""
+    cat = await build(studio)
+    ids = [booking_id(await queue_hold(cat, title=f"h{i}")) for i in range(3)]
+    assert await line(studio, ids) == {ids[0]: 1, ids[1]: 2, ids[2]: 3}
+
+    nudged = await studio.data(
+        MOVE, {"input": {"id": ids[0], "start": at(0, 11).isoformat(), "end": at(0, 13).isoformat()}}
+    )
+    assert nudged["moveBooking"]["__typename"] == "BookingMoved"
+    assert await line(studio, ids) == {ids[0]: 1, ids[1]: 2, ids[2]: 3}
+    assert await event_types(studio, "HoldPromoted") == []
+
+    moved = await studio.data(
+        MOVE, {"input": {"id": ids[0], "start": at(1, 10).isoformat(), "end": at(1, 12).isoformat()}}
+    )
+    assert moved["moveBooking"]["__typename"] == "BookingMoved"
+    # The mover holds its new slot (rank 1 there); behind its old one the line moved up.
+    assert await line(studio, ids) == {ids[0]: 1, ids[1]: 1, ids[2]: 2}
+    assert sorted(await holders_of(studio, cat.ids[ROOM])) == sorted([pk(ids[0]), pk(ids[1])])
+    assert [p["bookingId"] for p in await event_types(studio, "HoldPromoted")] == [pk(ids[1])]
+    assert await overlaps(studio) == 0

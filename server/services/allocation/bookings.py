@@ -321,6 +321,8 @@ async def move_booking(
     if cmd.dry_run:
         return impact
     ids = [a.id for a in allocations]
+    # The windows it leaves, so the holds queued behind it there get their turn once it has moved.
+    left = await hold_queue.released_spans(tx, booking)
     await occupancy.forget_allocations(tx.session, ids)
     for a in allocations:
         a.start_at, a.end_at = windows[a.id].start, windows[a.id].end
@@ -336,5 +338,6 @@ async def move_booking(
         )
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
     await events.booking_changed(tx, booking, "BookingMoved")
+    await hold_queue.promote_behind(tx, booking.studio_id, left, now, budget)
     impact.applied = True
     return impact

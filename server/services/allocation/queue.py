@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Booking, BookingStatus, ResourceKind, Role
+from db.models import BLOCKING_STATUSES, Booking, BookingStatus, ResourceKind, Role
 from db.repositories import bookings as booking_rows
 from db.repositories import occupancy, tenancy
 from db.repositories import queue as queue_rows
@@ -149,7 +149,20 @@ async def promote_released(
     (cancelled, expired, declined, lost a challenge), inside the caller's transaction. The first
     whose every claim fits takes its slot; a hold the budget refuses stays queued and the next one
     is tried. Returns the promoted holds."""
-    released = await queue_rows.spans_of(tx.session, released_ids)
+    return await promote_behind(tx, studio_id, await queue_rows.spans_of(tx.session, released_ids), now, budget)
+
+
+async def released_spans(tx: Tx, booking: Booking) -> list[Span]:
+    """The spans a booking holds now, read before it moves off them (empty when it holds none)."""
+    if booking.status not in BLOCKING_STATUSES or booking.queue_seq is not None:
+        return []
+    return list(await queue_rows.spans_of(tx.session, [booking.id]))
+
+
+async def promote_behind(
+    tx: Tx, studio_id: int, released: Sequence[Span], now: datetime, budget: BudgetPolicy
+) -> list[Booking]:
+    """`promote_released` for spans already read (a moved booking's old windows)."""
     if not released:
         return []
     await queue_rows.lock_resources(tx.session, studio_id, [s.resource_id for s in released])
