@@ -25,7 +25,6 @@ closes them within about a second too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
 from collections import deque
@@ -42,6 +41,7 @@ from server.events.types import TOKENS, BusMessage, Resync, assets_topic, channe
 from server.services import feeds as feeds_service
 from server.services import roomboard
 from server.services.feeds import AssetState
+from server.services.own_task import OwnTask
 from server.services.roomboard import BoardData
 from server.services.uow import UnitOfWork
 from server.telemetry import metrics
@@ -73,24 +73,13 @@ async def supervised(run: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(RETRY_DELAY)
 
 
-class Supervisor:
+class Supervisor(OwnTask):
     """A hub's one background loop, run `supervised`: started once, stopped by cancelling it."""
 
-    __slots__ = ("_task",)
-
-    def __init__(self) -> None:
-        self._task: asyncio.Task[None] | None = None
+    __slots__ = ()
 
     def start(self, run: Callable[[], Awaitable[None]], name: str) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(supervised(run), name=name)
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        super().start(lambda: supervised(run), name)
 
 
 class BoardGone(Exception):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from server.services.notifications.mail import BATCH
+from server.services.own_task import OwnTask
 
 if TYPE_CHECKING:
     from server.runtime import Runtime
@@ -28,18 +29,14 @@ class Mailer:
         self.runtime = runtime
         self.is_leader = is_leader
         self.poll = poll
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnTask()
 
     def start(self) -> None:
-        if self._task is None and self.runtime.mailer is not None:
-            self._task = asyncio.create_task(self._run(), name="notification-mailer")
+        if self.runtime.mailer is not None:
+            self._task.start(self._run, "notification-mailer")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._task.stop()
 
     async def _run(self) -> None:
         sender = self.runtime.mailer

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from db.repositories import locks
 from db.types import utcnow
+from server.services.own_task import OwnTask
 from server.services.uow import Tx, UnitOfWork
 from server.telemetry import metrics
 
@@ -167,22 +168,17 @@ class Sweeper:
         self.interval = interval
         self.leader = False
         self.ticks = 0
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnTask()
 
     @classmethod
     def for_runtime(cls, runtime: Runtime, interval: float = INTERVAL) -> Sweeper:
         return cls(runtime.uow, runtime.jobs, election_for(runtime, interval), interval)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="sweeper")
+        self._task.start(self._run, "sweeper")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._task.stop()
         with contextlib.suppress(Exception):
             await self.election.release()
         self.leader = False

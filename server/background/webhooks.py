@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from db.repositories.webhooks import Destination, Queued
 from server.background.sweeper import Election, election_for
+from server.services.own_task import OwnTask
 from server.services.webhooks.dispatch import Sender, Settler
 from server.services.webhooks.transport import Connections
 
@@ -144,18 +145,13 @@ class Standing:
         self.election = election
         self.interval = interval
         self.leader = False
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnTask()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="webhook-election")
+        self._task.start(self._run, "webhook-election")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._task.stop()
         self.leader = False
         with contextlib.suppress(Exception):
             await self.election.release()

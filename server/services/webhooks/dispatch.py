@@ -28,6 +28,7 @@ from db.repositories.webhooks import Destination, Queued
 from db.types import utcnow
 from server.services.errors import Invalid
 from server.services.ids import to_global_id
+from server.services.own_task import OwnTask
 from server.services.uow import Tx
 from server.services.webhooks import signing, transport, urls
 from server.services.webhooks.manage import WebhookService
@@ -245,24 +246,19 @@ class Settler:
         self.sender = sender
         self._waiting: list[tuple[int, Outcome, asyncio.Future[bool]]] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = OwnTask()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="webhook-settler")
+        self._task.start(self._run, "webhook-settler")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._task.stop()
         for _, _, future in self._waiting:
             future.cancel()
         self._waiting.clear()
 
     async def settle(self, webhook: Destination, delivery_id: int, outcome: Outcome) -> bool:
-        if not outcome.delivered or self._task is None:
+        if not outcome.delivered or not self._task.running:
             return await self.sender.record(webhook, delivery_id, outcome)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((delivery_id, outcome, future))
