@@ -105,6 +105,27 @@ class Outbox(Protocol):
     def wake(self) -> None: ...
 
 
+class Wakers:
+    """An outbox's wake-ups: events set after each COMMIT that wrote rows for it, for the loops of
+    this process that send them (another process's commits reach them by polling)."""
+
+    def __init__(self) -> None:
+        self._wakers: list[asyncio.Event] = []
+
+    def subscribe(self) -> asyncio.Event:
+        waker = asyncio.Event()
+        self._wakers.append(waker)
+        return waker
+
+    def unsubscribe(self, waker: asyncio.Event) -> None:
+        if waker in self._wakers:
+            self._wakers.remove(waker)
+
+    def wake(self) -> None:
+        for waker in self._wakers:
+            waker.set()
+
+
 class UnitOfWork:
     """Opens sessions on the database and publishes committed events on the bus. Each outbox, in
     order, sees the transaction's event rows; events an outbox adds (`events.append_follow_ups`) are

@@ -8,7 +8,6 @@ after COMMIT with the rest), which `notificationReceived` follows.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from db.models.notifications import EMAIL_PENDING
 from db.repositories import events as event_rows
 from db.repositories import notifications as rows
 from server.services.notifications.kinds import plan
+from server.services.uow import Wakers
 
 NOTIFICATIONS = "notifications"
 
@@ -30,12 +30,12 @@ def addressed_to(payload: dict[str, Any], user_id: int | None) -> bool:
     )
 
 
-class NotificationOutbox:
+class NotificationOutbox(Wakers):
     """`email`: whether notifications are also e-mailed (CALLSHEET_SMTP_URL is set)."""
 
     def __init__(self, *, email: bool) -> None:
+        super().__init__()
         self.email = email
-        self._wakers: list[asyncio.Event] = []
 
     async def enqueue(self, session: AsyncSession, events: list[Event]) -> int:
         drafts = await plan(session, events)
@@ -86,17 +86,3 @@ class NotificationOutbox:
             ],
         )
         return len(made)
-
-    def subscribe(self) -> asyncio.Event:
-        """An event set whenever notifications were committed in this process (the mailer waits on it)."""
-        waker = asyncio.Event()
-        self._wakers.append(waker)
-        return waker
-
-    def unsubscribe(self, waker: asyncio.Event) -> None:
-        if waker in self._wakers:
-            self._wakers.remove(waker)
-
-    def wake(self) -> None:
-        for waker in self._wakers:
-            waker.set()

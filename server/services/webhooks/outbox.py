@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Event
 from db.repositories import webhooks as rows
+from server.services.uow import Wakers
 from server.services.webhooks.catalog import ALL, announcements
 
 RETRY_WINDOW = timedelta(hours=24)
 
 
-class WebhookOutbox:
+class WebhookOutbox(Wakers):
     """Given to the unit of work (`Outbox`); wakes the dispatcher of this process after COMMIT."""
-
-    def __init__(self) -> None:
-        self._wakers: list[asyncio.Event] = []
 
     async def enqueue(self, session: AsyncSession, events: list[Event]) -> int:
         news = [rows.News(a.studio_id, a.type, a.seq, a.at, a.data, a.at + RETRY_WINDOW) for a in announcements(events)]
         # One statement reads the studio's webhooks and writes their deliveries.
         return await rows.write_deliveries(session, news, ALL)
-
-    def subscribe(self) -> asyncio.Event:
-        """An event set whenever deliveries were committed in this process."""
-        waker = asyncio.Event()
-        self._wakers.append(waker)
-        return waker
-
-    def unsubscribe(self, waker: asyncio.Event) -> None:
-        if waker in self._wakers:
-            self._wakers.remove(waker)
-
-    def wake(self) -> None:
-        for waker in self._wakers:
-            waker.set()
