@@ -30,7 +30,7 @@ import logging
 import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from graphql import GraphQLSyntaxError, parse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -41,6 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 
 from server.background.live import LiveViews
 from server.schema.context import Context
+from server.schema.operation_metrics import RESUMED
 
 log = logging.getLogger(__name__)
 
@@ -110,15 +111,48 @@ def text_frame(text: str) -> bytes:
     return head + data
 
 
+class Held(Protocol):
+    """What a detached operation's stream leaves behind to be resumed from (see `FastLane.detach`)."""
+
+    async def release(self) -> None: ...
+
+
+class Detached(BaseException):
+    """Ends a detached operation's stream and task without a `complete` (see `FastLane.detach`).
+
+    A BaseException, like GeneratorExit, so that it passes through graphql-core's and Strawberry's
+    handlers of stream errors (which would answer it as an error) to `run_operation`.
+    """
+
+
 class FastLane:
     """One operation's way to send a `next` payload that is already rendered.
 
     The operation's task carries its lane in `FAST_LANE`; a subscription resolver that yields an
     event shared by many subscribers asks the lane to `capture` the payload Strawberry renders
     for it under a key, and sends what is stored under that key with `send` when it is there.
+
+    A stream whose messages are all pushed to it may `detach`: its operation stays open for the
+    client (its id taken, `complete` honoured) but its task, generator and Strawberry's operation
+    state end, and the lane alone carries the subscription, with what the stream `held`. A push
+    the socket cannot take at once is then sent by a short task (the newest message only). When
+    the stream must run again, `resume` starts the operation anew with the same id and what it
+    held (it sends nothing until its next message).
     """
 
-    __slots__ = ("busy", "capture", "handler", "operation", "prefix", "signature")
+    __slots__ = (
+        "busy",
+        "capture",
+        "closed",
+        "detached",
+        "handler",
+        "held",
+        "operation",
+        "pending",
+        "prefix",
+        "sender",
+        "signature",
+    )
 
     def __init__(self, handler: CallsheetTransportWS, operation: Operation[Context, None]) -> None:
         self.handler = handler
@@ -133,6 +167,53 @@ class FastLane:
         self.capture: tuple[dict[Any, Any], Any] | None = None
         # Messages of this operation being sent the ordinary way: a push meanwhile could overtake them.
         self.busy = 0
+        self.held: Held | None = None
+        self.detached = False
+        self.closed = False
+        self.pending: tuple[str, dict[Any, Any]] | None = None
+        self.sender: asyncio.Task[None] | None = None
+
+    def take_held(self) -> Held | None:
+        """What a resumed stream left behind when it detached (now the caller's to release)."""
+        held, self.held = self.held, None
+        return held
+
+    def detach(self, held: Held) -> NoReturn:
+        """End the stream here and go on as this lane (see the class docstring); raises `Detached`,
+        which the stream must let through. `held` is released when the operation ends."""
+        self.held = held
+        self.detached = True
+        raise Detached
+
+    def resume(self) -> None:
+        """Run the detached operation's stream again, in a new task (see the class docstring)."""
+        if self.detached and not self.closed:
+            self.handler.resume(self)
+
+    async def close(self) -> None:
+        """The detached operation ended (completed by the client, or its socket closed)."""
+        self.closed = True
+        if self.sender is not None:
+            self.sender.cancel()
+        held = self.take_held()
+        if held is not None:
+            await held.release()
+
+    def _send_later(self, payload: str, memo: dict[Any, Any]) -> None:
+        self.pending = (payload, memo)
+        if self.sender is None:
+            self.sender = asyncio.create_task(self._send_pending(), name="graphql-ws-send")
+
+    async def _send_pending(self) -> None:
+        try:
+            while self.pending is not None:
+                payload, memo = self.pending
+                self.pending = None
+                await self.send(payload, memo)
+        except Exception:  # the socket is going: its handler's shutdown ends the operation
+            log.debug("sending to a detached subscription failed", exc_info=True)
+        finally:
+            self.sender = None
 
     def _text(self, payload: str, memo: dict[Any, Any]) -> str:
         text: str | None = memo.get((self.prefix, payload))
@@ -143,7 +224,7 @@ class FastLane:
     async def send(self, payload: str, memo: dict[Any, Any]) -> None:
         """Send a rendered payload; the whole message is kept in `memo` too, as many clients use the
         same operation id and can then be sent the very same text."""
-        if self.operation.completed:
+        if self.operation.completed or self.closed:
             return
         self.busy += 1
         try:
@@ -153,11 +234,15 @@ class FastLane:
 
     def push(self, payload: str, memo: dict[Any, Any]) -> bool:
         """Write a rendered payload now, as frame bytes shared (in `memo`) by every socket sent the
-        same text; False if this connection cannot take it at once (send it the ordinary way)."""
-        if self.operation.completed:
+        same text; False if this connection cannot take it at once (send it the ordinary way), which a
+        detached lane does by itself."""
+        if self.operation.completed or self.closed:
             return True
         connection = self.handler.direct
-        if self.busy or connection is None or not writable_now(connection):
+        if self.busy or self.sender is not None or connection is None or not writable_now(connection):
+            if self.detached:
+                self._send_later(payload, memo)
+                return True
             return False
         text = self._text(payload, memo)
         frame: bytes | None = memo.get(("frame", text))
@@ -262,7 +347,10 @@ class Connections:
             self._open_at_collection = len(self.handlers)
             self._opened = self._closed = 0
         elif self._opened >= FREEZE_AFTER:
-            gc.collect(1)  # young garbage is not frozen
+            # Garbage is not frozen: a full pass walks only what is not frozen yet, and it takes the
+            # cycles that operations leave when they end or detach (graphql-core's executor refers
+            # to itself), which a younger pass would leave to be frozen.
+            gc.collect()
             gc.freeze()
             self._open_at_collection = max(self._open_at_collection, len(self.handlers))
             self._opened = 0
@@ -321,17 +409,51 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self.ping_due = self._last_heard + self.ping_interval
         self._pinged = float("-inf")  # when the last ping was sent
         self._lanes: dict[str, FastLane] = {}
+        self._resuming: dict[str, Held] = {}  # what resumed operations held, until their task starts
         self.direct = direct_connection(self.websocket.ws.scope.get(RAW_SEND))  # type: ignore[attr-defined]
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         lane = FastLane(self, operation)
+        lane.held = self._resuming.pop(operation.id, None)
         self._lanes[operation.id] = lane
         FAST_LANE.set(lane)  # this task's context: seen by the operation's resolvers
+        if lane.held is not None:
+            RESUMED.set(True)  # the operation was counted when it detached
         try:
             await super().run_operation(operation)
+        except Detached:
+            return  # the operation goes on in its lane
         finally:
-            if self._lanes.get(operation.id) is lane:
-                del self._lanes[operation.id]
+            if not lane.detached:
+                if self._lanes.get(operation.id) is lane:
+                    del self._lanes[operation.id]
+                held = lane.take_held()  # a resumed stream that ended before taking it back
+                if held is not None:
+                    await held.release()
+
+    def resume(self, lane: FastLane) -> None:
+        """Start a detached operation's stream again: a new operation task under the same id, handed
+        what the stream held (see `FastLane`)."""
+        old = lane.operation
+        if self.operations.get(old.id) is not old or lane.held is None:
+            return
+        self._resuming[old.id] = lane.take_held()  # type: ignore[assignment]
+        lane.detached = False  # its pushes now go the way of an attached lane, until it is replaced
+        self._lanes.pop(old.id, None)
+        operation: Operation[Context, None] = Operation(self, old.id, old.query, old.variables, old.operation_name)
+        operation.task = asyncio.create_task(self.run_operation(operation))
+        operation.task.add_done_callback(self._task_done)
+        self.operations[old.id] = operation
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        lane = self._lanes.get(operation_id)
+        if lane is not None and lane.detached:
+            del self._lanes[operation_id]
+            await lane.close()
+        await super().cleanup_operation(operation_id)
+        held = self._resuming.pop(operation_id, None)  # resumed, but its task was cancelled unstarted
+        if held is not None:
+            await held.release()
 
     async def send_message(self, message: Message) -> None:
         lane = self._lanes.get(message.get("id", "")) if message["type"] == "next" else None  # type: ignore[arg-type]

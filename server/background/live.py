@@ -93,7 +93,7 @@ class Watcher:
     """One subscriber of a board: the version it was sent, the group of subscribers that are sent
     the very same message (same question, same rights), and how to write it to its socket at once."""
 
-    __slots__ = ("group", "nudged", "parked", "push", "version")
+    __slots__ = ("group", "nudged", "parked", "push", "resume", "version")
 
     def __init__(self, group: Any, push: Push | None) -> None:
         self.group = group
@@ -103,10 +103,16 @@ class Watcher:
         # could not take a pushed message, or it just took over its group).
         self.nudged = True
         self.parked: asyncio.Future[None] | None = None
+        # A detached watcher has no task parked: waking it starts one (see `BoardSeat.detach`).
+        self.resume: Callable[[], None] | None = None
 
     def wake(self) -> None:
-        if self.parked is not None and not self.parked.done():
-            self.parked.set_result(None)
+        if self.parked is not None:
+            if not self.parked.done():
+                self.parked.set_result(None)
+        elif self.resume is not None:
+            resume, self.resume = self.resume, None
+            resume()
 
 
 class BoardHub:
@@ -166,7 +172,8 @@ class BoardHub:
             heir.nudged = True
             heir.wake()
 
-    def _leads(self, watcher: Watcher) -> bool:
+    def leads(self, watcher: Watcher) -> bool:
+        """Whether the watcher renders its group's messages (or has no group)."""
         members = self._groups.get(watcher.group) if watcher.push is not None else None
         return members is None or next(iter(members)) is watcher
 
@@ -176,7 +183,7 @@ class BoardHub:
         while True:
             if self.gone:
                 raise BoardGone
-            leads = self._leads(watcher)
+            leads = self.leads(watcher)
             if self.version > watcher.version and (leads or watcher.nudged):
                 watcher.nudged = False
                 watcher.version = self.version
@@ -272,6 +279,53 @@ class BoardHub:
                 log.exception("computing the board of location %s failed; retrying", self.location_id)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
+
+
+class BoardSeat:
+    """One subscriber's place at a board: its watcher, and its share in keeping the hub alive.
+
+    A follower (not its group's leader) that has delivered a message can be `detach`ed: its
+    subscription then lives on as this seat and its socket's push alone, with no task, no
+    GraphQL operation and no generator frames kept for it (DESIGN §9: five thousand screens on
+    one process). When it must act for itself again (its group's leader left, the board is
+    gone), the watcher's `resume` starts a task for it, which takes the seat back (`attach`).
+    """
+
+    __slots__ = ("detached", "hub", "released", "views", "watcher")
+
+    def __init__(self, views: LiveViews, hub: BoardHub, watcher: Watcher) -> None:
+        self.views = views
+        self.hub = hub
+        self.watcher = watcher
+        self.detached = False
+        self.released = False
+
+    def detach(self, resume: Callable[[], None]) -> None:
+        """Go on without a task of its own; `resume` is called when one is needed again."""
+        if not self.detached:
+            self.detached = True
+            metrics.SUBSCRIPTIONS.labels("roomBoard").inc()  # still active, though no stream runs
+        self.watcher.resume = resume
+
+    def attach(self, push: Push | None) -> None:
+        """Taken back by a new task (whose stream is counted as an active subscription again)."""
+        self.watcher.push = push
+        self.watcher.resume = None
+        if self.detached:
+            self.detached = False
+            metrics.SUBSCRIPTIONS.labels("roomBoard").dec()
+
+    async def release(self) -> None:
+        """Leave the board (once)."""
+        if self.released:
+            return
+        self.released = True
+        self.watcher.resume = None
+        if self.detached:
+            self.detached = False
+            metrics.SUBSCRIPTIONS.labels("roomBoard").dec()
+        self.hub.leave(self.watcher)
+        await self.views._unseat(self.hub)
 
 
 @dataclass
@@ -539,22 +593,23 @@ class LiveViews:
             registry = cls._registries[uow] = cls(uow)
         return registry
 
-    @asynccontextmanager
-    async def board(self, studio_id: int, location_id: int) -> AsyncIterator[BoardHub]:
-        """Watch a location's board; the hub lives while anyone in this process watches it."""
+    def seat(self, studio_id: int, location_id: int, group: Any = None, push: Push | None = None) -> BoardSeat:
+        """Watch a location's board (see `BoardHub.join`); the hub lives while anyone in this process
+        watches it, so the seat must be released."""
         key = (studio_id, location_id)
         hub = self.boards.get(key)
         if hub is None:
             hub = self.boards[key] = BoardHub(self.uow, studio_id, location_id)
             hub.start()
         hub.watchers += 1
-        try:
-            yield hub
-        finally:
-            hub.watchers -= 1
-            if hub.watchers == 0 and self.boards.get(key) is hub:
-                del self.boards[key]
-                await hub.stop()
+        return BoardSeat(self, hub, hub.join(group, push))
+
+    async def _unseat(self, hub: BoardHub) -> None:
+        hub.watchers -= 1
+        key = (hub.studio_id, hub.location_id)
+        if hub.watchers == 0 and self.boards.get(key) is hub:
+            del self.boards[key]
+            await hub.stop()
 
     @asynccontextmanager
     async def assets(self, studio_id: int, location_ids: list[int]) -> AsyncIterator[Mailbox[AssetChange | Change]]:

@@ -20,7 +20,7 @@ import strawberry
 from graphql import GraphQLError
 
 from db.types import utcnow
-from server.background.live import AssetChange, BoardGone, Change, LiveViews
+from server.background.live import AssetChange, BoardGone, BoardSeat, Change, LiveViews
 from server.events.types import AVAILABILITY, BOOKINGS, BusMessage
 from server.resolvers.errors import refusal, refuses_query
 from server.schema.context import Context
@@ -86,21 +86,25 @@ async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGe
     # Every subscriber of a version asking the same with the same rights gets the same message:
     # the first (the group's leader) renders it, the others are sent it as it is.
     key = ("message", lane.signature if lane is not None else None, viewer)
-    async with LiveViews.of(uow).board(principal.studio_id, location_id) as hub:
-        watcher = hub.join(key, lane.push) if lane is not None else hub.join()
-        try:
-            while True:
-                try:
-                    version, data = await hub.next_for(watcher)
-                except BoardGone:
-                    raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
-                if lane is not None:
-                    rendered = data.memo.get(key)
-                    if rendered is not None:
-                        if not lane.push(rendered, data.memo):
-                            await lane.send(rendered, data.memo)
-                        hub.fan_out(watcher, version, rendered, data.memo)
-                        continue
+    held = lane.take_held() if lane is not None else None
+    if isinstance(held, BoardSeat):  # resumed after it detached: back in its place in the group
+        seat = held
+        seat.attach(lane.push if lane is not None else None)
+    else:
+        seat = LiveViews.of(uow).seat(principal.studio_id, location_id, key, lane.push if lane is not None else None)
+    hub, watcher = seat.hub, seat.watcher
+    try:
+        while True:
+            try:
+                version, data = await hub.next_for(watcher)
+            except BoardGone:
+                raise GraphQLError("The location no longer exists.", extensions={"code": "NOT_FOUND"}) from None
+            rendered = data.memo.get(key) if lane is not None else None
+            if lane is not None and rendered is not None:
+                if not lane.push(rendered, data.memo):
+                    await lane.send(rendered, data.memo)
+                hub.fan_out(watcher, version, rendered, data.memo)
+            else:
                 board = data.memo.get(("board", viewer))
                 if board is None:
                     board = RoomBoard.from_data(data, await roomboard.visible_bookings(uow, principal, data))
@@ -109,11 +113,17 @@ async def _boards(info: Info, principal: Principal, location_id: int) -> AsyncGe
                 if lane is not None:
                     lane.capture = (data.memo, key)
                 yield board
-                if lane is not None:
-                    lane.capture = None
-                    hub.fan_out(watcher, version, data.memo.get(key), data.memo)
-        finally:
-            hub.leave(watcher)
+                if lane is None:
+                    continue
+                lane.capture = None
+                hub.fan_out(watcher, version, data.memo.get(key), data.memo)
+            if not hub.leads(watcher):
+                # A follower is pushed its group's messages: it goes on without a task of its own.
+                seat.detach(lane.resume)
+                lane.detach(seat)
+    finally:
+        if not seat.detached:
+            await seat.release()
 
 
 @refuses_query

@@ -24,6 +24,9 @@ from server.telemetry import metrics
 # Outcomes noted while the operation runs: (errors, domain refusals), shared with the resolvers' tasks.
 _NOTED: ContextVar[tuple[list[str], list[str]] | None] = ContextVar("callsheet_outcomes", default=None)
 MASKED = "Unexpected error."
+# Set in the task of a subscription resumed after it detached (`server.websocket.FastLane`): it was
+# counted when it detached, as one operation.
+RESUMED: ContextVar[bool] = ContextVar("callsheet_operation_resumed", default=False)
 
 
 def note_refusal(code: str) -> None:
@@ -50,21 +53,25 @@ class OperationMetrics(SchemaExtension):
             yield
         finally:
             _NOTED.reset(token)
-            ec = self.execution_context
-            kind, field = label(ec)
-            result = ec.result
-            found = (result.errors if result is not None else None) or ec.pre_execution_errors
-            if found:
-                errors.insert(0, error_code(found[0]))
-            elif ec.graphql_document is None:
-                errors.insert(0, PARSE_FAILED)  # the document never parsed (its error is reported later)
-            outcome = errors[0] if errors else refusals[0] if refusals else "success"
-            metrics.OPERATIONS.labels(field, kind, outcome).inc()
-            metrics.OPERATION_LATENCY.labels(field, kind).observe(metrics.clock() - started)
-            state = _state(ec)
-            if state is not None:
-                state[OPERATION] = field
-                state[OUTCOME] = outcome
+            if not RESUMED.get():  # a resumed subscription is not a new operation
+                self._record(started, errors, refusals)
+
+    def _record(self, started: float, errors: list[str], refusals: list[str]) -> None:
+        ec = self.execution_context
+        kind, field = label(ec)
+        result = ec.result
+        found = (result.errors if result is not None else None) or ec.pre_execution_errors
+        if found:
+            errors.insert(0, error_code(found[0]))
+        elif ec.graphql_document is None:
+            errors.insert(0, PARSE_FAILED)  # the document never parsed (its error is reported later)
+        outcome = errors[0] if errors else refusals[0] if refusals else "success"
+        metrics.OPERATIONS.labels(field, kind, outcome).inc()
+        metrics.OPERATION_LATENCY.labels(field, kind).observe(metrics.clock() - started)
+        state = _state(ec)
+        if state is not None:
+            state[OPERATION] = field
+            state[OUTCOME] = outcome
 
 
 def label(ec: Any) -> tuple[str, str]:
