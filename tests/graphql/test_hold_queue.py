@@ -358,3 +358,31 @@ async def test_moving_the_holder_off_its_slot_promotes_the_next_in_line(studio: 
     assert sorted(await holders_of(studio, cat.ids[ROOM])) == sorted([pk(ids[0]), pk(ids[1])])
     assert [p["bookingId"] for p in await event_types(studio, "HoldPromoted")] == [pk(ids[1])]
     assert await overlaps(studio) == 0
+
+
+STARTED = """mutation($id: ID!, $at: DateTime) { startBooking(id: $id, at: $at) { __typename } }"""
+COMPLETED = """mutation($id: ID!, $at: DateTime) { completeBooking(id: $id, at: $at) { __typename } }"""
+
+
+async def test_a_session_completed_early_gives_the_rest_of_its_slot_to_the_line(studio: StudioFixture) -> None:
+    """Completed at 11:30 of 10:00-14:00, the session lets go of 11:30-14:00: the hold queued for
+    12:30-13:30 takes it in the same transaction; the one queued for 10:00-11:00 needed time that is
+    over, and stays in line."""
+    cat = await build(studio)
+    session = await queue_hold(cat, project=cat.other_project, title="Session", window=(at(0, 10), at(0, 14)))
+    holder = booking_id(session)
+    assert (await studio.data(CONFIRM, {"id": holder}))["confirmBooking"]["__typename"] == "BookingConfirmed"
+    early = booking_id(await queue_hold(cat, title="Early", window=(at(0, 10), at(0, 11))))
+    late = booking_id(await queue_hold(cat, title="Late", window=(at(0, 12.5), at(0, 13.5))))
+    assert await line(studio, [early, late]) == {early: 2, late: 2}
+    started = await studio.data(STARTED, {"id": holder, "at": iso(at(0, 10))})
+    assert started["startBooking"]["__typename"] == "BookingStarted"
+
+    done = await studio.data(COMPLETED, {"id": holder, "at": iso(at(0, 11.5))})
+    assert done["completeBooking"]["__typename"] == "BookingCompleted"
+    assert [p["bookingId"] for p in await event_types(studio, "HoldPromoted")] == [pk(late)]
+    assert await holders_of(studio, cat.ids[ROOM]) == [pk(late)]
+    hold = BookingStatus.HOLD
+    assert await statuses(studio, [pk(early), pk(late)]) == {pk(early): hold, pk(late): hold}
+    assert (await node(studio, early))["rank"] == 1  # first in line, yet queued (it holds nothing): its time is over
+    assert await overlaps(studio) == 0

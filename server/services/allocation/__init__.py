@@ -16,6 +16,7 @@ Modules, one concept each:
   budget        the money slice's hooks (budget guard, cost change of a move)
   service       the entry points the API calls (idempotency, transactions)
 
-For other slices: `transitions.start_booking` / `transitions.complete_booking` (tx, principal,
-booking id, at) and `holds.expire_holds` (tx, now) -> expired booking ids, for the sweeper.
+For other slices: `transitions.start_booking` (tx, principal, booking id, at) /
+`transitions.complete_booking` (the same, then now and the budget policy: it may promote queued
+holds) and `holds.expire_holds` (tx, now) -> expired booking ids, for the sweeper.
 """

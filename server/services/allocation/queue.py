@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -157,6 +158,11 @@ async def released_spans(tx: Tx, booking: Booking) -> list[Span]:
     if booking.status not in BLOCKING_STATUSES or booking.queue_seq is not None:
         return []
     return list(await queue_rows.spans_of(tx.session, [booking.id]))
+
+
+def from_time(spans: Sequence[Span], moment: datetime) -> list[Span]:
+    """The parts of the spans from `moment` on (what a session that ended early lets go of)."""
+    return [replace(s, start=max(s.start, moment)) for s in spans if s.end > moment]
 
 
 async def promote_behind(

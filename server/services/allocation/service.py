@@ -150,10 +150,15 @@ class AllocationService:
     async def complete_booking(
         self, principal: Principal, booking_id: int, at: datetime | None, expected_version: int | None = None
     ) -> Booking:
-        """IN_PROGRESS -> COMPLETED at `at` (default now)."""
-        when = at or utcnow()
+        """IN_PROGRESS -> COMPLETED at `at` (default now); ended early, it promotes the holds queued
+        behind the rest of its slot."""
+        now = utcnow()
+        when = at or now
         return await self._run(
-            principal, lambda tx: transitions.complete_booking(tx, principal, booking_id, expected_version, when)
+            principal,
+            lambda tx: transitions.complete_booking(
+                tx, principal, booking_id, expected_version, when, now, self.budget
+            ),
         )
 
     async def block_resource(self, principal: Principal, cmd: BlockResource) -> Block:

@@ -103,12 +103,23 @@ async def start_booking(
 
 
 async def complete_booking(
-    tx: Tx, principal: Principal, booking_id: int, expected_version: int | None, at: datetime
+    tx: Tx,
+    principal: Principal,
+    booking_id: int,
+    expected_version: int | None,
+    at: datetime,
+    now: datetime,
+    budget: BudgetPolicy,
 ) -> Booking:
-    """IN_PROGRESS -> COMPLETED, recording the real end; its claims stop blocking."""
+    """IN_PROGRESS -> COMPLETED, recording the real end; its claims stop blocking, and a session
+    that ended early gives the rest of its slot to the holds queued behind it there."""
     booking = await access.booking_for_change(tx, principal, booking_id, expected_version)
     require_transition(booking, S.COMPLETED)
     if booking.actual_start_at is not None and at < booking.actual_start_at:
         raise InvalidTransition("A session cannot end before it started.")
+    held = await hold_queue.released_spans(tx, booking)
     booking.actual_end_at = at
-    return await _move_to(tx, booking, S.COMPLETED, at, "BookingCompleted")
+    completed = await _move_to(tx, booking, S.COMPLETED, at, "BookingCompleted")
+    # What is already over is no one's to take: only the time left from now (or a later end) is.
+    await hold_queue.promote_behind(tx, booking.studio_id, hold_queue.from_time(held, max(at, now)), now, budget)
+    return completed
