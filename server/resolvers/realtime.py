@@ -148,6 +148,8 @@ async def _asset_events(
         seq = -1
         item: AssetChange | Change | None = None
         while True:
+            memos: dict[Any, Any] | None  # where each entry's rendering is kept for other followers
+            prefix: tuple[Any, ...]
             if not isinstance(item, AssetChange):
                 # The start, or a gap: every item as it is now (after a gap shared by the followers
                 # of the same rights, and reloaded a few at a time).
@@ -162,16 +164,8 @@ async def _asset_events(
                 # entry rendered once, then sent as it is.
                 shared = item is not None and snapshot.seq >= seq
                 seq = max(seq, snapshot.seq)
-                for index, state in enumerate(snapshot.items):
-                    memo = item.memo.setdefault(("snapshot", viewer, index), {}) if item is not None else {}
-                    if shared and await _sent_as_rendered(lane, memo, key):
-                        continue
-                    event = _asset_event(state, seq, snapshot.at, shown, snapshot=True)
-                    if shared:
-                        event.shared = SharedRender(memo, viewer)
-                    yield event
-                    if lane is not None:
-                        lane.capture = None
+                states, at, is_snapshot = snapshot.items, snapshot.at, True
+                memos, prefix = (item.memo if item is not None else None), ("snapshot", viewer)
             else:
                 # A change is the same for every follower with the same rights: rendered once, then
                 # sent as it is (unless this follower's stream is already past its seq).
@@ -182,16 +176,18 @@ async def _asset_events(
                     known = await feeds.visible_booking_ids(uow, principal, _booking_ids(item.states))
                     item.memo[("visible", viewer)] = known
                 shown = known
-                for index, state in enumerate(item.states):
-                    memo = item.memo.setdefault(("payload", index), {})
-                    if shared and await _sent_as_rendered(lane, memo, key):
-                        continue
-                    event = _asset_event(state, seq, item.at, shown, snapshot=False)
-                    if shared:
-                        event.shared = SharedRender(memo, viewer)
-                    yield event
-                    if lane is not None:
-                        lane.capture = None
+                states, at, is_snapshot = item.states, item.at, False
+                memos, prefix = item.memo, ("payload",)
+            for index, state in enumerate(states):
+                memo = memos.setdefault((*prefix, index), {}) if memos is not None else {}
+                if shared and await _sent_as_rendered(lane, memo, key):
+                    continue
+                event = _asset_event(state, seq, at, shown, snapshot=is_snapshot)
+                if shared:
+                    event.shared = SharedRender(memo, viewer)
+                yield event
+                if lane is not None:
+                    lane.capture = None
             item = await mailbox.get()
 
 
