@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
-from db.models import Allocation, Booking, Event
+from db.models import Allocation, Booking, Event, Project, Role
 from server.services.allocation.alternatives import Sought, Suggestions
-from tests.alloc_support import CREATE, at, booking_input, build, create
+from tests.alloc_support import CREATE, at, booking_input, build, create, iso
 from tests.conftest import StudioFixture
 
 BARE = """
@@ -141,4 +141,59 @@ async def test_a_failed_search_is_the_fields_error_and_the_refusal_stands(
         ("Unexpected error.", ("createBooking", "alternativeKits")),
         ("Unexpected error.", ("createBooking", "alternatives")),
     ]
+    assert await _rows(studio) == before
+
+
+REQUEST = """mutation($i: RequestBookingInput!) {
+  requestBooking(input: $i) { ... on BookingRequested { booking { id } } }
+}"""
+WRITES = """
+mutation($add: AddAllocationsInput!, $move: MoveBookingInput!, $block: BlockResourceInput!,
+         $approve: ApproveBookingInput!) {
+  addAllocations(input: $add) { ...refused }
+  moveBooking(input: $move) { ...refused }
+  blockResource(input: $block) { ...refused }
+  approveBooking(input: $approve) { ...refused }
+}
+fragment refused on UserError { __typename code ... on ConflictError { alternatives { name } } }
+"""
+
+
+async def test_every_write_that_clashes_offers_the_same_alternatives(studio: StudioFixture) -> None:
+    # Given Studio B taken on day 0 from 9 to 11, a booking of a microphone then, one of Studio B on
+    # day 1, and a client's request for Studio B on day 0
+    cat = await build(studio)
+    room = [{"resourceId": cat.gid("Studio B")}]
+    assert (await create(cat, start=at(0, 9), end=at(0, 11), allocations=room))["__typename"] == "BookingCreated"
+    mic = await create(cat, start=at(0, 10), end=at(0, 12), allocations=[{"resourceId": cat.gid("SM7B 1")}])
+    later = await create(cat, start=at(1, 10), end=at(1, 12), allocations=room)
+
+    async def work(tx: Any) -> None:
+        await tx.session.execute(
+            update(Project).where(Project.id == cat.other_project_id).values(client_id=studio.client_id)
+        )
+
+    await studio.runtime.uow.run(work, studio_id=studio.id)
+    asked = await studio.data(
+        REQUEST,
+        {"i": {**booking_input(cat, start=at(0, 10), end=at(0, 12), allocations=room), "projectId": cat.other_project}},
+        role=Role.CLIENT,
+    )
+    before = await _rows(studio)
+    # When each write asks for Studio B from 10 to 12 on day 0
+    body = await studio.gql(
+        WRITES,
+        {
+            "add": {"bookingId": mic["booking"]["id"], "allocations": room},
+            "move": {"id": later["booking"]["id"], "start": iso(at(0, 10)), "end": iso(at(0, 12))},
+            "block": {"resourceId": cat.gid("Studio B"), "start": iso(at(0, 10)), "end": iso(at(0, 12))},
+            "approve": {"id": asked["requestBooking"]["booking"]["id"]},
+        },
+        role=Role.COORDINATOR,
+    )
+    # Then each is refused offering Studio A, and nothing was written
+    refused = {"__typename": "ConflictError", "code": "CONFLICT", "alternatives": [{"name": "Studio A"}]}
+    assert body == {
+        "data": dict.fromkeys(["addAllocations", "moveBooking", "blockResource", "approveBooking"], refused)
+    }
     assert await _rows(studio) == before
