@@ -91,8 +91,8 @@ class Conflict:
 
 
 class Offer:
-    """A refusal's alternatives: given, or searched for (`sought`) once, by the first field that
-    asks, after the refused transaction has ended; a client that asks for none costs no search.
+    """A refusal's alternatives: given (ids), or searched for (`sought`) once, by the first field
+    that asks, after the refused transaction has ended; a client that asks for none costs no search.
 
     A failed search is reported as an error at the field that asked, which answers an empty list
     meanwhile: the field is non-null, and its error must not null the refusal it belongs to."""
@@ -101,31 +101,34 @@ class Offer:
         self, sought: Sought | None = None, resource_ids: list[int] | None = None, kit_ids: list[int] | None = None
     ) -> None:
         self.sought = sought
-        self._given = Suggestions(resource_ids or [], kit_ids or [])
+        self._given = (resource_ids or [], kit_ids or [])
         self._search: asyncio.Future[Suggestions] | None = None
 
-    async def _found(self, info: strawberry.Info) -> Suggestions:
+    async def _ids(self, info: strawberry.Info) -> tuple[list[int], list[int]]:
         if self.sought is None:
             return self._given
         if self._search is None:
             self._search = asyncio.ensure_future(info.context.runtime.allocation.alternatives(self.sought))
         try:
             # Shielded: two fields share the search, and one of them being cancelled must not end it.
-            return await asyncio.shield(self._search)
+            found = await asyncio.shield(self._search)
         except Exception as exc:
             report_beside(info, exc)
-            return Suggestions([], [])
+            return [], []
+        # The search read the rows already: the loaders serve them (where the caller's reads allow).
+        info.context.loaders.known(found.resources, found.kits)
+        return [r.id for r in found.resources], [k.id for k in found.kits]
 
     async def resources(self, info: strawberry.Info) -> list[Resource]:
         from server.schema.types.catalogue import Resource
 
-        rows = await info.context.loaders.resources_by_id.load_many((await self._found(info)).resource_ids)
+        rows = await info.context.loaders.resources_by_id.load_many((await self._ids(info))[0])
         return [Resource.from_model(r) for r in rows if r is not None]
 
     async def kits(self, info: strawberry.Info) -> list[Kit]:
         from server.schema.types.catalogue import Kit
 
-        rows = await info.context.loaders.kits_by_id.load_many((await self._found(info)).kit_ids)
+        rows = await info.context.loaders.kits_by_id.load_many((await self._ids(info))[1])
         return [Kit.from_model(r) for r in rows if r is not None]
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Resource, ResourceKind
+from db.models import Kit, Resource, ResourceKind
 from db.repositories import availability as rows
 from db.repositories import resources as resource_rows
 from server.services.allocation.availability import free_quantities
@@ -54,10 +54,10 @@ class Sought:
 
 @dataclass(frozen=True)
 class Suggestions:
-    """Resources and kits that could replace the clashed claims."""
+    """Resources and kits that could replace the clashed claims, as read for the refused principal."""
 
-    resource_ids: list[int]
-    kit_ids: list[int]
+    resources: list[Resource]
+    kits: list[Kit]
 
 
 def sought(principal: Principal, clashed: Sequence[Claim], requested: Sequence[Claim], now: datetime) -> Sought:
@@ -83,18 +83,18 @@ def sought(principal: Principal, clashed: Sequence[Claim], requested: Sequence[C
 
 
 async def suggest(session: AsyncSession, s: Sought, *, postgres: bool) -> Suggestions:
-    """(resource ids, kit ids) that could replace the clashed claims, as the database is now."""
+    """The resources and kits that could replace the clashed claims, as the database is now."""
     distinct: dict[int, Wanted] = {}
     for want in s.clashed:
         distinct.setdefault(want.resource_id, want)  # the first claim of each resource
-    resource_ids: list[int] = []
+    resources: dict[int, Resource] = {}
     for found in await _resources_like(session, s, list(distinct.values()), postgres):
-        resource_ids.extend(rid for rid in found if rid not in resource_ids)
-    kit_ids: list[int] = []
+        resources.update((r.id, r) for r in found if r.id not in resources)
+    kits: dict[int, Kit] = {}
     for kit_id in dict.fromkeys(w.kit_id for w in s.clashed if w.kit_id is not None):
         want = next(w for w in s.clashed if w.kit_id == kit_id)
-        kit_ids.extend(k for k in await _kits_like(session, s, kit_id, want, postgres) if k not in kit_ids)
-    return Suggestions(resource_ids, kit_ids)
+        kits.update((k.id, k) for k in await _kits_like(session, s, kit_id, want, postgres) if k.id not in kits)
+    return Suggestions(list(resources.values()), list(kits.values()))
 
 
 def _filter(want: Wanted, taken: frozenset[int]) -> rows.CandidateFilter:
@@ -106,7 +106,9 @@ def _filter(want: Wanted, taken: frozenset[int]) -> rows.CandidateFilter:
     )
 
 
-async def _resources_like(session: AsyncSession, s: Sought, wants: Sequence[Wanted], postgres: bool) -> list[list[int]]:
+async def _resources_like(
+    session: AsyncSession, s: Sought, wants: Sequence[Wanted], postgres: bool
+) -> list[list[Resource]]:
     """For each claim, up to PER_CLASH free resources like its own: one candidates read per distinct
     filter and one availability read per distinct window, however many claims clashed."""
     filters = [_filter(w, s.taken) for w in wants]
@@ -130,12 +132,12 @@ async def _resources_like(session: AsyncSession, s: Sought, wants: Sequence[Want
             session, s.principal.studio_id, list(wanted.values()), window, s.now, postgres=postgres
         )
     return [
-        [c.id for c in found if free[want.window].get(c.id, 0) >= want.quantity][:PER_CLASH]
+        [c for c in found if free[want.window].get(c.id, 0) >= want.quantity][:PER_CLASH]
         for want, found in zip(wants, matches, strict=True)
     ]
 
 
-async def _kits_like(session: AsyncSession, s: Sought, kit_id: int, want: Wanted, postgres: bool) -> list[int]:
+async def _kits_like(session: AsyncSession, s: Sought, kit_id: int, want: Wanted, postgres: bool) -> list[Kit]:
     kits = [k for k in await resource_rows.kits(session, s.principal) if k.id != kit_id]
     items = await resource_rows.kit_item_ids(session, [kit_id, *(k.id for k in kits)])
     every = await resource_rows.by_ids(session, s.principal, sorted({i for ids in items.values() for i in ids}))
@@ -152,4 +154,4 @@ async def _kits_like(session: AsyncSession, s: Sought, kit_id: int, want: Wanted
         return []
     members = [by_id[i] for k in same for i in items[k.id] if i in by_id]
     free = await free_quantities(session, s.principal.studio_id, members, want.window, s.now, postgres=postgres)
-    return [k.id for k in same if all(free.get(i, 0) >= 1 for i in items[k.id])][:PER_CLASH]
+    return [k for k in same if all(free.get(i, 0) >= 1 for i in items[k.id])][:PER_CLASH]
