@@ -11,7 +11,7 @@ import strawberry
 from server.resolvers.errors import refuses_query, result_union
 from server.resolvers.holds import hold_queued
 from server.schema.context import Context
-from server.schema.errors import Conflict
+from server.schema.errors import Conflict, Offer
 from server.schema.ids import decode_id, decode_optional
 from server.schema.scheduling.inputs import (
     AddAllocationsInput,
@@ -252,7 +252,7 @@ def _impact(impact: DomainImpact, cost: Money | None) -> MoveImpact:
             Conflict(start=c.start, end=c.end, resource_id=c.resource_id, booking_id=c.booking_id)
             for c in impact.clashes
         ],
-        alternative_ids=impact.alternative_ids,
+        offer=Offer(impact.sought),
         warnings=impact.warnings,
         cost_change=cost,
         milestones_at_risk=[Milestone.of(m, a) for m, a in impact.milestones_at_risk],

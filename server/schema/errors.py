@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from server.schema.execution import report_beside
 from server.schema.types.money import Money
 from server.services import errors as domain
+from server.services.allocation.alternatives import Sought, Suggestions
 
 if TYPE_CHECKING:
     from server.schema.types.catalogue import Kit, Resource
@@ -87,29 +90,64 @@ class Conflict:
         return None if row is None else Booking.from_model(row)
 
 
+class Offer:
+    """A refusal's alternatives: given (ids), or searched for (`sought`) once, by the first field
+    that asks, after the refused transaction has ended; a client that asks for none costs no search.
+
+    A failed search is reported as an error at the field that asked, which answers an empty list
+    meanwhile: the field is non-null, and its error must not null the refusal it belongs to."""
+
+    def __init__(
+        self, sought: Sought | None = None, resource_ids: list[int] | None = None, kit_ids: list[int] | None = None
+    ) -> None:
+        self.sought = sought
+        self._given = (resource_ids or [], kit_ids or [])
+        self._search: asyncio.Future[Suggestions] | None = None
+
+    async def _ids(self, info: strawberry.Info) -> tuple[list[int], list[int]]:
+        if self.sought is None:
+            return self._given
+        if self._search is None:
+            self._search = asyncio.ensure_future(info.context.runtime.allocation.alternatives(self.sought))
+        try:
+            # Shielded: two fields share the search, and one of them being cancelled must not end it.
+            found = await asyncio.shield(self._search)
+        except Exception as exc:
+            report_beside(info, exc)
+            return [], []
+        # The search read the rows already: the loaders serve them (where the caller's reads allow).
+        info.context.loaders.known(found.resources, found.kits)
+        return [r.id for r in found.resources], [k.id for k in found.kits]
+
+    async def resources(self, info: strawberry.Info) -> list[Resource]:
+        from server.schema.types.catalogue import Resource
+
+        rows = await info.context.loaders.resources_by_id.load_many((await self._ids(info))[0])
+        return [Resource.from_model(r) for r in rows if r is not None]
+
+    async def kits(self, info: strawberry.Info) -> list[Kit]:
+        from server.schema.types.catalogue import Kit
+
+        rows = await info.context.loaders.kits_by_id.load_many((await self._ids(info))[1])
+        return [Kit.from_model(r) for r in rows if r is not None]
+
+
 @strawberry.type(description="The request clashes with existing bookings or blocks.")
 class ConflictError(UserError):
     conflicts: list[Conflict] = strawberry.field(description="Every clash.")
-    alternative_ids: strawberry.Private[list[int]]
-    alternative_kit_ids: strawberry.Private[list[int]] = strawberry.field(default_factory=list)
+    offer: strawberry.Private[Offer] = strawberry.field(default_factory=Offer)
 
     @strawberry.field(description="Free resources of the same category / skill in the asked window.")
     async def alternatives(
         self, info: strawberry.Info
     ) -> list[Annotated[Resource, strawberry.lazy("server.schema.types.catalogue")]]:
-        from server.schema.types.catalogue import Resource
-
-        rows = await info.context.loaders.resources_by_id.load_many(self.alternative_ids)
-        return [Resource.from_model(r) for r in rows if r is not None]
+        return await self.offer.resources(info)
 
     @strawberry.field(description="Free kits made of the same kinds of items, where a kit clashed.")
     async def alternative_kits(
         self, info: strawberry.Info
     ) -> list[Annotated[Kit, strawberry.lazy("server.schema.types.catalogue")]]:
-        from server.schema.types.catalogue import Kit
-
-        rows = await info.context.loaders.kits_by_id.load_many(self.alternative_kit_ids)
-        return [Kit.from_model(r) for r in rows if r is not None]
+        return await self.offer.kits(info)
 
 
 AnyUserError = (
@@ -140,8 +178,7 @@ def from_domain(exc: domain.DomainError) -> AnyUserError:
                 )
                 for c in exc.clashes
             ],
-            alternative_ids=exc.alternative_ids,
-            alternative_kit_ids=exc.alternative_kit_ids,
+            offer=Offer(exc.sought, exc.alternative_ids, exc.alternative_kit_ids),
         )
     if isinstance(exc, domain.StaleVersion):
         return StaleVersionError(code=exc.code, message=exc.message, current_version=exc.current_version)

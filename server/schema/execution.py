@@ -9,6 +9,10 @@ coerces them; everything `build` refuses is labelled BAD_USER_INPUT. Errors are 
 A websocket's context lives as long as the socket, so every execution over it (a query, or one
 event of a subscription) starts with new DataLoaders: nothing is served from an older cache.
 
+A field may fail without failing its parents (`report_beside`): its error is added to the
+execution's errors at its path while it answers a stand-in value. A refusal's alternatives are read
+after the refused transaction; should that read fail, the client still gets the refusal.
+
 A board version is the same for a thousand wall displays. Its payload carries a `SharedRender`:
 a memo shared by every subscriber of that version and the viewer's class. The first subscriber of
 a class to execute a given operation (same document, same variables) runs it; the others reuse its
@@ -20,13 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import ExecutionResult, GraphQLError
 from graphql.language import OperationType
+from graphql.pyutils import Path
 from starlette.websockets import WebSocket
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
@@ -38,6 +44,19 @@ from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, RequestRules, v
 from server.services.principal import Principal
 
 ViewerClass = tuple[int, str, int | None, int | None, int | None]
+
+# How the execution running in this task collects a field's error (set as each execution starts).
+_collect: ContextVar[Callable[[GraphQLError, Path | None], None] | None] = ContextVar("collect", default=None)
+
+
+def report_beside(info: strawberry.Info, exc: Exception) -> None:
+    """Report `exc` as the error of the field resolving (logged, and masked when unexpected) without
+    failing the field: the caller answers a stand-in value, so a non-null field's parents survive."""
+    error = GraphQLError(str(exc) or type(exc).__name__, path=info.path.as_list(), original_error=exc)
+    collect = _collect.get()
+    if collect is None:
+        raise error
+    collect(error, info.path)
 
 
 def viewer_class(principal: Principal) -> ViewerClass:
@@ -85,6 +104,7 @@ class CallsheetExecution(StrawberryGraphQLCoreExecutionContext):
         return built
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        _collect.set(self.collected_errors.add)
         shared = getattr(self.root_value, "shared", None)
         if not isinstance(shared, SharedRender) or self.operation.operation != OperationType.SUBSCRIPTION:
             self._renew_loaders()

@@ -53,7 +53,7 @@ class Loaders:
         )
         # Whoever reads the catalogue reads any resource a visible row names; the others (the client
         # portal) only what their read scope allows.
-        narrowed = scoping.narrowed_catalogue(p)
+        narrowed = self._narrowed = scoping.narrowed_catalogue(p)
         self.resources_by_id: DataLoader[int, Resource | None] = self._by_id(
             lambda s, ids: resources.readable_by_ids(s, p, ids) if narrowed else resources.by_ids(s, p, ids)
         )
@@ -101,6 +101,15 @@ class Loaders:
         self.media_by_project: DataLoader[int, list[MediaAsset]] = DataLoader(self._project_media)
         self.review_links_by_media: DataLoader[int, list[ReviewLink]] = DataLoader(self._review_links)
         self._readable: dict[type[Any], DataLoader[int, Any]] = {}
+
+    def known(self, found: Sequence[Resource], kits: Sequence[Kit] = ()) -> None:
+        """Rows a service has just read for this caller, served by `resources_by_id` and `kits_by_id`
+        without another read; not for a caller whose catalogue reads are narrowed (the loaders' own
+        rules read those)."""
+        if self._narrowed:
+            return
+        self.resources_by_id.prime_many({r.id: r for r in found})
+        self.kits_by_id.prime_many({k.id: k for k in kits})
 
     def readable_by_id(self, model: type[Any]) -> DataLoader[int, Any]:
         """Rows of any model by id, within the caller's read scope (the `node` lookup), batched per model."""

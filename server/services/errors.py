@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from server.services.allocation.alternatives import Sought
 
 
 class DomainError(Exception):
@@ -61,6 +65,9 @@ class Clash:
 
 
 class Conflict(DomainError):
+    """Clashes, and the alternatives: given (a stored result replayed) or, with `sought`, searched
+    only when a client asks for them, after the refused transaction (`AllocationService.alternatives`)."""
+
     code = "CONFLICT"
 
     def __init__(
@@ -69,11 +76,14 @@ class Conflict(DomainError):
         clashes: list[Clash],
         alternative_ids: list[int] | None = None,
         alternative_kit_ids: list[int] | None = None,
+        *,
+        sought: Sought | None = None,
     ) -> None:
         super().__init__(message)
         self.clashes = clashes
         self.alternative_ids = alternative_ids or []
         self.alternative_kit_ids = alternative_kit_ids or []
+        self.sought = sought
 
 
 class BudgetExceeded(DomainError):

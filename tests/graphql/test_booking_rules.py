@@ -79,12 +79,16 @@ async def test_clashes_alike_share_one_search_for_alternatives(studio: StudioFix
     def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    engine = studio.runtime.database.write_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
+    # Both engines: the alternatives are searched after the refused transaction, in a read session.
+    database = studio.runtime.database
+    engines = {id(e): e.sync_engine for e in (database.write_engine, database.read_engine)}.values()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
     try:
         again = await create(cat, start=at(0, 10), end=at(0, 12), allocations=mics)
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
     assert again["__typename"] == "ConflictError"
     assert [r["name"] for r in again["alternatives"]] == ["SM7B 3"]
     # Both microphones clashed in one window: one candidates read and one busy scan, not two of each.

@@ -16,6 +16,7 @@ from server.schema.errors import (
     InvalidTransitionError,
     Money,
     NotFoundError,
+    Offer,
     StaleVersionError,
     ValidationError,
 )
@@ -94,7 +95,7 @@ class MoveImpact:
     end: datetime = strawberry.field(description="The asked end.")
     allocations: list[PlannedAllocation] = strawberry.field(description="Where each allocation would go.")
     conflicts: list[Conflict] = strawberry.field(description="Clashes the move would hit (empty: it fits).")
-    alternative_ids: strawberry.Private[list[int]]
+    offer: strawberry.Private[Offer]
     warnings: list[str] = strawberry.field(description="Crew rules the move would bend.")
     cost_change: Money | None = strawberry.field(description="Change of the estimate, once money prices it.")
     milestones_at_risk: list[Milestone] = strawberry.field(
@@ -103,8 +104,7 @@ class MoveImpact:
 
     @strawberry.field(description="Free resources that could replace the clashing ones.")
     async def alternatives(self, info: strawberry.Info) -> list[Resource]:
-        rows = await info.context.loaders.resources_by_id.load_many(self.alternative_ids)
-        return [Resource.from_model(r) for r in rows if r is not None]
+        return await self.offer.resources(info)
 
     @strawberry.field(description="Whether the move fits without a clash.")
     def fits(self) -> bool:

@@ -5,8 +5,8 @@ Modules, one concept each:
   windows       half-open windows, buffers, window limits
   commands      the requests as plain values
   claims        requests -> validated claims (kits expanded, skills checked)
-  conflicts     clash detection, the conflict-safe write, ConflictError with alternatives
-  alternatives  what to offer instead
+  conflicts     clash detection, the conflict-safe write, ConflictError with what to offer instead
+  alternatives  what to offer instead, searched after the refused transaction when a client asks
   crew_rules    weekly caps and minimum rest, in the studio's time zone
   availability  free resources for a window, next free windows
   holds         hold expiry (in-transaction and the sweeper's `expire_holds`)

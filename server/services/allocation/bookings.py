@@ -20,6 +20,7 @@ from server.services import validation as v
 from server.services.allocation import access, conflicts, crew_rules, events
 from server.services.allocation import claims as claim_rules
 from server.services.allocation import queue as hold_queue
+from server.services.allocation.alternatives import Sought
 from server.services.allocation.budget import BudgetPolicy, CostChange
 from server.services.allocation.claims import Claim
 from server.services.allocation.commands import (
@@ -255,8 +256,8 @@ class MoveImpact:
     windows: dict[int, Window]
     allocations: list[Allocation] = field(default_factory=list)
     clashes: list[Clash] = field(default_factory=list)
-    alternative_ids: list[int] = field(default_factory=list)
-    alternative_kit_ids: list[int] = field(default_factory=list)
+    # What the clashes' alternatives are searched for, when a client asks (after the transaction).
+    sought: Sought | None = None
     warnings: list[str] = field(default_factory=list)
     cost: CostChange | None = None
     applied: bool = False
@@ -305,12 +306,11 @@ async def move_booking(
     impact = MoveImpact(booking, window, windows, allocations)
     report = await conflicts.check(tx, principal, claims, now, exclude_booking_id=booking.id, writing=not cmd.dry_run)
     if report:
-        refusal = await conflicts.refuse(tx, principal, report, claims, now)
+        refusal = conflicts.refuse(principal, report, claims, now)
         if not cmd.dry_run:
             raise refusal
         impact.clashes = refusal.clashes
-        impact.alternative_ids = refusal.alternative_ids
-        impact.alternative_kit_ids = refusal.alternative_kit_ids
+        impact.sought = refusal.sought
     # A dry run reports even hard-policy breaches as warnings instead of refusing.
     impact.warnings = await crew_rules.check(
         tx, studio, claims, replacing_booking_id=booking.id, hard=None if not cmd.dry_run else False

@@ -3,6 +3,8 @@
 The friendly check runs first (inside the write transaction) and names each clash; the database
 makes it true: the exclusion constraint on PostgreSQL (a conflict-safe insert that reports the rows
 it could not write), the write lock of `BEGIN IMMEDIATE` on SQLite. Stock pools are locked and swept.
+A refusal carries what to search alternatives for, not the alternatives: the search waits until the
+transaction has rolled back and a client asks (`alternatives`).
 """
 
 from __future__ import annotations
@@ -124,12 +126,11 @@ async def _visible(tx: Tx, principal: Principal, clashes: list[Clash]) -> list[C
     return [c if c.booking_id in seen else Clash(c.resource_id, c.start, c.end, None) for c in clashes]
 
 
-async def refuse(tx: Tx, principal: Principal, report: Report, requested: Sequence[Claim], now: datetime) -> Conflict:
-    """The ConflictError for a report, with alternatives."""
-    resource_ids, kit_ids = await alternatives.suggest(tx, principal, report.clashed, requested, now)
+def refuse(principal: Principal, report: Report, requested: Sequence[Claim], now: datetime) -> Conflict:
+    """The ConflictError for a report, with what its alternatives are to be searched for (no SQL)."""
     names = list(dict.fromkeys(c.resource.name for c in report.clashed))
     message = f"{_join(names)} {'is' if len(names) == 1 else 'are'} not free in the asked window."
-    return Conflict(message, report.clashes, resource_ids, kit_ids)
+    return Conflict(message, report.clashes, sought=alternatives.sought(principal, report.clashed, requested, now))
 
 
 def _join(names: list[str]) -> str:
@@ -152,7 +153,7 @@ async def ensure_free(
         tx, principal, claims, now, exclude_booking_id=exclude_booking_id, exclude_block_id=exclude_block_id
     )
     if report:
-        raise await refuse(tx, principal, report, claims, now)
+        raise refuse(principal, report, claims, now)
 
 
 async def write(
@@ -177,7 +178,7 @@ async def lost(
     report = await check(tx, principal, losing, now, writing=False)
     if not report:
         report = Report([Clash(c.resource.id, c.buffered.start, c.buffered.end, None) for c in losing], list(losing))
-    raise await refuse(tx, principal, report, claims_of(claims), now)
+    raise refuse(principal, report, claims_of(claims), now)
 
 
 def claims_of(pairs: Sequence[tuple[Claim, occupancy.ClaimRow]]) -> list[Claim]:

@@ -73,7 +73,7 @@ async def _refuse_unless_bookings(
         tx.session, principal.studio_id, [(c.resource.id, c.buffered.start, c.buffered.end) for c in units]
     )
     if any(h.block_id is not None for h in found):
-        raise await conflicts.refuse(tx, principal, report, claims, now)
+        raise conflicts.refuse(principal, report, claims, now)
 
 
 async def join(tx: Tx, principal: Principal, booking: Booking) -> None:

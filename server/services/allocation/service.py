@@ -15,7 +15,17 @@ from db.models import Block, Booking, Resource
 from db.repositories import bookings as booking_rows
 from db.types import utcnow
 from server.services import idempotency
-from server.services.allocation import availability, blocks, bookings, challenges, queue, requests, transitions
+from server.services.allocation import (
+    alternatives,
+    availability,
+    blocks,
+    bookings,
+    challenges,
+    queue,
+    requests,
+    transitions,
+)
+from server.services.allocation.alternatives import Sought, Suggestions
 from server.services.allocation.bookings import MoveImpact
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.commands import (
@@ -98,6 +108,12 @@ class AllocationService:
             cmd.canonical(),
             lambda tx: bookings.add_allocations(tx, principal, cmd, now, self.budget),
         )
+
+    async def alternatives(self, sought: Sought) -> Suggestions:
+        """What a refusal offers instead, searched in a read session of its own: the refused
+        transaction has rolled back, so no lock is held meanwhile."""
+        async with self.uow.read() as session:
+            return await alternatives.suggest(session, sought, postgres=self.uow.database.is_postgres)
 
     async def update_booking(self, principal: Principal, cmd: UpdateBooking) -> Outcome:
         """Rename a booking or change its hold expiry."""
