@@ -425,7 +425,13 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             await super().run_operation(operation)
         except Detached:
-            return  # the operation goes on in its lane
+            # The operation goes on in its lane. A finished task keeps its context (and all its
+            # context variables hold) for as long as it is referenced: the operation holds a done
+            # future instead, which Strawberry's clean-up may cancel and await alike.
+            ended = asyncio.get_running_loop().create_future()
+            ended.set_result(None)
+            operation.task = ended  # type: ignore[assignment]
+            return
         finally:
             if not lane.detached:
                 if self._lanes.get(operation.id) is lane:
