@@ -77,13 +77,14 @@ def _allocations(booking: Booking, claims: list[Claim], **columns: Any) -> list[
     ]
 
 
-async def _write_allocations(
+async def write_allocations(
     tx: Tx, principal: Principal, booking: Booking, claims: list[Claim], now: datetime
 ) -> list[Allocation]:
+    """Write a booking's allocations and, if it blocks, their occupancy claims (a clash is a Conflict)."""
     rows = _allocations(booking, claims, booking_id=booking.id)
     await booking_rows.add_allocations(tx.session, rows)
     if booking.status in BLOCKING_STATUSES and booking.queue_seq is None:
-        await conflicts.write(tx, principal, _occupancy_rows(booking, claims, rows), now)
+        await conflicts.write(tx, principal, occupancy_rows(booking, claims, rows), now)
     return rows
 
 
@@ -91,7 +92,7 @@ async def _insert_with_claims(
     tx: Tx, principal: Principal, booking: Booking, claims: list[Claim], now: datetime
 ) -> list[Allocation]:
     """PostgreSQL, a booking that does not queue: the booking, its allocations and their occupancy
-    claims in one statement (what `add_booking` and `_write_allocations` do in three), recorded in
+    claims in one statement (what `add_booking` and `write_allocations` do in three), recorded in
     the audit as the flush would have; a claim the database refuses becomes the same Conflict."""
     rows = _allocations(booking, claims, created_at=now)
     # Every new booking is a HOLD or CONFIRMED, both blocking: its unit claims occupy their windows.
@@ -99,19 +100,20 @@ async def _insert_with_claims(
     written = await booking_rows.insert_with_claims(tx.session, booking, rows, windows)
     audit.record_created(tx.session.sync_session, [booking, *rows])
     if written.refused:
-        pairs = _occupancy_rows(booking, claims, rows)
+        pairs = occupancy_rows(booking, claims, rows)
         await conflicts.lost(tx, principal, pairs, {(a, None) for a in written.refused}, now)
     return rows
 
 
-def _resources(claims: list[Claim]) -> list[tuple[int, ResourceKind, int | None]]:
+def touched_resources(claims: list[Claim]) -> list[tuple[int, ResourceKind, int | None]]:
     """What live views need about the resources a change touched (no extra query)."""
     return [(c.resource.id, c.resource.kind, c.resource.location_id) for c in claims]
 
 
-def _occupancy_rows(
+def occupancy_rows(
     booking: Booking, claims: list[Claim], rows: list[Allocation]
 ) -> list[tuple[Claim, occupancy.ClaimRow]]:
+    """The occupancy claims of a booking's unit allocations, each with the claim it is for."""
     return [
         (c, occupancy.ClaimRow(booking.studio_id, c.resource.id, c.buffered.start, c.buffered.end, allocation_id=a.id))
         for c, a in zip(claims, rows, strict=True)
@@ -162,7 +164,7 @@ async def create_booking(
         if queued:
             await hold_queue.join(tx, principal, booking)
         try:
-            written = await _write_allocations(tx, principal, booking, claims, now)
+            written = await write_allocations(tx, principal, booking, claims, now)
             ids = [r.id for r in written]
         except Conflict:
             if not cmd.queue_if_taken:
@@ -170,7 +172,8 @@ async def create_booking(
             ids = await hold_queue.join_after_race(tx, principal, booking, claims, now)
     warnings += await plan.booking_created(tx, principal, booking, cmd.template_id)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
-    events.emit(tx, booking, "HoldQueued" if booking.queue_seq is not None else "BookingCreated", _resources(claims))
+    kind = "HoldQueued" if booking.queue_seq is not None else "BookingCreated"
+    events.emit(tx, booking, kind, touched_resources(claims))
     return Outcome(booking, ids, warnings)
 
 
@@ -209,11 +212,11 @@ async def add_allocations(
     claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
     await conflicts.ensure_free(tx, principal, claims, now)
     warnings = await crew_rules.check(tx, studio, claims)
-    rows = await _write_allocations(tx, principal, booking, claims, now)
+    rows = await write_allocations(tx, principal, booking, claims, now)
     booking.updated_at = now
     await tx.session.flush()
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
-    events.emit(tx, booking, "AllocationsAdded", _resources(claims))
+    events.emit(tx, booking, "AllocationsAdded", touched_resources(claims))
     return Outcome(booking, [r.id for r in rows], warnings)
 
 
@@ -333,7 +336,7 @@ async def move_booking(
         await conflicts.write(
             tx,
             principal,
-            _occupancy_rows(booking, claims, allocations),
+            occupancy_rows(booking, claims, allocations),
             now,
         )
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)

@@ -22,7 +22,7 @@ from server.services import validation as v
 from server.services.allocation import access, conflicts, crew_rules, events
 from server.services.allocation import claims as claim_rules
 from server.services.allocation import queue as hold_queue
-from server.services.allocation.bookings import _occupancy_rows, _resources, _write_allocations
+from server.services.allocation.bookings import occupancy_rows, touched_resources, write_allocations
 from server.services.allocation.budget import BudgetPolicy
 from server.services.allocation.claims import Claim
 from server.services.allocation.commands import ApproveBooking, DeclineBooking, Outcome, RequestBooking
@@ -76,8 +76,8 @@ async def request_booking(tx: Tx, principal: Principal, cmd: RequestBooking, now
         ),
     )
     # Not blocking: the rows say what was asked for and claim nothing.
-    rows = await _write_allocations(tx, principal, booking, claims, now)
-    events.emit(tx, booking, "BookingRequested", _resources(claims))
+    rows = await write_allocations(tx, principal, booking, claims, now)
+    events.emit(tx, booking, "BookingRequested", touched_resources(claims))
     return Outcome(booking, [r.id for r in rows])
 
 
@@ -119,7 +119,7 @@ async def approve_booking(
         await hold_queue.join(tx, principal, booking)
     else:
         try:
-            await conflicts.write(tx, principal, _occupancy_rows(booking, claims, allocations), now)
+            await conflicts.write(tx, principal, occupancy_rows(booking, claims, allocations), now)
         except Conflict:
             if not cmd.queue_if_taken:
                 raise
@@ -128,7 +128,7 @@ async def approve_booking(
     # crew the approved booking now holds).
     warnings += await plan.booking_created(tx, principal, booking, booking.template_id)
     await budget.guard(tx, principal, booking, allow_over_budget=cmd.allow_over_budget)
-    events.emit(tx, booking, "BookingApproved", _resources(claims))
+    events.emit(tx, booking, "BookingApproved", touched_resources(claims))
     return Outcome(booking, [a.id for a in allocations], warnings)
 
 
