@@ -1,13 +1,15 @@
 """What one createBooking costs in-process on PostgreSQL: time through the ASGI app and SQL statements.
 
-    .venv/bin/python -m bench.booking_cost [--requests 400] [--profile] [--show-sql]
+    .venv/bin/python -m bench.booking_cost [--requests 400] [--profile] [--show-sql] [--by-layer]
 
 Sequential requests (no queueing), the contention benchmark's mutation and rooms, through the real
 app (production mode) with httpx's ASGI transport. Besides wall time it reports the CPU time of
 this process per request (client, app and driver; not PostgreSQL's), which a busy machine disturbs
 less. Statements are counted with a `before_cursor_execute` listener, per outcome (BEGIN and COMMIT
 are not cursor executions and are not counted). `--profile` prints a pyinstrument profile of the
-run; `--show-sql` the statements of one request per outcome.
+run; `--show-sql` the statements of one request per outcome; `--by-layer` where each outcome's CPU
+goes, by package and part of the tree (`bench.cpu_by_layer`: sampled, so give it a few thousand
+requests).
 """
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ from sqlalchemy import event
 
 from bench.alloc_setup import SECRET, fresh_pg, raw_dsn, studio_with_token
 from bench.contention import MUTATION, WEEK0, hot_resources
+from bench.cpu_by_layer import Layers
 from server.app import create_app
 from server.config import Settings
 from server.runtime import Runtime
 from server.schema.ids import to_global_id
 
 
-async def main(n: int, profile: bool, show: bool) -> None:
-    url = await fresh_pg("callsheet_bench_booking_cost")
+async def main(n: int, profile: bool, show: bool, by_layer: bool, database: str) -> None:
+    url = await fresh_pg(database)
     studio_id, project_id, token = await studio_with_token(url)
     hot = [to_global_id("Resource", r) for r in await hot_resources(raw_dsn(url), studio_id)]
     project = to_global_id("Project", project_id)
@@ -54,6 +57,7 @@ async def main(n: int, profile: bool, show: bool) -> None:
     runs: Counter[str] = Counter()
     shown: dict[str, list[str]] = {}
     profiler = None
+    layers = Layers() if by_layer else None
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://b", headers={"Authorization": f"Bearer {token}"}
     ) as http:
@@ -77,10 +81,14 @@ async def main(n: int, profile: bool, show: bool) -> None:
                 }
             }
             statements.clear()
+            if layers is not None and i >= 50:
+                layers.start()
             t, c = time.perf_counter(), time.process_time()
             body = (await http.post("/graphql", json={"query": MUTATION, "variables": variables})).json()
             elapsed, cpu_used = time.perf_counter() - t, time.process_time() - c
             kind = body["data"]["createBooking"]["__typename"]
+            if layers is not None and i >= 50:
+                layers.stop(kind, cpu_used)
             if i >= 50:  # the first requests warm caches and the pool
                 times[kind].append(elapsed)
                 cpu[kind].append(cpu_used)
@@ -92,6 +100,8 @@ async def main(n: int, profile: bool, show: bool) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
     await runtime.close()
+    if layers is not None:
+        print(layers.report())
     for kind, sql in shown.items():
         print(f"-- the statements of one {kind}:")
         for text in sql:
@@ -110,5 +120,9 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one request per outcome")
+    parser.add_argument("--by-layer", action="store_true", help="where each outcome's CPU goes, by layer (sampled)")
+    parser.add_argument(
+        "--database", default="callsheet_bench_booking_cost", help="the PostgreSQL database to create (dropped first)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.profile, args.show_sql))
+    asyncio.run(main(args.requests, args.profile, args.show_sql, args.by_layer, args.database))
