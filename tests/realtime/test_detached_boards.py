@@ -62,16 +62,22 @@ async def screens(stack: AsyncExitStack, studio: StudioFixture, address: str, co
     ]
 
 
+async def watch(world: World, op: str, clients: list[WsClient], followers: int) -> None:
+    """Subscribe every client to the board under `op`, read its first board, and wait until the
+    given number of them (all but the group's leader) have detached."""
+    for ws in clients:
+        await ws.subscribe(op, BOARD, {"loc": world.location()})
+        await next_board(ws, op)
+    await settled(lambda: detached(op) == followers)
+
+
 async def test_followers_detach_and_are_still_sent_every_board(studio: StudioFixture, live_server: str) -> None:
     world = await build_world(studio)
     op = "detach-every-board"
     gauge, operations = active(), counted()
     async with AsyncExitStack() as stack:
         clients = await screens(stack, studio, live_server, 4)
-        for ws in clients:
-            await ws.subscribe(op, BOARD, {"loc": world.location()})
-            await next_board(ws, op)
-        await settled(lambda: detached(op) == 3)
+        await watch(world, op, clients, 3)
         assert running(op) == 1  # the leader alone keeps a task and a GraphQL operation
         assert active() - gauge == 4  # detached subscriptions are still active ones
         assert counted() - operations == 3  # each follower's operation was counted as it detached
@@ -92,14 +98,10 @@ async def test_when_the_leader_leaves_a_detached_follower_takes_over(studio: Stu
     op = "detach-heir"
     operations = counted()
     async with AsyncExitStack() as stack:
-        leader = await stack.enter_async_context(WsClient.connect(live_server, token=studio.tokens[Role.DISPLAY]))
-        await leader.subscribe(op, BOARD, {"loc": world.location()})
-        await next_board(leader, op)
+        (leader,) = await screens(stack, studio, live_server, 1)
+        await watch(world, op, [leader], 0)
         rest = await screens(stack, studio, live_server, 3)
-        for ws in rest:
-            await ws.subscribe(op, BOARD, {"loc": world.location()})
-            await next_board(ws, op)
-        await settled(lambda: detached(op) == 3)
+        await watch(world, op, rest, 3)
         await leader.conn.close()
         await settled(lambda: running(op) == 1)  # the first follower resumed: it renders now
         assert detached(op) == 2
@@ -120,10 +122,7 @@ async def test_a_detached_subscription_completes_and_its_id_is_free_again(
     gauge = active()
     async with AsyncExitStack() as stack:
         leader, follower = await screens(stack, studio, live_server, 2)
-        for ws in (leader, follower):
-            await ws.subscribe(op, BOARD, {"loc": world.location()})
-            await next_board(ws, op)
-        await settled(lambda: detached(op) == 1)
+        await watch(world, op, [leader, follower], 1)
         hub = board_hub(studio)
         watchers = hub.watchers
         await follower.send({"id": op, "type": "complete"})
@@ -147,10 +146,7 @@ async def test_a_detached_ids_reuse_is_refused_as_for_any_running_operation(
     op = "detach-reuse"
     async with AsyncExitStack() as stack:
         leader, follower = await screens(stack, studio, live_server, 2)
-        for ws in (leader, follower):
-            await ws.subscribe(op, BOARD, {"loc": world.location()})
-            await next_board(ws, op)
-        await settled(lambda: detached(op) == 1)
+        await watch(world, op, [leader, follower], 1)
         await follower.subscribe(op, BOARD, {"loc": world.location()})
         assert await follower.closed() == (4409, f"Subscriber for {op} already exists")
 
@@ -160,10 +156,7 @@ async def test_a_gone_board_reaches_detached_followers_as_an_error(studio: Studi
     op = "detach-gone"
     async with AsyncExitStack() as stack:
         clients = await screens(stack, studio, live_server, 3)
-        for ws in clients:
-            await ws.subscribe(op, BOARD, {"loc": world.location()})
-            await next_board(ws, op)
-        await settled(lambda: detached(op) == 2)
+        await watch(world, op, clients, 2)
         board_hub(studio)._publish(None, gone=True)
         for ws in clients:
             message = await ws.recv()
