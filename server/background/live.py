@@ -604,6 +604,11 @@ class LiveViews:
         hub.watchers += 1
         return BoardSeat(self, hub, hub.join(group, push))
 
+    def shows(self, studio_id: int, location_id: int) -> bool:
+        """Whether a board of the location is live here: computed, and the location not gone."""
+        hub = self.boards.get((studio_id, location_id))
+        return hub is not None and hub.current is not None and not hub.gone
+
     async def _unseat(self, hub: BoardHub) -> None:
         hub.watchers -= 1
         key = (hub.studio_id, hub.location_id)

@@ -75,7 +75,7 @@ async def counted(field: str, stream: AsyncGenerator[T, None]) -> AsyncGenerator
 async def room_board_stream(info: Info, location_id: strawberry.ID) -> AsyncGenerator[RoomBoard, None]:
     principal = info.context.require_principal()
     pk = decode_id(location_id, "Location")
-    await roomboard.may_watch(info.context.uow, principal, pk)
+    await roomboard.may_watch(info.context.uow, principal, pk, LiveViews.of(info.context.uow).shows)
     return counted("roomBoard", _boards(info, principal, pk))
 
 

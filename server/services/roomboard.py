@@ -14,7 +14,7 @@ at: a board shows today and the coming days, and recomputes as time passes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -201,9 +201,16 @@ async def board(uow: UnitOfWork, principal: Principal | None, location_id: int, 
     return data
 
 
-async def may_watch(uow: UnitOfWork, principal: Principal | None, location_id: int) -> Principal:
-    """The caller, if it may watch this location's board (Forbidden or NotFound otherwise)."""
+async def may_watch(
+    uow: UnitOfWork, principal: Principal | None, location_id: int, shown: Callable[[int, int], bool] | None = None
+) -> Principal:
+    """The caller, if it may watch this location's board (Forbidden or NotFound otherwise).
+
+    `shown(studio_id, location_id)`: whether a board of the location is live in this process, which
+    proves the location is the studio's without reading it (a thousand screens reconnecting after a
+    restart would otherwise read it a thousand times)."""
     principal = authorize(principal, location_id)
-    async with uow.read() as session:
-        await check_location(session, principal, location_id)
+    if shown is None or not shown(principal.studio_id, location_id):
+        async with uow.read() as session:
+            await check_location(session, principal, location_id)
     return principal

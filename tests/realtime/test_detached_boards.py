@@ -15,6 +15,7 @@ from server.telemetry import metrics
 from server.websocket import Connections, FastLane
 from tests.conftest import StudioFixture
 from tests.realtime.support import BOARD, World, WsClient, build_world, current, next_board, now
+from tests.realtime.test_shared_feeds import counting
 
 
 def handlers_of(op_id: str) -> list[Any]:
@@ -186,3 +187,25 @@ async def test_a_detached_lane_sends_the_newest_message_when_its_socket_is_busy(
     assert lane.sender is None
     await lane.close()
     assert lane.push('"d"', memo) and lane.sender is None  # closed: dropped
+
+
+async def test_a_screen_joining_a_live_board_reads_nothing_to_be_let_in(
+    studio: StudioFixture, other_studio: StudioFixture, live_server: str
+) -> None:
+    """The live board proves its location is the studio's: a thousand screens reconnecting do not
+    read it a thousand times. Another studio's caller has no such board, and is refused as before."""
+    world = await build_world(studio)
+    op = "detach-no-read"
+    async with AsyncExitStack() as stack:
+        first, second = await screens(stack, studio, live_server, 2)
+        await watch(world, op, [first], 0)
+        with counting(studio) as statements:
+            await watch(world, op, [second], 1)
+        assert [s for s in statements if "FROM locations" in s] == []
+        assert statements == []  # the board itself is shared too
+        stranger = await stack.enter_async_context(
+            WsClient.connect(live_server, token=other_studio.tokens[Role.COORDINATOR])
+        )
+        await stranger.subscribe(op, BOARD, {"loc": world.location()})
+        refused = await stranger.recv()
+        assert (refused["type"], refused["payload"][0]["extensions"]["code"]) == ("error", "NOT_FOUND")
