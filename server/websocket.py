@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -398,6 +399,28 @@ def malformed(message: object) -> str | None:
     return None
 
 
+REMEMBERED_DOCUMENT = 8192  # characters: longer documents are checked every time (the cache stays small)
+
+
+def syntax_error(query: str, max_tokens: int) -> str | None:
+    """The syntax error of a subscribe's document, if any; remembered for short documents, as a wall
+    of screens sends the same few again and again (a reconnect storm parsed each one per socket)."""
+    if len(query) > REMEMBERED_DOCUMENT:
+        return _syntax_error(query, max_tokens)
+    return _remembered_syntax_error(query, max_tokens)
+
+
+def _syntax_error(query: str, max_tokens: int) -> str | None:
+    try:
+        parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLSyntaxError as exc:
+        return exc.message
+    return None
+
+
+_remembered_syntax_error = functools.lru_cache(maxsize=256)(_syntax_error)
+
+
 class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     """See the module docstring."""
 
@@ -501,14 +524,10 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     def _unparsable(self, query: str) -> str | None:
         """A syntax error (or a document over the token limit) is a malformed message: 4400.
 
-        Parsing here, once per subscribe, keeps the error on the protocol's path; inside the
-        operation the parser-cache extension would raise it past Strawberry's own handling.
+        Checking here keeps the error on the protocol's path; inside the operation the parser-cache
+        extension would raise it past Strawberry's own handling.
         """
-        try:
-            parse(query, no_location=True, max_tokens=self.context.settings.limits.max_tokens)
-        except GraphQLSyntaxError as exc:
-            return exc.message
-        return None
+        return syntax_error(query, self.context.settings.limits.max_tokens)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
