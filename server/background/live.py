@@ -201,9 +201,12 @@ class BoardHub:
 
     def fan_out(self, leader: Watcher, version: int, payload: str | None, memo: dict[Any, Any]) -> None:
         """Push the message the leader sent for `version` to the rest of its group (without one,
-        each of them is woken to render and send its own)."""
+        each of them is woken to render and send its own); nothing if `leader` does not lead."""
         members = self._groups.get(leader.group) if leader.push is not None else None
-        if not members:
+        # Only a group's leader pushes: anyone else who sent a version (new, or nudged because its
+        # socket was full) sent it to itself alone, and walking the group for each of a wall of
+        # subscribing screens would be quadratic.
+        if not members or next(iter(members)) is not leader:
             return
         for watcher in list(members):
             if watcher is leader or watcher.version >= version or watcher.push is None:

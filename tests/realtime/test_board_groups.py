@@ -80,6 +80,20 @@ async def test_a_follower_whose_socket_is_full_sends_for_itself() -> None:
     assert full.got == []
 
 
+async def test_only_the_leader_fans_out() -> None:
+    h = hub()
+    h._publish(board())
+    sockets = [Socket(), Socket(), Socket()]
+    leader, follower, other = (h.join("same", s.push) for s in sockets)
+    for w in (leader, follower, other):
+        await woken(h, w)
+    h._publish(board())
+    h.fan_out(follower, 2, "from a follower", {})  # it sent version 2 to itself: nobody else is pushed
+    assert [s.got for s in sockets] == [[], [], []] and h.pushed == 0
+    h.fan_out(leader, 2, "rendered", {})
+    assert [s.got for s in sockets] == [[], ["rendered"], ["rendered"]]
+
+
 async def test_without_a_rendered_message_every_follower_renders_its_own() -> None:
     h = hub()
     h._publish(board())
