@@ -469,9 +469,12 @@ class CallsheetTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         """Start a detached operation's stream again: a new operation task under the same id, handed
         what the stream held (see `FastLane`)."""
         old = lane.operation
-        if self.operations.get(old.id) is not old or lane.held is None:
+        if self.operations.get(old.id) is not old:
             return
-        self._resuming[old.id] = lane.take_held()  # type: ignore[assignment]
+        held = lane.take_held()
+        if held is None:
+            return
+        self._resuming[old.id] = held
         lane.detached = False  # its pushes now go the way of an attached lane, until it is replaced
         self._lanes.pop(old.id, None)
         operation: Operation[Context, None] = Operation(self, old.id, old.query, old.variables, old.operation_name)
