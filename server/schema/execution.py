@@ -32,6 +32,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from db.repositories.scoping import read_class
+from server.schema import input_plans
 from server.schema.error_log import log_error, unexpected
 from server.schema.operation_metrics import note_error
 from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, RequestRules, variable_errors, with_code
@@ -60,6 +61,7 @@ class CallsheetSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["extensions"] = [*kwargs.get("extensions", ()), RequestRules]
         super().__init__(*args, **kwargs)
+        input_plans.install(self.schema_converter.type_map)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         parsed = execution_context is not None and execution_context.graphql_document is not None
