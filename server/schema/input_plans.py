@@ -87,7 +87,7 @@ def _build(plan: _Plan, cls: type, value: Mapping[str, Any], context: InputConte
 def _plannable(definition: StrawberryObjectDefinition) -> bool:
     return (
         definition.is_input
-        and definition.from_input is None
+        and definition.from_input in (None, build)
         and not definition.type_var_map
         and definition.concrete_of is None
         and not any(isinstance(f.type, StrawberryMaybe) for f in definition.fields)
