@@ -8,6 +8,10 @@
   otherwise run the first one).
 - Every refusal before execution carries an `extensions.code`: GRAPHQL_VALIDATION_FAILED here,
   GRAPHQL_PARSE_FAILED and BAD_USER_INPUT (variables) in `execution.py`.
+- The schema's guards come with them: the document's token limit (read by the parser), the depth
+  and alias rules and, in production, the rule refusing introspection. One extension sets all of
+  them, and the rule set an operation validates with is built once per schema: each extension costs
+  every request its own instance and hooks, whether it has anything to do or not.
 """
 
 from __future__ import annotations
@@ -108,17 +112,42 @@ class TextLiterals(ASTValidationRule):
             self.report_error(GraphQLError(f"{reason}.", node, extensions={"code": VALIDATION_FAILED}))
 
 
-def _with_literal_rules(rules: tuple[type[ASTValidationRule], ...]) -> tuple[type[ASTValidationRule], ...]:
-    replaced = tuple(LiteralValues if rule is ValuesOfCorrectTypeRule else rule for rule in rules)
-    return (*replaced, TextLiterals)
+Rules = tuple[type[ASTValidationRule], ...]
+
+
+class Guards:
+    """What every operation of a schema is held to besides the rules above: at most `max_tokens`
+    tokens in its document (None: no limit), and the `extra` validation rules."""
+
+    def __init__(self, max_tokens: int | None = None, extra: Rules = ()) -> None:
+        self.max_tokens = max_tokens
+        self.extra = extra
+        self._rules: dict[Rules, Rules] = {}
+
+    def rules(self, given: Rules) -> Rules:
+        """The rules an operation validates with, the same tuple every time for the same `given`
+        (the validation cache compares them)."""
+        rules = self._rules.get(given)
+        if rules is None:
+            replaced = tuple(LiteralValues if rule is ValuesOfCorrectTypeRule else rule for rule in given)
+            rules = self._rules[given] = (*replaced, *self.extra, TextLiterals)
+        return rules
+
+
+NO_GUARDS = Guards()
 
 
 class RequestRules(SchemaExtension):
     """Applies the rules above to every operation, over HTTP and over the websocket."""
 
+    def __init__(self, guards: Guards = NO_GUARDS) -> None:
+        self.guards = guards
+
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        context.validation_rules = _with_literal_rules(context.validation_rules)
+        if self.guards.max_tokens is not None:
+            context.parse_options["max_tokens"] = self.guards.max_tokens
+        context.validation_rules = self.guards.rules(context.validation_rules)
         yield
 
     def on_validate(self) -> Iterator[None]:
