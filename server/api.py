@@ -4,6 +4,7 @@ schema with its guards."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -137,6 +138,19 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+class MaskUnexpected(MaskErrors):
+    """Strawberry's MaskErrors with `should_mask`, finding a result's errors by attribute: its own test,
+    `isinstance` against a runtime-checkable Protocol, cost 7 us every operation."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message="Unexpected error.")
+
+    def _process_result(self, result: Any) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)
+
+
 def build_schema(limits: Limits | None = None, *, production: bool = False, metrics: bool = True) -> CallsheetSchema:
     """The schema with request guards; introspection is refused in production mode."""
     limits = limits or Limits()
@@ -154,7 +168,7 @@ def build_schema(limits: Limits | None = None, *, production: bool = False, metr
         # Parser and validation caches: the same small requests repeat, and parsing dominates them.
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        MaskUnexpected,
     ]
     if metrics:
         extensions.insert(0, OperationMetrics)

@@ -59,8 +59,7 @@ class OperationMetrics(SchemaExtension):
             elif ec.graphql_document is None:
                 errors.insert(0, PARSE_FAILED)  # the document never parsed (its error is reported later)
             outcome = errors[0] if errors else refusals[0] if refusals else "success"
-            metrics.OPERATIONS.labels(field, kind, outcome).inc()
-            metrics.OPERATION_LATENCY.labels(field, kind).observe(metrics.clock() - started)
+            metrics.record_operation(field, kind, outcome, metrics.clock() - started)
             state = _state(ec)
             if state is not None:
                 state[OPERATION] = field
