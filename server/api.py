@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -55,6 +55,7 @@ from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
+from server.schema.validation_cache import DocumentValidationCache
 
 
 @strawberry.type(description="Read the studio's operating record.")
@@ -167,7 +168,7 @@ def build_schema(limits: Limits | None = None, *, production: bool = False, metr
     extensions: list[Callable[[], SchemaExtension]] = [
         # Parser and validation caches: the same small requests repeat, and parsing dominates them.
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        lambda: DocumentValidationCache(maxsize=512),
         MaskUnexpected,
     ]
     if metrics:
