@@ -3,13 +3,12 @@ schema with its guards."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
+from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -42,7 +41,6 @@ from server.schema.errors import (
     ValidationError,
 )
 from server.schema.execution import CallsheetExecution, CallsheetSchema
-from server.schema.operation_metrics import OperationMetrics
 from server.schema.requests import Guards
 from server.schema.scalars import SCALARS
 from server.schema.types.cage import Audit
@@ -55,7 +53,6 @@ from server.schema.types.projects import Client, Project
 from server.schema.types.scheduling import Allocation, Block, Booking
 from server.schema.types.slots import BookingSeries, SessionTemplate
 from server.schema.types.webhooks import Webhook, WebhookDelivery
-from server.schema.validation_cache import DocumentValidationCache
 
 
 @strawberry.type(description="Read the studio's operating record.")
@@ -161,25 +158,18 @@ def build_schema(limits: Limits | None = None, *, production: bool = False, metr
     rules: list[type[ASTValidationRule]] = [depth_rule(limits.max_depth, None, None), alias_rule(limits.max_aliases)]
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
-    # The token limit and these rules are set by the schema's own request rules (one extension
-    # instead of three, each costing every request its instance and hooks).
-    guards = Guards(max_tokens=limits.max_tokens, extra=tuple(rules))
-    # Extensions are passed as factories so each execution gets its own instance.
-    extensions: list[Callable[[], SchemaExtension]] = [
-        # Parser and validation caches: the same small requests repeat, and parsing dominates them.
-        lambda: ParserCache(maxsize=512),
-        lambda: DocumentValidationCache(maxsize=512),
-        MaskUnexpected,
-    ]
-    if metrics:
-        extensions.insert(0, OperationMetrics)
+    # The token limit, these rules, the parser and validation caches and the operation metrics are
+    # applied by the schema's own extension (`Guarded`): one extension instead of six, each costing
+    # every request its instance and hooks.
+    guards = Guards(max_tokens=limits.max_tokens, extra=tuple(rules), metrics=metrics)
     return CallsheetSchema(
         guards=guards,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=EXTRA_TYPES,
-        extensions=extensions,
+        # Extensions are passed as factories so each execution gets its own instance.
+        extensions=[MaskUnexpected],
         config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
         execution_context_class=CallsheetExecution,
     )

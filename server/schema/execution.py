@@ -35,7 +35,8 @@ from db.repositories.scoping import read_class
 from server.schema import input_plans
 from server.schema.error_log import log_error, unexpected
 from server.schema.operation_metrics import note_error
-from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, Guards, RequestRules, variable_errors, with_code
+from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, Guards, variable_errors, with_code
+from server.schema.schema_extension import Guarded
 from server.services.principal import Principal
 
 ViewerClass = tuple[int, str, int | None, int | None, int | None]
@@ -56,17 +57,18 @@ class SharedRender:
 
 
 class CallsheetSchema(strawberry.Schema):
-    """Strawberry's schema with the request rules and `guards` (`requests.py`) and Callsheet's error log."""
+    """Strawberry's schema with the request rules, `guards` (`requests.py`) and metrics applied by
+    `Guarded`, its first extension (`schema_extension.py`), and Callsheet's error log."""
 
     def __init__(self, *args: Any, guards: Guards | None = None, **kwargs: Any) -> None:
         self.guards = guards or Guards()
-        self.given_extensions = list(kwargs.get("extensions", ()))  # without the request rules
-        kwargs["extensions"] = [*self.given_extensions, self._request_rules]
+        self.given_extensions = list(kwargs.get("extensions", ()))  # without `Guarded`
+        kwargs["extensions"] = [self._guarded, *self.given_extensions]
         super().__init__(*args, **kwargs)
         input_plans.install(self.schema_converter.type_map)
 
-    def _request_rules(self) -> RequestRules:
-        return RequestRules(self.guards)
+    def _guarded(self) -> Guarded:
+        return Guarded(self.guards)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         parsed = execution_context is not None and execution_context.graphql_document is not None

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from server.api import build_schema
-from server.schema import validation_cache
+from server.schema import document_cache
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
@@ -15,14 +15,14 @@ INTROSPECTION = "{ __schema { queryType { name } } }"
 @pytest.fixture
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     seen: list[Any] = []
-    real = validation_cache.validate_document
+    real = document_cache.validate_document
 
     def counted(schema: Any, document: Any, rules: Any) -> Any:
         seen.append(document)
         return real(schema, document, rules)
 
-    monkeypatch.setattr(validation_cache, "validate_document", counted)
-    monkeypatch.setattr(validation_cache, "_validated", {})
+    monkeypatch.setattr(document_cache, "validate_document", counted)
+    monkeypatch.setattr(document_cache, "_validated", {})
     return seen
 
 
