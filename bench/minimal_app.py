@@ -119,7 +119,8 @@ def create_app(settings: Settings) -> Starlette:
         query=Query,
         mutation=Mutation,
         types=[ConflictError],
-        extensions=[e for e in product.extensions if e.__name__ != "RequestRules"],  # type: ignore[union-attr]
+        extensions=product.given_extensions,
+        guards=product.guards,
         config=product.config,
         execution_context_class=CallsheetExecution,
     )

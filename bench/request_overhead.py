@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 
 from db.migrate import upgrade
 from server import api as root
@@ -35,13 +34,9 @@ QUERY = """query Screen { viewer { role studio { name } } locations { id name }
 
 
 def without_caches(limits: Any, *, production: bool = False, metrics: bool = True) -> strawberry.Schema:
-    """The production schema minus the two caches."""
+    """The production schema minus the parser and validation caches."""
     schema = root.build_schema(limits, production=production, metrics=metrics)
-    schema.extensions = [
-        e
-        for e in schema.extensions
-        if not isinstance(e(), ParserCache | ValidationCache)  # type: ignore[operator]
-    ]
+    schema.guards.caches = False
     return schema
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -123,7 +123,7 @@ class CallsheetGraphQL(GraphQL[Context, None]):
         request_id = state.get(REQUEST_ID)
         if request_id is None:
             given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-            request_id = state[REQUEST_ID] = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+            request_id = state[REQUEST_ID] = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
         if scope["type"] == "websocket":
             await super().__call__(scope, receive, send)
             return

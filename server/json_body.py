@@ -28,7 +28,9 @@ def decode(data: str | bytes) -> object:
         raise UnreadableJson(f"JSON may nest at most {MAX_DEPTH} levels deep.") from None
     except json.JSONDecodeError as exc:
         raise UnreadableJson(f"The request body is not valid JSON ({exc.msg} at position {exc.pos}).") from None
-    if depth(value) > MAX_DEPTH:
+    # Every level opens with a "{" or "[" of its own, so a text holding at most MAX_DEPTH of them
+    # (those inside strings counted too) cannot nest deeper: most bodies skip the walk (5 us).
+    if data.count("{") + data.count("[") > MAX_DEPTH and depth(value) > MAX_DEPTH:
         raise UnreadableJson(f"JSON may nest at most {MAX_DEPTH} levels deep.")
     return value
 

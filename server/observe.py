@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-import uuid
+import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -46,7 +46,7 @@ def route_of(path: str) -> str:
 
 def request_id_of(scope: Scope) -> str:
     given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+    return given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
 
 
 class Observed:
@@ -92,8 +92,7 @@ class Observed:
             route = route_of(scope["path"])
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
             if self.enabled:
-                metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
-                metrics.HTTP_LATENCY.labels(route).observe(elapsed)
+                metrics.record_http(route, method, status, elapsed)
             if access.isEnabledFor(logging.INFO):
                 _log(scope, state, rid, method, status, elapsed)
 

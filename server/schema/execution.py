@@ -38,9 +38,11 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from db.repositories.scoping import read_class
+from server.schema import input_plans
 from server.schema.error_log import log_error, unexpected
 from server.schema.operation_metrics import note_error
-from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, RequestRules, variable_errors, with_code
+from server.schema.requests import BAD_USER_INPUT, PARSE_FAILED, Guards, variable_errors, with_code
+from server.schema.schema_extension import Guarded
 from server.services.principal import Principal
 
 ViewerClass = tuple[int, str, int | None, int | None, int | None]
@@ -74,11 +76,18 @@ class SharedRender:
 
 
 class CallsheetSchema(strawberry.Schema):
-    """Strawberry's schema with the request rules (`requests.py`) and Callsheet's error log."""
+    """Strawberry's schema with the request rules, `guards` (`requests.py`) and metrics applied by
+    `Guarded`, its first extension (`schema_extension.py`), and Callsheet's error log."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["extensions"] = [*kwargs.get("extensions", ()), RequestRules]
+    def __init__(self, *args: Any, guards: Guards | None = None, **kwargs: Any) -> None:
+        self.guards = guards or Guards()
+        self.given_extensions = list(kwargs.get("extensions", ()))  # without `Guarded`
+        kwargs["extensions"] = [self._guarded, *self.given_extensions]
         super().__init__(*args, **kwargs)
+        input_plans.install(self.schema_converter.type_map)
+
+    def _guarded(self) -> Guarded:
+        return Guarded(self.guards)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         parsed = execution_context is not None and execution_context.graphql_document is not None

@@ -9,20 +9,19 @@ member's code (`CONFLICT`, `VALIDATION`, ...), which `@result_union` records thr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, InlineFragmentNode, OperationDefinitionNode
 from graphql.language import SelectionSetNode
-from strawberry.extensions import SchemaExtension
 
 from server.schema.error_log import OPERATION, OUTCOME, unexpected
 from server.schema.requests import PARSE_FAILED
 from server.telemetry import metrics
 
 # Outcomes noted while the operation runs: (errors, domain refusals), shared with the resolvers' tasks.
-_NOTED: ContextVar[tuple[list[str], list[str]] | None] = ContextVar("callsheet_outcomes", default=None)
+Noted = tuple[list[str], list[str]]
+_NOTED: ContextVar[Noted | None] = ContextVar("callsheet_outcomes", default=None)
 MASKED = "Unexpected error."
 # Set in the task of a subscription resumed after it detached (`server.websocket.FastLane`): it was
 # counted when it detached, as one operation.
@@ -43,35 +42,31 @@ def note_error(error: GraphQLError) -> None:
         noted[0].append(error_code(error))
 
 
-class OperationMetrics(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:  # type: ignore[override]
-        started = metrics.clock()
-        errors: list[str] = []
-        refusals: list[str] = []
-        token = _NOTED.set((errors, refusals))
-        try:
-            yield
-        finally:
-            _NOTED.reset(token)
-            if not RESUMED.get():  # a resumed subscription is not a new operation
-                self._record(started, errors, refusals)
+def begin() -> tuple[float, Noted, Token[Noted | None]]:
+    """An operation starts: its clock, and where its outcomes are noted while it runs."""
+    noted: Noted = ([], [])
+    return metrics.clock(), noted, _NOTED.set(noted)
 
-    def _record(self, started: float, errors: list[str], refusals: list[str]) -> None:
-        ec = self.execution_context
-        kind, field = label(ec)
-        result = ec.result
-        found = (result.errors if result is not None else None) or ec.pre_execution_errors
-        if found:
-            errors.insert(0, error_code(found[0]))
-        elif ec.graphql_document is None:
-            errors.insert(0, PARSE_FAILED)  # the document never parsed (its error is reported later)
-        outcome = errors[0] if errors else refusals[0] if refusals else "success"
-        metrics.OPERATIONS.labels(field, kind, outcome).inc()
-        metrics.OPERATION_LATENCY.labels(field, kind).observe(metrics.clock() - started)
-        state = _state(ec)
-        if state is not None:
-            state[OPERATION] = field
-            state[OUTCOME] = outcome
+
+def finish(ec: Any, started: float, noted: Noted, token: Token[Noted | None]) -> None:
+    """The operation ended (its errors masked): count and time it, and tell the access log."""
+    _NOTED.reset(token)
+    if RESUMED.get():
+        return  # a resumed subscription is not a new operation
+    errors, refusals = noted
+    kind, field = label(ec)
+    result = ec.result
+    found = (result.errors if result is not None else None) or ec.pre_execution_errors
+    if found:
+        errors.insert(0, error_code(found[0]))
+    elif ec.graphql_document is None:
+        errors.insert(0, PARSE_FAILED)  # the document never parsed (its error is reported later)
+    outcome = errors[0] if errors else refusals[0] if refusals else "success"
+    metrics.record_operation(field, kind, outcome, metrics.clock() - started)
+    state = _state(ec)
+    if state is not None:
+        state[OPERATION] = field
+        state[OUTCOME] = outcome
 
 
 def label(ec: Any) -> tuple[str, str]:

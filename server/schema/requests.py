@@ -8,11 +8,13 @@
   otherwise run the first one).
 - Every refusal before execution carries an `extensions.code`: GRAPHQL_VALIDATION_FAILED here,
   GRAPHQL_PARSE_FAILED and BAD_USER_INPUT (variables) in `execution.py`.
+- The schema's guards come with them: the document's token limit (read by the parser), the depth
+  and alias rules and, in production, the rule refusing introspection. The rule set an operation
+  validates with is built once per schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
@@ -31,7 +33,6 @@ from graphql.pyutils import print_path_list
 from graphql.type import GraphQLInputType
 from graphql.utilities import validate_input_literal
 from graphql.validation import ASTValidationRule, ValuesOfCorrectTypeRule
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult as StrawberryResult
 
 from server.schema.scalars import InputRefused, text_refusal
@@ -108,32 +109,44 @@ class TextLiterals(ASTValidationRule):
             self.report_error(GraphQLError(f"{reason}.", node, extensions={"code": VALIDATION_FAILED}))
 
 
-def _with_literal_rules(rules: tuple[type[ASTValidationRule], ...]) -> tuple[type[ASTValidationRule], ...]:
-    replaced = tuple(LiteralValues if rule is ValuesOfCorrectTypeRule else rule for rule in rules)
-    return (*replaced, TextLiterals)
+Rules = tuple[type[ASTValidationRule], ...]
 
 
-class RequestRules(SchemaExtension):
-    """Applies the rules above to every operation, over HTTP and over the websocket."""
+class Guards:
+    """What every operation of a schema is held to besides the rules above: at most `max_tokens`
+    tokens in its document (None: no limit) and the `extra` validation rules; whether it is counted
+    and timed (`metrics`, `operation_metrics.py`) and its document's parse and validation are
+    remembered (`caches`, `document_cache.py`). `schema_extension.py` applies them."""
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
-        context.validation_rules = _with_literal_rules(context.validation_rules)
-        yield
+    def __init__(
+        self, max_tokens: int | None = None, extra: Rules = (), *, metrics: bool = False, caches: bool = True
+    ) -> None:
+        self.max_tokens = max_tokens
+        self.extra = extra
+        self.metrics = metrics
+        self.caches = caches
+        self._rules: dict[Rules, Rules] = {}
 
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if _names_no_operation(context) and context.graphql_document is not None:
-            operations = [d for d in context.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
-            if len(operations) > 1:
-                missing = GraphQLError(
-                    "Must provide operation name if query contains multiple operations.",
-                    extensions={"code": VALIDATION_FAILED},
-                )
-                context.pre_execution_errors = [*(context.pre_execution_errors or ()), missing]
-        yield
-        for error in context.pre_execution_errors or ():
-            with_code(error, VALIDATION_FAILED)
+    def rules(self, given: Rules) -> Rules:
+        """The rules an operation validates with, the same tuple every time for the same `given`
+        (the validation cache compares them)."""
+        rules = self._rules.get(given)
+        if rules is None:
+            replaced = tuple(LiteralValues if rule is ValuesOfCorrectTypeRule else rule for rule in given)
+            rules = self._rules[given] = (*replaced, *self.extra, TextLiterals)
+        return rules
+
+
+def missing_operation_name(context: Any) -> GraphQLError | None:
+    """The spec's refusal of a document with several operations and no `operationName`, if due."""
+    if not _names_no_operation(context) or context.graphql_document is None:
+        return None
+    operations = [d for d in context.graphql_document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return None
+    return GraphQLError(
+        "Must provide operation name if query contains multiple operations.", extensions={"code": VALIDATION_FAILED}
+    )
 
 
 def _names_no_operation(context: Any) -> bool:

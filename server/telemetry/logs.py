@@ -23,7 +23,13 @@ _SECRET_PATHS = re.compile(r"(/(?:calendar|review)/)[^/?#.\s\"']+")
 
 def redact(text: str) -> str:
     """The text with every token and URL secret replaced by its kind."""
-    return _SECRET_PATHS.sub(r"\1[secret]", _SECRETS.sub(r"\1[secret]", text))
+    # Each pattern starts with a fixed text: looking for that first spares most lines (every access
+    # log line passes here) the two scans, about 7 us a line.
+    if "cs_" in text or "cf_" in text:
+        text = _SECRETS.sub(r"\1[secret]", text)
+    if "/calendar/" in text or "/review/" in text:
+        text = _SECRET_PATHS.sub(r"\1[secret]", text)
+    return text
 
 
 class JsonFormatter(logging.Formatter):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as mp
@@ -104,3 +105,30 @@ def _running(pid: int) -> bool:
 
 def clock() -> float:
     return time.perf_counter()
+
+
+# The labelled children of the request path's four metrics, found once per set of labels: asking
+# prometheus_client for them (`labels()`: validation and a lock) made recording a request's four
+# samples cost 10.8 us instead of 2.3. Labels are bounded (module docstring), and so are these.
+_http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_operation_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def record_http(route: str, method: str, status: int, seconds: float) -> None:
+    """One HTTP request answered: counted by route, method and status, and timed by route."""
+    children = _http_children.get((route, method, status))
+    if children is None:
+        children = (HTTP_REQUESTS.labels(route, method, str(status)), HTTP_LATENCY.labels(route))
+        _http_children[(route, method, status)] = children
+    children[0].inc()
+    children[1].observe(seconds)
+
+
+def record_operation(operation: str, kind: str, outcome: str, seconds: float) -> None:
+    """One GraphQL operation: counted by root field, type and outcome, and timed by root field and type."""
+    children = _operation_children.get((operation, kind, outcome))
+    if children is None:
+        children = (OPERATIONS.labels(operation, kind, outcome), OPERATION_LATENCY.labels(operation, kind))
+        _operation_children[(operation, kind, outcome)] = children
+    children[0].inc()
+    children[1].observe(seconds)
