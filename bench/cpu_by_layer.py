@@ -47,7 +47,7 @@ class Layers:
         self.by_layer: dict[str, Counter[str]] = defaultdict(Counter)
         self.by_function: dict[str, Counter[str]] = defaultdict(Counter)
         self.requests: Counter[str] = Counter()
-        self.cpu: Counter[str] = Counter()
+        self.cpu: dict[str, float] = defaultdict(float)
         self._layers: Counter[str] = Counter()
         self._functions: Counter[str] = Counter()
         self._on = False

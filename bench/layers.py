@@ -20,9 +20,7 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -31,17 +29,13 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from bench.contention import MUTATION
-from bench.minimal_app import BookingCreated, ConflictError, MinimalBooking, Query
-from db.migrate import upgrade
-from server import demo
-from server.api import build_schema
+from bench.demo_setup import demo_studio
+from bench.minimal_app import BookingCreated, ConflictError, MinimalBooking, baseline_schema
 from server.config import Settings
 from server.http import BodySizeLimit, CallsheetGraphQL, RuntimeRef
 from server.observe import Observed
 from server.runtime import Runtime
-from server.schema.execution import CallsheetExecution, CallsheetSchema
 from server.schema.scheduling.inputs import CreateBookingInput
-from server.services import auth
 
 ROUNDS = 20
 
@@ -55,16 +49,7 @@ class Mutation:
 
 
 def create_app(settings: Settings, runtime: Runtime) -> Starlette:
-    product = build_schema(settings.limits, production=settings.production, metrics=settings.metrics)
-    schema = CallsheetSchema(
-        query=Query,
-        mutation=Mutation,
-        types=[ConflictError],
-        extensions=product.given_extensions,
-        guards=product.guards,
-        config=product.config,
-        execution_context_class=CallsheetExecution,
-    )
+    schema = baseline_schema(settings, Mutation)
     return Starlette(
         routes=[Route("/graphql", CallsheetGraphQL(RuntimeRef(runtime), settings, schema), methods=["POST"])],
         middleware=[
@@ -75,16 +60,8 @@ def create_app(settings: Settings, runtime: Runtime) -> Starlette:
 
 
 async def main(n: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(database_url=url, secret="bench-" + "x" * 32, mode="production")
-        await asyncio.to_thread(upgrade, url)
-        runtime = await Runtime.open(settings)
-        studio_id = await demo.load(runtime.uow, runtime.budget)
-        minted = await runtime.uow.run(
-            lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
-            studio_id=studio_id,
-        )
+    async with demo_studio(mode="production") as loaded:
+        settings, runtime, token = loaded.settings, loaded.runtime, loaded.token
         app = create_app(settings, runtime)
         allocations = [{"resourceId": "UmVzb3VyY2U6MQ=="}, {"resourceId": "UmVzb3VyY2U6Mg=="}]
         variables = {
@@ -101,7 +78,7 @@ async def main(n: int) -> None:
         headers = [
             (b"host", b"bench"),
             (b"accept", b"*/*"),
-            (b"authorization", b"Bearer " + minted.token.encode()),
+            (b"authorization", b"Bearer " + token.encode()),
             (b"content-length", str(len(body)).encode()),
             (b"content-type", b"application/json"),
         ]
@@ -148,7 +125,6 @@ async def main(n: int) -> None:
             for _ in range(per_round):
                 await one()
             cpu.append((time.process_time() - started) / per_round * 1e6)
-        await runtime.close()
     print(f"layers CPU per createBooking: median {statistics.median(cpu):.0f} us, lowest round {min(cpu):.0f} us")
 
 

@@ -112,18 +112,23 @@ class Mutation:
         return BookingCreated(booking=MinimalBooking(id=strawberry.ID(to_global_id("Booking", ids[0]))))
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The baseline app: the server's middleware and GraphQL view around the one-statement schema."""
+def baseline_schema(settings: Settings, mutation: type) -> CallsheetSchema:
+    """A schema with the product's extensions, guards and execution context around `mutation`."""
     product = build_schema(settings.limits, production=settings.production, metrics=settings.metrics)
-    schema = CallsheetSchema(
+    return CallsheetSchema(
         query=Query,
-        mutation=Mutation,
+        mutation=mutation,
         types=[ConflictError],
         extensions=product.given_extensions,
         guards=product.guards,
         config=product.config,
         execution_context_class=CallsheetExecution,
     )
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The baseline app: the server's middleware and GraphQL view around the one-statement schema."""
+    schema = baseline_schema(settings, Mutation)
     ref = RuntimeRef(None)
 
     @asynccontextmanager

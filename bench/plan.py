@@ -18,15 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 from sqlalchemy import event, select
 
-from db.migrate import upgrade
+from bench.demo_setup import demo_studio
 from db.models import (
     Allocation,
     Booking,
@@ -40,12 +38,8 @@ from db.models import (
     TaskKind,
     TaskStatus,
 )
-from server import demo
 from server.app import create_app
-from server.config import Settings
-from server.runtime import Runtime
 from server.schema.ids import to_global_id
-from server.services import auth
 from server.services.uow import Tx, UnitOfWork
 
 MILESTONES = """query($id: ID!) { node(id: $id) { ... on Project {
@@ -154,16 +148,8 @@ async def timed(client: httpx.AsyncClient, token: str, query: str, variables: di
 
 
 async def main(requests: int, bookings: int, tasks: int, milestones: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(database_url=url, secret="bench-" + "x" * 32)
-        await asyncio.to_thread(upgrade, url)
-        runtime = await Runtime.open(settings)
-        studio_id = await demo.load(runtime.uow, runtime.budget)
-        minted = await runtime.uow.run(
-            lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
-            studio_id=studio_id,
-        )
+    async with demo_studio() as loaded:
+        settings, runtime, studio_id, token = loaded.settings, loaded.runtime, loaded.studio_id, loaded.token
 
         async def new_project(tx: Tx) -> int:
             p = Project(studio_id=studio_id, name="Plan bench", currency="GBP", version=1)
@@ -186,22 +172,21 @@ async def main(requests: int, bookings: int, tasks: int, milestones: int) -> Non
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as client:
             for _ in range(20):
                 for query in queries.values():
-                    await timed(client, minted.token, query, variables)
+                    await timed(client, token, query, variables)
             engine = runtime.database.read_engine.sync_engine
             event.listen(engine, "before_cursor_execute", count)
-            await timed(client, minted.token, MILESTONES, variables)
+            await timed(client, token, MILESTONES, variables)
             event.remove(engine, "before_cursor_execute", count)
             answer = (
                 await client.post(
                     "/graphql",
                     json={"query": MILESTONES, "variables": variables},
-                    headers={"Authorization": f"Bearer {minted.token}"},
+                    headers={"Authorization": f"Bearer {token}"},
                 )
             ).json()["data"]["node"]["milestones"]
             for _ in range(requests):
                 for name, query in queries.items():
-                    results[name].append(await timed(client, minted.token, query, variables))
-        await runtime.close()
+                    results[name].append(await timed(client, token, query, variables))
     at_risk = sum(1 for m in answer if m["status"] == "AT_RISK")
     risks = sum(len(m["risks"]) for m in answer)
     print(f"plan: {bookings} bookings, {tasks} tasks, {milestones} milestones ({at_risk} at risk, {risks} risks)")

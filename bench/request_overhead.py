@@ -13,21 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import strawberry
 
-from db.migrate import upgrade
+from bench.demo_setup import demo_studio
 from server import api as root
-from server import demo
 from server.app import create_app
-from server.config import Settings
-from server.runtime import Runtime
-from server.services import auth
 
 QUERY = """query Screen { viewer { role studio { name } } locations { id name }
   resources(first: 20) { edges { node { id name kind category location { name } } } } }"""
@@ -62,16 +56,8 @@ async def scraped(client: httpx.AsyncClient, token: str, n: int, every: int) -> 
 
 async def compare_metrics(n: int) -> None:
     """The same app with metrics on and off, interleaved in forty rounds."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(database_url=url, secret="bench-" + "x" * 32)
-        await asyncio.to_thread(upgrade, url)
-        runtime = await Runtime.open(settings)
-        studio_id = await demo.load(runtime.uow, runtime.budget)
-        minted = await runtime.uow.run(
-            lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
-            studio_id=studio_id,
-        )
+    async with demo_studio() as loaded:
+        settings, runtime, token = loaded.settings, loaded.runtime, loaded.token
         on_app = create_app(settings, runtime)
         off_app = create_app(settings.with_overrides(metrics=False), runtime)
         results: dict[str, list[float]] = {"metrics on": [], "metrics off": []}
@@ -79,13 +65,12 @@ async def compare_metrics(n: int) -> None:
             httpx.AsyncClient(transport=httpx.ASGITransport(app=on_app), base_url="http://b") as on,
             httpx.AsyncClient(transport=httpx.ASGITransport(app=off_app), base_url="http://b") as off,
         ):
-            await measure(on, minted.token, 50)
-            await measure(off, minted.token, 50)
+            await measure(on, token, 50)
+            await measure(off, token, 50)
             # Short alternating rounds: the machine's noise drifts over seconds, and hits both alike.
             for _ in range(40):
-                results["metrics on"] += await scraped(on, minted.token, n // 40, 25)
-                results["metrics off"] += await measure(off, minted.token, n // 40)
-        await runtime.close()
+                results["metrics on"] += await scraped(on, token, n // 40, 25)
+                results["metrics off"] += await measure(off, token, n // 40)
     med = {k: statistics.median(v) * 1000 for k, v in results.items()}
     p99 = {k: statistics.quantiles(v, n=100)[98] * 1000 for k, v in results.items()}
     print(f"requests per variant: {n}")
@@ -95,16 +80,8 @@ async def compare_metrics(n: int) -> None:
 
 
 async def main(n: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(database_url=url, secret="bench-" + "x" * 32)
-        await asyncio.to_thread(upgrade, url)
-        runtime = await Runtime.open(settings)
-        studio_id = await demo.load(runtime.uow, runtime.budget)
-        minted = await runtime.uow.run(
-            lambda tx: auth.create_token(tx, settings.secret, studio_id=studio_id, role=demo.Role.ADMIN, name="bench"),
-            studio_id=studio_id,
-        )
+    async with demo_studio() as loaded:
+        settings, runtime, token = loaded.settings, loaded.runtime, loaded.token
         cached_app = create_app(settings, runtime)
         original = root.build_schema
         root.build_schema = without_caches  # type: ignore[assignment]
@@ -117,13 +94,12 @@ async def main(n: int) -> None:
             httpx.AsyncClient(transport=httpx.ASGITransport(app=cached_app), base_url="http://b") as cached,
             httpx.AsyncClient(transport=httpx.ASGITransport(app=plain_app), base_url="http://b") as plain,
         ):
-            await measure(cached, minted.token, 50)
-            await measure(plain, minted.token, 50)
+            await measure(cached, token, 50)
+            await measure(plain, token, 50)
             # Interleave rounds so machine noise hits both variants alike.
             for _ in range(10):
-                results["cached"] += await measure(cached, minted.token, n // 10)
-                results["uncached"] += await measure(plain, minted.token, n // 10)
-        await runtime.close()
+                results["cached"] += await measure(cached, token, n // 10)
+                results["uncached"] += await measure(plain, token, n // 10)
     med = {k: statistics.median(v) * 1000 for k, v in results.items()}
     p99 = {k: statistics.quantiles(v, n=100)[98] * 1000 for k, v in results.items()}
     print(f"requests per variant: {n}")
