@@ -125,11 +125,14 @@ async def test_subscribers_resync_after_redis_returns_and_miss_nothing_after_it(
     world = await build_world(studio)
     async with (
         WsClient.connect(address, token=studio.tokens[Role.DISPLAY]) as ws,
+        WsClient.connect(address, token=studio.tokens[Role.DISPLAY]) as follower,  # pushed, without a task
         httpx.AsyncClient(base_url=f"http://{address}") as http,
     ):
         await ws.subscribe("b", BOARD, {"loc": world.location()})
         first = await next_board(ws, "b")
         assert current(first) == {"Studio A": None, "Studio B": None}
+        await follower.subscribe("b", BOARD, {"loc": world.location()})
+        assert await next_board(follower, "b") == first
 
         proxy.cut()
         await _until(lambda: _not(runtime.bus.healthy()))
@@ -145,6 +148,7 @@ async def test_subscribers_resync_after_redis_returns_and_miss_nothing_after_it(
         # The fresh snapshot after the return shows what was written while Redis was away.
         board, _ = await wait_for_board(ws, "b", lambda b: current(b)["Studio A"] == "During the outage", within=15)
         assert int(board["seq"]) > int(first["seq"])
+        await wait_for_board(follower, "b", lambda b: b == board, within=3)
         await _until(runtime.bus.healthy)
         assert (await http.get("/healthz")).status_code == 200
 
@@ -152,6 +156,7 @@ async def test_subscribers_resync_after_redis_returns_and_miss_nothing_after_it(
         await world.book("Studio B", start, end, title="After the return")
         board, _ = await wait_for_board(ws, "b", lambda b: current(b)["Studio B"] == "After the return", within=3)
         assert current(board) == {"Studio A": "During the outage", "Studio B": "After the return"}
+        await wait_for_board(follower, "b", lambda b: b == board, within=3)
 
 
 async def _not(awaitable: Any) -> bool:
