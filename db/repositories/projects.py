@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, select
+from collections.abc import Sequence
+
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, Project, Studio
+from db.models import Client, Project, Resource, Studio
 from db.repositories.scoping import RoleScope, Scope, readable, scoped
 
 
@@ -48,6 +50,32 @@ async def get_in_studio_with_studio(
 _PROJECT_WITH_STUDIO = (
     select(Project, Studio)
     .join(Studio, Studio.id == Project.studio_id)
+    .where(Project.studio_id == bindparam("studio_id"), Project.id == bindparam("project_id"))
+)
+
+
+async def get_with_studio_and_resources(
+    session: AsyncSession, scope: Scope | None, project_id: int, resource_ids: Sequence[int]
+) -> tuple[Project, Studio, list[Resource]] | None:
+    """`get_in_studio_with_studio` and the studio's resources among `resource_ids` (as
+    `resources.by_ids` reads them), in one round trip: every lookup is by primary key, so the plan is
+    the same however large the tables grow."""
+    if scope is None:
+        return None
+    params = {"studio_id": scope.studio_id, "project_id": project_id, "ids": list(resource_ids)}
+    rows = (await session.execute(_PROJECT_STUDIO_RESOURCES, params)).all()
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], [row[2] for row in rows if row[2] is not None]
+
+
+_PROJECT_STUDIO_RESOURCES = (
+    select(Project, Studio, Resource)
+    .join(Studio, Studio.id == Project.studio_id)
+    .outerjoin(
+        Resource,
+        and_(Resource.studio_id == Project.studio_id, Resource.id.in_(bindparam("ids", expanding=True))),
+    )
     .where(Project.studio_id == bindparam("studio_id"), Project.id == bindparam("project_id"))
 )
 

@@ -89,7 +89,7 @@ async def test_a_refusal_searches_alternatives_only_when_they_are_asked_for(stud
     assert not [s for s in bare if CANDIDATES in s or s.startswith(BUSY)]
     # The refused transaction's statements are the same; the search adds one candidates read and one
     # busy scan (the offered rows are the candidates read's), after the refused transaction's rollback.
-    assert len(sql(bare)) == 3  # project, resources, holders
+    assert len(sql(bare)) == 2  # the project with its studio and the asked resources; the holders
     assert sql(asked)[: len(sql(bare))] == sql(bare)
     extra = sql(asked)[len(sql(bare)) :]
     assert len(extra) == 2

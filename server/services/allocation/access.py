@@ -6,7 +6,9 @@ producer's own is forbidden (the producer may know it exists, not book on it).
 
 from __future__ import annotations
 
-from db.models import Booking, Project, Role, Studio
+from collections.abc import Sequence
+
+from db.models import Booking, Project, Resource, Role, Studio
 from db.repositories import bookings as booking_rows
 from db.repositories import projects as project_rows
 from server.services import versions
@@ -23,7 +25,23 @@ async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> 
     found = await project_rows.get_in_studio_with_studio(tx.session, principal, project_id)
     if found is None:
         raise NotFound("No such project.")
-    project, studio = found
+    return _bookable(principal, *found)
+
+
+async def project_and_resources_for_booking(
+    tx: Tx, principal: Principal, project_id: int, resource_ids: Sequence[int]
+) -> tuple[Project, Studio, dict[int, Resource]]:
+    """`project_for_booking`, and the studio's resources among `resource_ids` (for
+    `claims.resolve`), read in the same round trip."""
+    require(principal, Action.HOLD)
+    found = await project_rows.get_with_studio_and_resources(tx.session, principal, project_id, resource_ids)
+    if found is None:
+        raise NotFound("No such project.")
+    project, studio, resources = found
+    return (*_bookable(principal, project, studio), {r.id: r for r in resources})
+
+
+def _bookable(principal: Principal, project: Project, studio: Studio) -> tuple[Project, Studio]:
     if principal.role == Role.PRODUCER and project.producer_id != principal.user_id:
         raise Forbidden("Producers book on their own projects only.")
     return project, studio

@@ -125,14 +125,16 @@ async def create_booking(
     tx: Tx, principal: Principal, cmd: CreateBooking, now: datetime, budget: BudgetPolicy
 ) -> Outcome:
     """A new HOLD or CONFIRMED booking with all of its allocations, or nothing at all."""
-    project, studio = await access.project_for_booking(tx, principal, cmd.project_id)
+    # The project, its studio and the asked resources in one round trip (kits' items come later).
+    asked = [a.resource_id for a in cmd.allocations if a.resource_id is not None][: claim_rules.MAX_ALLOCATIONS]
+    project, studio, known = await access.project_and_resources_for_booking(tx, principal, cmd.project_id, asked)
     await budget.begin(tx, principal, project.id, "createBooking")
     title = v.required_text(cmd.title, "title", max_length=200)
     if cmd.status not in (BookingStatus.HOLD, BookingStatus.CONFIRMED):
         raise Invalid("A new booking is a HOLD or CONFIRMED.", field="status")
     window = check_window(cmd.start, cmd.end, max_hours=studio.max_booking_hours)
     expires = _hold_expiry(cmd.status, cmd.hold_expires_at, now, window.end)
-    claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations)
+    claims = await claim_rules.resolve(tx, principal, studio, window, cmd.allocations, known)
     queued = False
     if cmd.queue_if_taken:
         queued = await hold_queue.check_or_queue(tx, principal, cmd.status, claims, now)

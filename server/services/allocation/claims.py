@@ -6,7 +6,7 @@ the field (`allocations[2].quantity`); resources of another studio read as not f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from db.models import POOL_KINDS, Resource, ResourceKind, Studio
@@ -54,9 +54,15 @@ def has_skill(resource: Resource, role: str) -> bool:
 
 
 async def resolve(
-    tx: Tx, principal: Principal, studio: Studio, booking: Window, requests: Sequence[AllocationRequest]
+    tx: Tx,
+    principal: Principal,
+    studio: Studio,
+    booking: Window,
+    requests: Sequence[AllocationRequest],
+    known: Mapping[int, Resource] | None = None,
 ) -> list[Claim]:
-    """Validate and expand requests (kits into their items) into claims."""
+    """Validate and expand requests (kits into their items) into claims; `known`: resources of the
+    studio already read (by id), which are not read again."""
     if len(requests) > MAX_ALLOCATIONS:
         raise Invalid(f"At most {MAX_ALLOCATIONS} allocations per request.", field="allocations")
     resource_ids = [r.resource_id for r in requests if r.resource_id is not None]
@@ -66,7 +72,10 @@ async def resolve(
         raise NotFound("No such kit.")
     kit_items = await resource_rows.kit_item_ids(tx.session, list(kits)) if kits else {}
     wanted = set(resource_ids) | {i for items in kit_items.values() for i in items}
-    found = {r.id: r for r in await resource_rows.by_ids(tx.session, principal, list(wanted))}
+    found = {i: known[i] for i in wanted if known and i in known}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        found.update((r.id, r) for r in await resource_rows.by_ids(tx.session, principal, missing))
     if set(resource_ids) - set(found):
         raise NotFound("No such resource.")
 
