@@ -35,31 +35,12 @@ async def get_in_studio(session: AsyncSession, scope: Scope | None, project_id: 
     return await session.scalar(scoped(Project, scope).where(Project.id == project_id))
 
 
-async def get_in_studio_with_studio(
-    session: AsyncSession, scope: Scope | None, project_id: int
-) -> tuple[Project, Studio] | None:
-    """`get_in_studio` and the caller's studio row, in one round trip."""
-    if scope is None:
-        return None
-    params = {"studio_id": scope.studio_id, "project_id": project_id}
-    row = (await session.execute(_PROJECT_WITH_STUDIO, params)).first()
-    return None if row is None else (row[0], row[1])
-
-
-# Built once (every createBooking runs it); the studio filter is the one `scoped` would add.
-_PROJECT_WITH_STUDIO = (
-    select(Project, Studio)
-    .join(Studio, Studio.id == Project.studio_id)
-    .where(Project.studio_id == bindparam("studio_id"), Project.id == bindparam("project_id"))
-)
-
-
 async def get_with_studio_and_resources(
     session: AsyncSession, scope: Scope | None, project_id: int, resource_ids: Sequence[int]
 ) -> tuple[Project, Studio, list[Resource]] | None:
-    """`get_in_studio_with_studio` and the studio's resources among `resource_ids` (as
-    `resources.by_ids` reads them), in one round trip: every lookup is by primary key, so the plan is
-    the same however large the tables grow."""
+    """A project of the scope's studio, the studio row, and the studio's resources among
+    `resource_ids` (as `resources.by_ids` reads them), in one round trip: every lookup is by primary
+    key, so the plan is the same however large the tables grow."""
     if scope is None:
         return None
     params = {"studio_id": scope.studio_id, "project_id": project_id, "ids": list(resource_ids)}
@@ -69,6 +50,7 @@ async def get_with_studio_and_resources(
     return rows[0][0], rows[0][1], [row[2] for row in rows if row[2] is not None]
 
 
+# Built once (every createBooking runs it); the studio filter is the one `scoped` would add.
 _PROJECT_STUDIO_RESOURCES = (
     select(Project, Studio, Resource)
     .join(Studio, Studio.id == Project.studio_id)

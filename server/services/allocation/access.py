@@ -20,31 +20,23 @@ from server.services.uow import Tx
 
 async def project_for_booking(tx: Tx, principal: Principal, project_id: int) -> tuple[Project, Studio]:
     """The project a new booking goes on, if the caller may book on it, and the caller's studio."""
-    require(principal, Action.HOLD)
-    # One round trip for both: every createBooking needs the studio's policies.
-    found = await project_rows.get_in_studio_with_studio(tx.session, principal, project_id)
-    if found is None:
-        raise NotFound("No such project.")
-    return _bookable(principal, *found)
+    project, studio, _ = await project_and_resources_for_booking(tx, principal, project_id, ())
+    return project, studio
 
 
 async def project_and_resources_for_booking(
     tx: Tx, principal: Principal, project_id: int, resource_ids: Sequence[int]
 ) -> tuple[Project, Studio, dict[int, Resource]]:
     """`project_for_booking`, and the studio's resources among `resource_ids` (for
-    `claims.resolve`), read in the same round trip."""
+    `claims.resolve`), read in the same round trip: every createBooking needs the studio's policies."""
     require(principal, Action.HOLD)
     found = await project_rows.get_with_studio_and_resources(tx.session, principal, project_id, resource_ids)
     if found is None:
         raise NotFound("No such project.")
     project, studio, resources = found
-    return (*_bookable(principal, project, studio), {r.id: r for r in resources})
-
-
-def _bookable(principal: Principal, project: Project, studio: Studio) -> tuple[Project, Studio]:
     if principal.role == Role.PRODUCER and project.producer_id != principal.user_id:
         raise Forbidden("Producers book on their own projects only.")
-    return project, studio
+    return project, studio, {r.id: r for r in resources}
 
 
 async def booking_for_change(
