@@ -305,18 +305,14 @@ class BoardSeat:
 
     def detach(self, resume: Callable[[], None]) -> None:
         """Go on without a task of its own; `resume` is called when one is needed again."""
-        if not self.detached:
-            self.detached = True
-            metrics.SUBSCRIPTIONS.labels("roomBoard").inc()  # still active, though no stream runs
+        self._counted(True)  # still an active subscription, though no stream runs
         self.watcher.resume = resume
 
     def attach(self, push: Push | None) -> None:
         """Taken back by a new task (whose stream is counted as an active subscription again)."""
         self.watcher.push = push
         self.watcher.resume = None
-        if self.detached:
-            self.detached = False
-            metrics.SUBSCRIPTIONS.labels("roomBoard").dec()
+        self._counted(False)
 
     async def release(self) -> None:
         """Leave the board (once)."""
@@ -324,11 +320,15 @@ class BoardSeat:
             return
         self.released = True
         self.watcher.resume = None
-        if self.detached:
-            self.detached = False
-            metrics.SUBSCRIPTIONS.labels("roomBoard").dec()
+        self._counted(False)
         self.hub.leave(self.watcher)
         await self.views._unseat(self.hub)
+
+    def _counted(self, detached: bool) -> None:
+        """While detached, the seat itself is counted in `callsheet_subscriptions_active`."""
+        if detached != self.detached:
+            self.detached = detached
+            metrics.SUBSCRIPTIONS.labels("roomBoard").inc(1 if detached else -1)
 
 
 @dataclass
